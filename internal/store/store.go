@@ -41,9 +41,13 @@ type Store interface {
 	// Watch delivers the newest revision after changes are committed (by
 	// this node or, for shared stores, by any node). Deliveries coalesce: a
 	// slow reader sees only the latest value. The channel is closed when ctx
-	// ends or the store is closed.
+	// ends or the store is closed. Nothing is sent for commits that happened
+	// before the call, so call Watch before reading the state you derive
+	// from the store, or a change in between can go unnoticed.
 	Watch(ctx context.Context) <-chan uint64
-	// Reset deletes every table (POST /_stagecraft/reset).
+	// Reset deletes every table and every NextSequence counter
+	// (POST /_stagecraft/reset). It counts as a write: Revision grows and
+	// watchers are told.
 	Reset(ctx context.Context) error
 	// Name says which implementation this is ("bolt", "postgres").
 	Name() string
@@ -56,13 +60,17 @@ type Tx interface {
 	// Get returns the value stored under key, or ErrNotFound. The returned
 	// slice is only valid during the transaction.
 	Get(table, key string) ([]byte, error)
-	// Put stores value under key, replacing any earlier value.
+	// Put stores value under key, replacing any earlier value. The store
+	// keeps its own copy of value; the caller may reuse the slice.
 	Put(table, key string, value []byte) error
 	// Delete removes key; deleting a missing key is not an error.
 	Delete(table, key string) error
 	// Scan calls fn for every key that starts with prefix, in ascending
 	// byte order of keys, until fn returns false. Values are only valid
-	// during the call.
+	// during the call. In an Update fn may write, also to the table being
+	// scanned: every key that existed when Scan began and was not deleted
+	// before being reached is visited exactly once; whether keys added
+	// during the scan are visited is unspecified.
 	Scan(table, prefix string, fn func(key string, value []byte) bool) error
 	// DeletePrefix removes every key that starts with prefix and returns
 	// how many were removed.

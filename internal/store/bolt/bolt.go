@@ -1,0 +1,402 @@
+// Package bolt is Stagecraft's default store: an embedded, durable
+// implementation of store.Store in one bbolt file on the local disk.
+//
+// Every committed Update is fsynced before Update returns, so a process
+// killed right after an acknowledged write loses nothing. Tables are bbolt
+// buckets created on first Put. Bookkeeping (the revision counter, the
+// NextSequence counters, the file format version) lives in buckets whose
+// names start with a NUL byte; table names may therefore not be empty or
+// start with NUL.
+//
+// The file is locked exclusively while open: a second process (or a second
+// Open in the same process) fails with ErrLocked after the lock timeout.
+package bolt
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/stagecraft/stagecraft/internal/store"
+)
+
+// Errors specific to this implementation. Errors returned by the function
+// given to Update or View are passed through unchanged, never wrapped.
+var (
+	// ErrLocked is returned by Open when another process (or another Open
+	// in this process) holds the file.
+	ErrLocked = errors.New("data directory is in use by another stagecraft process")
+	// ErrClosed is returned by every method called after Close.
+	ErrClosed = errors.New("store/bolt: store is closed")
+	// ErrTxDone is returned by Tx methods called after the function the
+	// Tx was given to has returned.
+	ErrTxDone = errors.New("store/bolt: transaction used after its function returned")
+	// ErrReadOnly is returned by writing Tx methods inside View.
+	ErrReadOnly = errors.New("store/bolt: write in a read-only transaction")
+	// ErrBadTable is returned for an empty table name or one starting
+	// with NUL (reserved for internal buckets).
+	ErrBadTable = errors.New("store/bolt: invalid table name")
+)
+
+// Internal buckets. User tables cannot start with NUL, so these never clash.
+var (
+	metaBucket = []byte("\x00meta")
+	seqBucket  = []byte("\x00seq")
+
+	revisionKey = []byte("revision")
+	formatKey   = []byte("format")
+)
+
+// formatVersion is written into new files and checked on Open, so a later
+// layout change can migrate or refuse old files instead of misreading them.
+const formatVersion = 1
+
+// DefaultLockTimeout is how long Open waits for the file lock.
+const DefaultLockTimeout = time.Second
+
+type options struct {
+	lockTimeout time.Duration
+	groupCommit bool
+	batchDelay  time.Duration
+	batchSize   int
+}
+
+// Option configures Open.
+type Option func(*options)
+
+// WithLockTimeout sets how long Open waits for another holder to release the
+// file lock before failing with ErrLocked. d <= 0 means try once, do not
+// wait. The default is DefaultLockTimeout.
+func WithLockTimeout(d time.Duration) Option {
+	return func(o *options) { o.lockTimeout = d }
+}
+
+// WithGroupCommit makes Update use bbolt's Batch: concurrent Updates may be
+// combined into one transaction and one fsync. Each caller still returns only
+// after its changes are durable. fn may then run more than once, also when
+// another caller's fn fails (store.Store already allows that). maxDelay is how
+// long the first caller of a batch waits for company and maxSize how many
+// calls make a batch start at once; zero values keep bbolt's defaults (10ms,
+// 1000).
+//
+// Off by default: measured on ext4 with 8 concurrent writers, plain Update is
+// faster, because bbolt's batch waits for its timer (see the package
+// benchmarks).
+func WithGroupCommit(maxDelay time.Duration, maxSize int) Option {
+	return func(o *options) {
+		o.groupCommit = true
+		o.batchDelay = maxDelay
+		o.batchSize = maxSize
+	}
+}
+
+// Store is a store.Store over one bbolt file. It is safe for concurrent use.
+type Store struct {
+	db          *bbolt.DB
+	groupCommit bool
+
+	// closeMu is held shared by every operation and exclusively by Close,
+	// so Close waits for running transactions and nothing starts after it.
+	closeMu sync.RWMutex
+	closed  bool
+
+	// wmu guards watchers, wclosed and writes to rev. Deliveries happen
+	// under it, so a watcher channel is never sent to after being closed
+	// and revisions reach each watcher in increasing order.
+	wmu      sync.Mutex
+	watchers map[*watcher]struct{}
+	wclosed  bool
+	rev      atomic.Uint64 // newest committed revision
+}
+
+type watcher struct {
+	ch   chan uint64
+	stop func() bool // unregisters the context.AfterFunc
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed, with mode 0600, and creating its parent
+// directory with mode 0700) the bbolt file at path and takes its exclusive
+// lock. If the lock is held elsewhere Open fails with an error wrapping
+// ErrLocked once the lock timeout has passed.
+func Open(path string, opts ...Option) (*Store, error) {
+	o := options{lockTimeout: DefaultLockTimeout}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	timeout := o.lockTimeout
+	if timeout <= 0 {
+		// bbolt treats 0 as "wait forever"; any timeout below its 50ms
+		// retry interval means a single attempt.
+		timeout = time.Nanosecond
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("store/bolt: %w", err)
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("%w (%s is locked; gave up after %v)", ErrLocked, path, o.lockTimeout)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store/bolt: open %s: %w", path, err)
+	}
+	if o.batchDelay > 0 {
+		db.MaxBatchDelay = o.batchDelay
+	}
+	if o.batchSize > 0 {
+		db.MaxBatchSize = o.batchSize
+	}
+	s := &Store{db: db, groupCommit: o.groupCommit, watchers: map[*watcher]struct{}{}}
+	var rev uint64
+	err = db.Update(func(btx *bbolt.Tx) error {
+		meta, err := btx.CreateBucketIfNotExists(metaBucket)
+		if err != nil {
+			return err
+		}
+		if _, err := btx.CreateBucketIfNotExists(seqBucket); err != nil {
+			return err
+		}
+		switch v := meta.Get(formatKey); {
+		case v == nil:
+			if err := meta.Put(formatKey, u64(formatVersion)); err != nil {
+				return err
+			}
+		case len(v) != 8 || binary.BigEndian.Uint64(v) != formatVersion:
+			return fmt.Errorf("store/bolt: %s has an unsupported format %x (want %d)", path, v, formatVersion)
+		}
+		rev, err = getU64(meta.Get(revisionKey))
+		return err
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	s.rev.Store(rev)
+	return s, nil
+}
+
+// Name returns "bolt".
+func (s *Store) Name() string { return "bolt" }
+
+// Path returns the file the store was opened on.
+func (s *Store) Path() string { return s.db.Path() }
+
+// Update runs fn in the single read-write transaction and returns after the
+// commit is fsynced. If fn wrote or deleted anything the revision grows by
+// one in the same transaction and watchers are told after the commit. fn's
+// error is returned unchanged and rolls everything back; a panic in fn rolls
+// back too and propagates. The ctx is checked only before the transaction
+// starts.
+func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
+	return s.update(ctx, func(t *tx) error { return fn(t) })
+}
+
+func (s *Store) update(ctx context.Context, fn func(t *tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	// With group commit this may run several times, in different bbolt
+	// transactions; only the run in the committed transaction sets rev
+	// last, because a rolled back batch is rerun.
+	var rev uint64
+	run := func(btx *bbolt.Tx) error {
+		rev = 0
+		t := &tx{btx: btx, writable: true}
+		defer func() { t.done = true }()
+		if err := fn(t); err != nil {
+			return err
+		}
+		if !t.dirty {
+			return nil
+		}
+		var err error
+		rev, err = bumpRevision(btx)
+		return err
+	}
+	var err error
+	if s.groupCommit {
+		err = s.db.Batch(run)
+	} else {
+		err = s.db.Update(run)
+	}
+	if err != nil {
+		return err
+	}
+	if rev != 0 {
+		s.publish(rev)
+	}
+	return nil
+}
+
+// View runs fn in a read-only snapshot; many Views run concurrently with
+// each other and with the one Update. Values returned by Get and given to
+// Scan point into the memory-mapped file and must not be used after fn
+// returns.
+func (s *Store) View(ctx context.Context, fn func(tx store.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	return s.db.View(func(btx *bbolt.Tx) error {
+		t := &tx{btx: btx}
+		defer func() { t.done = true }()
+		return fn(t)
+	})
+}
+
+// Revision returns the newest committed revision. It is 0 for a new file.
+func (s *Store) Revision(ctx context.Context) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
+	if s.closed {
+		return 0, ErrClosed
+	}
+	return s.rev.Load(), nil
+}
+
+// Watch returns a channel with a buffer of one that receives the newest
+// revision after each commit that wrote something. An unread value is
+// replaced by a newer one, so a slow reader sees only the latest. The channel
+// is closed when ctx ends or the store is closed (at once if either already
+// happened).
+func (s *Store) Watch(ctx context.Context) <-chan uint64 {
+	ch := make(chan uint64, 1)
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.wclosed {
+		close(ch)
+		return ch
+	}
+	w := &watcher{ch: ch}
+	s.watchers[w] = struct{}{}
+	// The callback needs wmu, which we hold, so it cannot run before stop
+	// is set.
+	w.stop = context.AfterFunc(ctx, func() {
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+		if _, ok := s.watchers[w]; ok {
+			delete(s.watchers, w)
+			close(w.ch)
+		}
+	})
+	return ch
+}
+
+// publish records rev as committed and tells the watchers. Commits finish in
+// revision order (there is one writer), but their publish calls may race;
+// an older revision arriving late is dropped.
+func (s *Store) publish(rev uint64) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if rev <= s.rev.Load() {
+		return
+	}
+	s.rev.Store(rev)
+	for w := range s.watchers {
+		select {
+		case <-w.ch: // drop the unread older value
+		default:
+		}
+		w.ch <- rev // cannot block: we are the only sender and hold wmu
+	}
+}
+
+// Reset deletes every table and every NextSequence counter and grows the
+// revision, in one durable transaction.
+func (s *Store) Reset(ctx context.Context) error {
+	return s.update(ctx, func(t *tx) error {
+		var names [][]byte
+		err := t.btx.ForEach(func(name []byte, _ *bbolt.Bucket) error {
+			if len(name) > 0 && name[0] != 0 {
+				names = append(names, append([]byte(nil), name...))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			if err := t.btx.DeleteBucket(name); err != nil {
+				return err
+			}
+		}
+		if err := t.btx.DeleteBucket(seqBucket); err != nil {
+			return err
+		}
+		if _, err := t.btx.CreateBucket(seqBucket); err != nil {
+			return err
+		}
+		t.dirty = true
+		return nil
+	})
+}
+
+// Close waits for running transactions, closes every Watch channel and
+// releases the file. Methods called afterwards return ErrClosed; a second
+// Close returns nil.
+func (s *Store) Close() error {
+	s.closeMu.Lock()
+	defer s.closeMu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	s.wmu.Lock()
+	s.wclosed = true
+	for w := range s.watchers {
+		w.stop()
+		delete(s.watchers, w)
+		close(w.ch)
+	}
+	s.wmu.Unlock()
+	return s.db.Close()
+}
+
+func bumpRevision(btx *bbolt.Tx) (uint64, error) {
+	meta := btx.Bucket(metaBucket)
+	if meta == nil {
+		return 0, errors.New("store/bolt: internal meta bucket missing")
+	}
+	rev, err := getU64(meta.Get(revisionKey))
+	if err != nil {
+		return 0, err
+	}
+	rev++
+	return rev, meta.Put(revisionKey, u64(rev))
+}
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+// getU64 decodes a counter; a missing one is 0.
+func getU64(b []byte) (uint64, error) {
+	switch len(b) {
+	case 0:
+		return 0, nil
+	case 8:
+		return binary.BigEndian.Uint64(b), nil
+	}
+	return 0, fmt.Errorf("store/bolt: corrupt counter %x", b)
+}

@@ -1,0 +1,195 @@
+package wire
+
+import (
+	"context"
+	"net/url"
+	"strings"
+)
+
+// Operation is one row of a service's generated operation table.
+type Operation struct {
+	Name   string
+	Method string
+	Path   string // URI template path, e.g. /restapis/{restapi_id}
+	Query  string // fixed query of the template, e.g. mode=import
+	Code   int    // success status
+	Handle func(ctx context.Context, svc any, r *Request) error
+
+	segs   []tmplSeg
+	fixedQ [][2]string
+}
+
+type tmplSeg struct {
+	lit    string
+	label  string
+	greedy bool
+}
+
+// Router finds the operation for a request: method, escaped path and the
+// fixed query some templates carry (POST /restapis?mode=import is
+// ImportRestApi, POST /restapis is CreateRestApi). Literal segments win
+// over labels, labels over greedy labels, with backtracking.
+type Router struct{ root *node }
+
+type node struct {
+	lit    map[string]*node
+	label  *node
+	greedy *node
+	ops    []*Operation
+}
+
+// NewRouter indexes ops.
+func NewRouter(ops []*Operation) *Router {
+	rt := &Router{root: &node{}}
+	for _, op := range ops {
+		op.segs = parseTemplate(op.Path)
+		if op.Query != "" {
+			for _, kv := range strings.Split(op.Query, "&") {
+				k, v, _ := strings.Cut(kv, "=")
+				op.fixedQ = append(op.fixedQ, [2]string{k, v})
+			}
+		}
+		n := rt.root
+		for _, s := range op.segs {
+			switch {
+			case s.greedy:
+				if n.greedy == nil {
+					n.greedy = &node{}
+				}
+				n = n.greedy
+			case s.label != "":
+				if n.label == nil {
+					n.label = &node{}
+				}
+				n = n.label
+			default:
+				if n.lit == nil {
+					n.lit = map[string]*node{}
+				}
+				c := n.lit[s.lit]
+				if c == nil {
+					c = &node{}
+					n.lit[s.lit] = c
+				}
+				n = c
+			}
+		}
+		n.ops = append(n.ops, op)
+	}
+	return rt
+}
+
+func splitPath(p string) []string {
+	p = strings.TrimPrefix(p, "/")
+	p = strings.TrimSuffix(p, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+func parseTemplate(path string) []tmplSeg {
+	var out []tmplSeg
+	for _, s := range splitPath(path) {
+		if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
+			name := s[1 : len(s)-1]
+			greedy := strings.HasSuffix(name, "+")
+			out = append(out, tmplSeg{label: strings.TrimSuffix(name, "+"), greedy: greedy})
+		} else {
+			out = append(out, tmplSeg{lit: s})
+		}
+	}
+	return out
+}
+
+// Route returns the operation for method and escapedPath, with its labels
+// unescaped. pathKnown reports whether some operation has this path with
+// another method.
+func (rt *Router) Route(method, escapedPath string, query url.Values) (op *Operation, labels map[string]string, pathKnown bool) {
+	segs := splitPath(escapedPath)
+	dec := make([]string, len(segs))
+	for i, s := range segs {
+		if u, err := url.PathUnescape(s); err == nil {
+			dec[i] = u
+		} else {
+			dec[i] = s
+		}
+	}
+	var found *Operation
+	var walk func(n *node, i int) bool
+	walk = func(n *node, i int) bool {
+		if i == len(segs) {
+			if len(n.ops) > 0 {
+				pathKnown = true
+				if o := pick(n.ops, method, query); o != nil {
+					found = o
+					return true
+				}
+			}
+			return false
+		}
+		if c := n.lit[dec[i]]; c != nil && walk(c, i+1) {
+			return true
+		}
+		if n.label != nil && dec[i] != "" && walk(n.label, i+1) {
+			return true
+		}
+		if n.greedy != nil {
+			if walk(n.greedy, len(segs)) {
+				return true
+			}
+		}
+		return false
+	}
+	if !walk(rt.root, 0) {
+		return nil, nil, pathKnown
+	}
+	labels = map[string]string{}
+	for i, s := range found.segs {
+		if i >= len(dec) {
+			break
+		}
+		if s.greedy {
+			rest := strings.Join(segs[i:], "/")
+			if u, err := url.PathUnescape(rest); err == nil {
+				rest = u
+			}
+			labels[s.label] = rest
+			break
+		}
+		if s.label != "" {
+			labels[s.label] = dec[i]
+		}
+	}
+	return found, labels, true
+}
+
+func pick(ops []*Operation, method string, q url.Values) *Operation {
+	var best *Operation
+	for _, op := range ops {
+		if op.Method != method {
+			continue
+		}
+		ok := true
+		for _, kv := range op.fixedQ {
+			vals, has := q[kv[0]]
+			if !has || (kv[1] != "" && !contains(vals, kv[1])) {
+				ok = false
+				break
+			}
+		}
+		if ok && (best == nil || len(op.fixedQ) > len(best.fixedQ)) {
+			best = op
+		}
+	}
+	return best
+}
+
+func contains(l []string, s string) bool {
+	for _, e := range l {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
