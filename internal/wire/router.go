@@ -193,3 +193,22 @@ func contains(l []string, s string) bool {
 	}
 	return false
 }
+
+// Len is the number of operations routed.
+func (rt *Router) Len() int {
+	n := 0
+	var walk func(*node)
+	walk = func(nd *node) {
+		if nd == nil {
+			return
+		}
+		n += len(nd.ops)
+		for _, c := range nd.lit {
+			walk(c)
+		}
+		walk(nd.label)
+		walk(nd.greedy)
+	}
+	walk(rt.root)
+	return n
+}

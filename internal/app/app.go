@@ -1,0 +1,137 @@
+// Package app assembles a Stagecraft node from its configuration: the
+// store, the services and the HTTP front door. cmd/stagecraft parses flags
+// into a Config and calls Run; tests call Start to get a node on a real
+// loopback socket.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	apigwapi "github.com/stagecraft/stagecraft/internal/api/apigateway"
+	apigwv2api "github.com/stagecraft/stagecraft/internal/api/apigatewayv2"
+	appconfigapi "github.com/stagecraft/stagecraft/internal/api/appconfig"
+	appconfigdataapi "github.com/stagecraft/stagecraft/internal/api/appconfigdata"
+	mgmtapi "github.com/stagecraft/stagecraft/internal/api/apigatewaymanagementapi"
+	"github.com/stagecraft/stagecraft/internal/clock"
+	"github.com/stagecraft/stagecraft/internal/server"
+	"github.com/stagecraft/stagecraft/internal/service/apigateway"
+	"github.com/stagecraft/stagecraft/internal/store"
+	"github.com/stagecraft/stagecraft/internal/store/bolt"
+	"github.com/stagecraft/stagecraft/internal/wire"
+)
+
+// Config is a node's configuration. Every field has a flag and an
+// environment variable twin in cmd/stagecraft.
+type Config struct {
+	Listen         string            // --listen, STAGECRAFT_LISTEN (":4566")
+	DataDir        string            // --data-dir, STAGECRAFT_DATA_DIR (".stagecraft")
+	Auth           string            // --auth, STAGECRAFT_AUTH ("off" | "strict")
+	AuthKeys       map[string]string // --auth-keys, STAGECRAFT_AUTH_KEYS ("AKID:SECRET,...")
+	DefaultAccount string            // --default-account, STAGECRAFT_DEFAULT_ACCOUNT
+	DefaultRegion  string            // --default-region, STAGECRAFT_DEFAULT_REGION
+	ClockRate      float64           // --clock-rate, STAGECRAFT_CLOCK_RATE (1)
+	Log            *slog.Logger
+	Clock          clock.Clock // tests inject a fake clock
+}
+
+// Node is a running Stagecraft.
+type Node struct {
+	Config   Config
+	Store    store.Store
+	Handler  http.Handler
+	Addr     string // the address actually listened on
+	listener net.Listener
+	http     *http.Server
+	done     chan error
+}
+
+// Build opens the store and assembles the handler without listening.
+func Build(cfg Config) (*Node, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	if cfg.Clock == nil {
+		if cfg.ClockRate > 0 && cfg.ClockRate != 1 {
+			cfg.Clock = clock.NewScaled(cfg.ClockRate)
+		} else {
+			cfg.Clock = clock.Wall{}
+		}
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = ".stagecraft"
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	st, err := bolt.Open(filepath.Join(cfg.DataDir, "stagecraft.db"))
+	if err != nil {
+		return nil, err
+	}
+	svcs := map[string]*wire.Service{
+		server.APIGateway:    wire.NewService(server.APIGateway, apigwapi.Operations, apigateway.New(st, cfg.Clock), cfg.Log),
+		server.APIGatewayV2:  wire.NewService(server.APIGatewayV2, apigwv2api.Operations, apigwv2api.Unimplemented{}, cfg.Log),
+		server.AppConfig:     wire.NewService(server.AppConfig, appconfigapi.Operations, appconfigapi.Unimplemented{}, cfg.Log),
+		server.AppConfigData: wire.NewService(server.AppConfigData, appconfigdataapi.Operations, appconfigdataapi.Unimplemented{}, cfg.Log),
+		server.Management:    wire.NewService(server.Management, mgmtapi.Operations, mgmtapi.Unimplemented{}, cfg.Log),
+	}
+	srv := server.New(server.Config{
+		DefaultAccount: cfg.DefaultAccount,
+		DefaultRegion:  cfg.DefaultRegion,
+		Auth:           cfg.Auth,
+		Keys:           cfg.AuthKeys,
+		Now:            cfg.Clock.Now,
+	}, st, svcs, nil, cfg.Log)
+	return &Node{Config: cfg, Store: st, Handler: srv, done: make(chan error, 1)}, nil
+}
+
+// Start builds a node and serves it on cfg.Listen in the background.
+func Start(cfg Config) (*Node, error) {
+	n, err := Build(cfg)
+	if err != nil {
+		return nil, err
+	}
+	addr := n.Config.Listen
+	if addr == "" {
+		addr = ":4566"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		n.Store.Close()
+		return nil, err
+	}
+	n.listener = ln
+	n.Addr = ln.Addr().String()
+	n.http = &http.Server{Handler: n.Handler, ReadHeaderTimeout: 30 * time.Second}
+	go func() { n.done <- n.http.Serve(ln) }()
+	return n, nil
+}
+
+// URL is the node's base URL on loopback.
+func (n *Node) URL() string {
+	_, port, _ := net.SplitHostPort(n.Addr)
+	return "http://127.0.0.1:" + port
+}
+
+// Shutdown stops accepting requests, waits for in-flight ones (up to ctx)
+// and closes the store.
+func (n *Node) Shutdown(ctx context.Context) error {
+	var err error
+	if n.http != nil {
+		err = n.http.Shutdown(ctx)
+		if e := <-n.done; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
+			err = e
+		}
+	}
+	if e := n.Store.Close(); e != nil && err == nil {
+		err = e
+	}
+	return err
+}

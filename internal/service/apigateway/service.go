@@ -1,0 +1,174 @@
+// Package apigateway is the hand-written logic of the API Gateway REST API
+// control plane (service apigateway, 2015-07-09). It implements the
+// generated api.Service interface; the wire layer (routing, binding,
+// validation, error encoding) is generated in internal/api/apigateway.
+//
+// State lives in the store, one table per resource kind, keys scoped by
+// account and region (see keys below). A Resource record carries its
+// methods, and each method its integration and responses, so one prefix
+// scan reads a whole API tree — which is what CreateDeployment freezes
+// into a snapshot for the data plane.
+package apigateway
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"strconv"
+	"time"
+
+	api "github.com/stagecraft/stagecraft/internal/api/apigateway"
+	"github.com/stagecraft/stagecraft/internal/clock"
+	"github.com/stagecraft/stagecraft/internal/store"
+	"github.com/stagecraft/stagecraft/internal/wire"
+)
+
+// Tables. Keys are store.Key(account, region, ...) with the parts noted.
+const (
+	tRestAPIs         = "apigw.restapis"         // apiId → api.RestApi
+	tResources        = "apigw.resources"        // apiId/resourceId → resourceRecord
+	tDeployments      = "apigw.deployments"      // apiId/deploymentId → api.Deployment (with apiSummary)
+	tSnapshots        = "apigw.snapshots"        // apiId/deploymentId → Snapshot
+	tStages           = "apigw.stages"           // apiId/stageName → api.Stage
+	tAuthorizers      = "apigw.authorizers"      // apiId/authorizerId → api.Authorizer
+	tModels           = "apigw.models"           // apiId/modelName → api.Model
+	tValidators       = "apigw.validators"       // apiId/validatorId → api.RequestValidator
+	tGatewayResponses = "apigw.gatewayresponses" // apiId/responseType → api.GatewayResponse
+	tDocParts         = "apigw.docparts"         // apiId/partId → api.DocumentationPart
+	tDocVersions      = "apigw.docversions"      // apiId/version → api.DocumentationVersion
+	tAPIKeys          = "apigw.apikeys"          // keyId → api.ApiKey
+	tUsagePlans       = "apigw.usageplans"       // planId → api.UsagePlan
+	tUsagePlanKeys    = "apigw.usageplankeys"    // planId/keyId → api.UsagePlanKey
+	tDomainNames      = "apigw.domainnames"      // domainName → api.DomainName
+	tBasePaths        = "apigw.basepaths"        // domainName/basePath → api.BasePathMapping
+	tClientCerts      = "apigw.clientcerts"      // certId → api.ClientCertificate
+	tVpcLinks         = "apigw.vpclinks"         // vpcLinkId → api.VpcLink
+	tAccount          = "apigw.account"          // "account" → api.Account
+)
+
+// Service implements api.Service.
+type Service struct {
+	api.Unimplemented
+	st  store.Store
+	clk clock.Clock
+}
+
+var _ api.Service = (*Service)(nil)
+
+// New returns the REST API control plane over st.
+func New(st store.Store, clk clock.Clock) *Service {
+	if clk == nil {
+		clk = clock.Wall{}
+	}
+	return &Service{st: st, clk: clk}
+}
+
+func (s *Service) now() wire.EpochTime { return wire.Epoch(s.clk.Now().Truncate(time.Second)) }
+
+// key builds a store key in the request's account and region.
+func key(ctx context.Context, parts ...string) string {
+	sc := wire.ScopeFrom(ctx)
+	return store.Key(append([]string{sc.Account, sc.Region}, parts...)...)
+}
+
+// prefix is key with a trailing "/" for scanning children.
+func prefix(ctx context.Context, parts ...string) string {
+	sc := wire.ScopeFrom(ctx)
+	return store.Prefix(append([]string{sc.Account, sc.Region}, parts...)...)
+}
+
+func region(ctx context.Context) string  { return wire.ScopeFrom(ctx).Region }
+func account(ctx context.Context) string { return wire.ScopeFrom(ctx).Account }
+
+// Errors with AWS's wording.
+
+func badRequest(format string, args ...any) error {
+	return api.NewBadRequestException(format, args...)
+}
+
+func notFound(format string, args ...any) error {
+	return api.NewNotFoundException(format, args...)
+}
+
+func conflict(format string, args ...any) error {
+	return api.NewConflictException(format, args...)
+}
+
+func errNoAPI(ctx context.Context, id string) error {
+	return notFound("Invalid API identifier specified %s:%s", account(ctx), id)
+}
+
+// get reads one JSON record, mapping a missing key to notFoundErr.
+func get[T any](tx store.Tx, table, k string, notFoundErr error) (*T, error) {
+	v, err := store.GetJSON[T](tx, table, k)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFoundErr
+	}
+	return v, err
+}
+
+// restAPI loads a RestApi or answers AWS's 404.
+func restAPI(ctx context.Context, tx store.Tx, id string) (*api.RestApi, error) {
+	return get[api.RestApi](tx, tRestAPIs, key(ctx, id), errNoAPI(ctx, id))
+}
+
+// exists reports whether key is present in table.
+func exists(tx store.Tx, table, k string) (bool, error) {
+	_, err := tx.Get(table, k)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Pointer helpers.
+
+func ptr[T any](v T) *T { return &v }
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func boolv(p *bool) bool { return p != nil && *p }
+
+// Pagination (position/limit, items under "item").
+
+const (
+	defaultLimit = 25
+	maxLimit     = 500
+)
+
+// page returns one page of items (already in key order) after position and
+// the position of the next page, nil on the last page. The position is the
+// opaque base64 of the last key returned.
+func page[T any](items []T, keyOf func(T) string, position *string, limit *int32) ([]T, *string, error) {
+	n := defaultLimit
+	if limit != nil {
+		n = int(*limit)
+		if n <= 0 || n > maxLimit {
+			return nil, nil, badRequest("Invalid limit parameter. Must be between 1 and %d", maxLimit)
+		}
+	}
+	start := 0
+	if position != nil && *position != "" {
+		after, err := base64.RawURLEncoding.DecodeString(*position)
+		if err != nil {
+			return nil, nil, badRequest("Invalid position parameter")
+		}
+		for start < len(items) && keyOf(items[start]) <= string(after) {
+			start++
+		}
+	}
+	end := min(start+n, len(items))
+	out := items[start:end]
+	if end < len(items) && len(out) > 0 {
+		next := base64.RawURLEncoding.EncodeToString([]byte(keyOf(out[len(out)-1])))
+		return out, &next, nil
+	}
+	return out, nil, nil
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
