@@ -16,10 +16,10 @@ import (
 	"time"
 
 	apigwapi "github.com/stagecraft/stagecraft/internal/api/apigateway"
+	mgmtapi "github.com/stagecraft/stagecraft/internal/api/apigatewaymanagementapi"
 	apigwv2api "github.com/stagecraft/stagecraft/internal/api/apigatewayv2"
 	appconfigapi "github.com/stagecraft/stagecraft/internal/api/appconfig"
 	appconfigdataapi "github.com/stagecraft/stagecraft/internal/api/appconfigdata"
-	mgmtapi "github.com/stagecraft/stagecraft/internal/api/apigatewaymanagementapi"
 	"github.com/stagecraft/stagecraft/internal/clock"
 	"github.com/stagecraft/stagecraft/internal/server"
 	"github.com/stagecraft/stagecraft/internal/service/apigateway"
