@@ -69,15 +69,25 @@ func Parse(r *http.Request) (Credential, bool) {
 // credentialFromAuthorization finds "Credential=" among the components of
 // an Authorization header value and splits its scope.
 func credentialFromAuthorization(h string) (Credential, bool) {
-	_, rest := cutAlgorithm(h)
-	for rest != "" {
-		var tok string
-		tok, rest = nextAuthToken(rest)
-		if v, ok := strings.CutPrefix(tok, "Credential="); ok {
-			return splitScope(v)
+	const key = "Credential="
+	for off := 0; ; {
+		i := strings.Index(h[off:], key)
+		if i < 0 {
+			return Credential{}, false
 		}
+		i += off
+		// Only at the start of a component, and never as the algorithm.
+		if i == 0 || !isAuthSep(h[i-1]) {
+			off = i + len(key)
+			continue
+		}
+		v := h[i+len(key):]
+		j := 0
+		for j < len(v) && !isAuthSep(v[j]) {
+			j++
+		}
+		return splitScope(v[:j])
 	}
-	return Credential{}, false
 }
 
 // splitScope splits keyid/date/region/service/term; a trailing slash is
