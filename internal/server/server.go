@@ -246,3 +246,8 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // Shutdown is a helper for graceful stops: it waits for in-flight requests
 // up to the context's deadline.
 func Shutdown(ctx context.Context, hs *http.Server) error { return hs.Shutdown(ctx) }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// parseCred is sigv4.Parse, named for tests.
+var parseCred = sigv4.Parse
