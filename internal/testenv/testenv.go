@@ -209,14 +209,27 @@ func (e *Env) clientEnv() []string {
 		"AWS_ENDPOINT_URL="+e.URL, "STAGECRAFT_URL="+e.URL, "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1")
 }
 
+// SkipClient skips a test that needs an outside client (boto3, an AWS CLI,
+// wrk, moto_server) that is not installed, with a visible reason. Under
+// STAGECRAFT_REQUIRE_CLIENTS=1 (set by .ci/run) it fails instead, so CI
+// can never pass with such a test silently skipped.
+func SkipClient(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := "SKIP-CLIENT: " + fmt.Sprintf(format, args...)
+	if os.Getenv("STAGECRAFT_REQUIRE_CLIENTS") == "1" {
+		t.Fatal(msg + " (STAGECRAFT_REQUIRE_CLIENTS=1: clients must be installed)")
+	}
+	t.Skip(msg)
+}
+
 // RequireBoto3 skips the test, visibly, when python3 with boto3 is absent.
 func RequireBoto3(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("SKIP-CLIENT: python3 not installed; boto3 end-to-end test not run")
+		SkipClient(t, "python3 not installed; boto3 end-to-end test not run")
 	}
 	if err := exec.Command("python3", "-c", "import boto3").Run(); err != nil {
-		t.Skip("SKIP-CLIENT: boto3 not importable in python3; boto3 end-to-end test not run")
+		SkipClient(t, "boto3 not importable in python3; boto3 end-to-end test not run")
 	}
 }
 
@@ -225,7 +238,7 @@ func RequireCLIv1(t testing.TB) {
 	t.Helper()
 	RequireBoto3(t)
 	if err := exec.Command("python3", "-c", "import awscli").Run(); err != nil {
-		t.Skip("SKIP-CLIENT: awscli (v1) not importable in python3; CLI end-to-end test not run")
+		SkipClient(t, "awscli (v1) not importable in python3; CLI end-to-end test not run")
 	}
 }
 
@@ -238,7 +251,7 @@ func CLIv2(t testing.TB) string {
 			return p
 		}
 	}
-	t.Skip("SKIP-CLIENT: AWS CLI v2 (/usr/bin/aws from Debian's awscli) not installed")
+	SkipClient(t, "AWS CLI v2 (/usr/bin/aws from Debian's awscli) not installed")
 	return ""
 }
 
