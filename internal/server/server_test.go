@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -79,5 +80,16 @@ func TestDispatch(t *testing.T) {
 	// A control-plane path on a plain host is not the data plane.
 	if st, code, _ := do("GET", "/restapis/nope", "", ""); st != 404 || code != "NotFoundException" {
 		t.Errorf("control plane: %d %s", st, code)
+	}
+}
+
+func apiErrCode(t *testing.T, err error, code, msg string) {
+	t.Helper()
+	var ae interface {
+		ErrorCode() string
+		ErrorMessage() string
+	}
+	if !errors.As(err, &ae) || ae.ErrorCode() != code || (msg != "" && ae.ErrorMessage() != msg) {
+		t.Fatalf("want %s %q, got %v", code, msg, err)
 	}
 }
