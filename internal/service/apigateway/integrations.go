@@ -269,6 +269,7 @@ func (s *Service) UpdateIntegration(ctx context.Context, in *api.UpdateIntegrati
 			return err
 		}
 		integ := *m.MethodIntegration
+		nParams, nTemplates := len(integ.RequestParameters), len(integ.RequestTemplates)
 		err = methodsPatch(&integ, in.PatchOperations, integrationsUpdateRules, func(op string, segs []string, o *api.PatchOperation) error {
 			switch segs[0] {
 			case "tlsConfig":
@@ -284,12 +285,8 @@ func (s *Service) UpdateIntegration(ctx context.Context, in *api.UpdateIntegrati
 		if err != nil {
 			return err
 		}
-		if len(integ.RequestParameters) == 0 {
-			integ.RequestParameters = nil
-		}
-		if len(integ.RequestTemplates) == 0 {
-			integ.RequestTemplates = nil
-		}
+		integ.RequestParameters = methodsEmptied(nParams, integ.RequestParameters)
+		integ.RequestTemplates = methodsEmptied(nTemplates, integ.RequestTemplates)
 		if err := integrationsCheck(&integ); err != nil {
 			return err
 		}
@@ -436,6 +433,7 @@ func (s *Service) UpdateIntegrationResponse(ctx context.Context, in *api.UpdateI
 		if !ok {
 			return methodsErrNoStatus()
 		}
+		nParams, nTemplates := len(ir.ResponseParameters), len(ir.ResponseTemplates)
 		// Replacing or removing a missing entry is a 404, as for method
 		// responses [V there; assumed here].
 		err = methodsPatch(&ir, in.PatchOperations, integrationsResponseUpdateRules, func(op string, segs []string, o *api.PatchOperation) error {
@@ -454,12 +452,8 @@ func (s *Service) UpdateIntegrationResponse(ctx context.Context, in *api.UpdateI
 		if err != nil {
 			return err
 		}
-		if len(ir.ResponseParameters) == 0 {
-			ir.ResponseParameters = nil
-		}
-		if len(ir.ResponseTemplates) == 0 {
-			ir.ResponseTemplates = nil
-		}
+		ir.ResponseParameters = methodsEmptied(nParams, ir.ResponseParameters)
+		ir.ResponseTemplates = methodsEmptied(nTemplates, ir.ResponseTemplates)
 		if ir.ContentHandling != nil && *ir.ContentHandling == "" {
 			ir.ContentHandling = nil
 		}

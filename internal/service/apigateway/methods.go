@@ -318,6 +318,7 @@ func (s *Service) UpdateMethod(ctx context.Context, in *api.UpdateMethodRequest)
 		if err != nil {
 			return err
 		}
+		nParams, nModels := len(m.RequestParameters), len(m.RequestModels)
 		err = methodsPatch(m, in.PatchOperations, methodsUpdateRules, func(op string, segs []string, o *api.PatchOperation) error {
 			switch segs[0] {
 			case "apiKeyRequired", "requestParameters":
@@ -330,12 +331,8 @@ func (s *Service) UpdateMethod(ctx context.Context, in *api.UpdateMethodRequest)
 		if err != nil {
 			return err
 		}
-		if len(m.RequestParameters) == 0 {
-			m.RequestParameters = nil
-		}
-		if len(m.RequestModels) == 0 {
-			m.RequestModels = nil
-		}
+		m.RequestParameters = methodsEmptied(nParams, m.RequestParameters)
+		m.RequestModels = methodsEmptied(nModels, m.RequestModels)
 		if err := methodsCheckRequestParams(m.RequestParameters); err != nil {
 			return err
 		}
@@ -453,6 +450,7 @@ func (s *Service) UpdateMethodResponse(ctx context.Context, in *api.UpdateMethod
 		if !ok {
 			return methodsErrNoStatus()
 		}
+		nParams, nModels := len(mr.ResponseParameters), len(mr.ResponseModels)
 		err = methodsPatch(&mr, in.PatchOperations, methodsResponseUpdateRules, func(op string, segs []string, o *api.PatchOperation) error {
 			err := methodsCheckEntry(op, segs, func(field, name string) (ok bool) {
 				if field == "responseParameters" {
@@ -473,13 +471,8 @@ func (s *Service) UpdateMethodResponse(ctx context.Context, in *api.UpdateMethod
 		if err != nil {
 			return err
 		}
-		// After an update AWS omits maps that became empty [V].
-		if len(mr.ResponseParameters) == 0 {
-			mr.ResponseParameters = nil
-		}
-		if len(mr.ResponseModels) == 0 {
-			mr.ResponseModels = nil
-		}
+		mr.ResponseParameters = methodsEmptied(nParams, mr.ResponseParameters)
+		mr.ResponseModels = methodsEmptied(nModels, mr.ResponseModels)
 		if err := methodsCheckResponseParams(mr.ResponseParameters); err != nil {
 			return err
 		}
@@ -494,6 +487,17 @@ func (s *Service) UpdateMethodResponse(ctx context.Context, in *api.UpdateMethod
 		return nil, err
 	}
 	return &out, nil
+}
+
+// methodsEmptied drops a map that an update emptied: AWS omits a map
+// whose last entry a PATCH removed [V: UpdateMethod, UpdateMethodResponse],
+// while a map that was stored empty ({} sent on put) stays {} [V: Get after
+// PutMethodResponse]. before is the map's size before the update.
+func methodsEmptied[V any](before int, m map[string]V) map[string]V {
+	if before > 0 && len(m) == 0 {
+		return nil
+	}
+	return m
 }
 
 // methodsSortedKeys returns a map's keys in order, so checks report the
