@@ -64,22 +64,17 @@ func methodsParseBool(v *string) string {
 	return "false"
 }
 
-// methodsBuiltinModels exist in every API AWS creates. They are accepted
-// even when the models table holds no record for them, so that methods can
-// reference them whether or not default models are materialised.
-var methodsBuiltinModels = map[string]bool{"Empty": true, "Error": true}
-
-// methodsCheckModels verifies every model name in models exists in the API.
+// methodsCheckModels verifies every model name in models exists in the
+// API. mdlLookup (models.go) also answers the default Empty and Error
+// models of an API whose defaults are not materialised yet.
 func methodsCheckModels(ctx context.Context, tx store.Tx, apiID string, models map[string]string) error {
-	for _, name := range models {
-		if methodsBuiltinModels[name] {
-			continue
-		}
-		ok, err := exists(tx, tModels, key(ctx, apiID, name))
+	for _, ct := range methodsSortedKeys(models) {
+		name := models[ct]
+		m, err := mdlLookup(ctx, tx, apiID, name)
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if m == nil {
 			return badRequest("Invalid model identifier specified: %s", name)
 		}
 	}
