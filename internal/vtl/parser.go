@@ -47,7 +47,11 @@ func (t *textBuf) add(p int, s string) {
 }
 
 func (p *parser) errAt(i int, format string, args ...any) error {
-	pos := p.posOf(i)
+	return p.errAtPos(p.posOf(i), format, args...)
+}
+
+// errAtPos reports an error at an offset already mapped by posOf.
+func (p *parser) errAtPos(pos int, format string, args ...any) error {
 	line, col := lineCol(p.orig, pos)
 	return &ParseError{Template: p.name, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
 }
@@ -603,7 +607,7 @@ func (p *parser) parseIf(start, after int) (node, error) {
 				return nil, err
 			}
 			if term.kind != termEnd {
-				return nil, p.errAt(p.pos, "#else must be followed by #end")
+				return nil, p.errAtPos(term.p, "#else must be followed by #end")
 			}
 			n.elseBlk, n.hasElse = body, true
 			return n, nil
@@ -625,7 +629,7 @@ func (p *parser) blockBody(start int, what string) ([]node, error) {
 	case termEOF:
 		return nil, p.errAt(start, "%s without matching #end", what)
 	}
-	return nil, p.errAt(p.pos, "unexpected #else/#elseif in %s", what)
+	return nil, p.errAtPos(term.p, "unexpected #else/#elseif in %s", what)
 }
 
 // simpleVar reads "$name", "$!name" or "${name}" and returns the name.
