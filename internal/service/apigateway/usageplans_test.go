@@ -395,7 +395,7 @@ func TestGetUsage(t *testing.T) {
 }
 
 // TestUsagePlanFlowBoto3 runs the API key + usage plan + usage plan key flow
-// through boto3.
+// through boto3, and tags the plan by its ARN.
 func TestUsagePlanFlowBoto3(t *testing.T) {
 	env := testenv.Start(t)
 	apiID := acctStage(t, env.APIGateway(), "prod")
@@ -422,6 +422,10 @@ except c.exceptions.NotFoundException as e:
 keys = c.get_usage_plan_keys(usagePlanId=plan['id'])
 plans = c.get_usage_plans(keyId=key['id'])
 listed = c.get_api_keys(includeValues=True)
+arn = 'arn:aws:apigateway:us-east-1::/usageplans/' + plan['id']
+tagged = c.tag_resource(resourceArn=arn, tags={'tier': 'gold'})
+assert tagged['ResponseMetadata']['HTTPStatusCode'] == 204, tagged
+tags = c.get_tags(resourceArn=arn)['tags']
 deleted = c.delete_usage_plan_key(usagePlanId=plan['id'], keyId=key['id'])
 after = c.get_usage_plan_keys(usagePlanId=plan['id'])
 print(json.dumps({
@@ -433,6 +437,8 @@ print(json.dumps({
   'listed': [(k['id'], k['value']) for k in listed['items']],
   'deleted': deleted['ResponseMetadata']['HTTPStatusCode'],
   'after': after['items'],
+  'tags': tags,
+  'planTags': c.get_usage_plan(usagePlanId=plan['id'])['tags'],
 }))
 `, apiID))
 	var got struct {
@@ -446,12 +452,14 @@ print(json.dumps({
 			Throttle  map[string]float64
 			Quota     map[string]any
 		}
-		PK      map[string]string
-		Keys    []map[string]string
-		Plans   []string
-		Listed  [][]string
-		Deleted int
-		After   []any
+		PK       map[string]string
+		Keys     []map[string]string
+		Plans    []string
+		Listed   [][]string
+		Deleted  int
+		After    []any
+		Tags     map[string]string
+		PlanTags map[string]string
 	}
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("%v\n%s", err, out)
@@ -466,6 +474,9 @@ print(json.dumps({
 	want := map[string]string{"id": got.Key.ID, "type": "API_KEY", "name": "boto-key", "value": "abcdefghij0123456789xyz"}
 	if fmt.Sprint(got.PK) != fmt.Sprint(want) || len(got.Keys) != 1 || fmt.Sprint(got.Keys[0]) != fmt.Sprint(want) {
 		t.Fatalf("plan key %v, listed %v, want %v", got.PK, got.Keys, want)
+	}
+	if got.Tags["tier"] != "gold" || len(got.Tags) != 1 || got.PlanTags["tier"] != "gold" {
+		t.Fatalf("tags through boto3: %v, plan tags %v", got.Tags, got.PlanTags)
 	}
 	if len(got.Plans) != 1 || len(got.Listed) != 1 || got.Listed[0][1] != "abcdefghij0123456789xyz" || got.Deleted != 202 || got.After == nil || len(got.After) != 0 {
 		t.Fatalf("%+v", got)
