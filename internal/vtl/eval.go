@@ -198,6 +198,16 @@ func (r *renderer) checkLen(n int) error {
 // ---- variables ----
 
 func (r *renderer) lookup(name string) (any, bool) {
+	if r.foreach != nil && len(name) >= 7 {
+		switch name {
+		case "foreach":
+			return r.foreach, true
+		case "velocityCount":
+			return int64(r.foreach.index + 1), true
+		case "velocityHasNext":
+			return r.foreach.hasNext, true
+		}
+	}
 	if n := len(r.frames); n > 0 {
 		if v, ok := r.frames[n-1][name]; ok {
 			return v, true
@@ -440,17 +450,14 @@ func (r *renderer) execForeach(n *foreachNode) error {
 	if len(items) == 0 {
 		return nil
 	}
-	saved := [...]savedVar{
-		r.saveVar(n.varName), r.saveVar("foreach"),
-		r.saveVar("velocityCount"), r.saveVar("velocityHasNext"),
-	}
+	// $foreach, $velocityCount and $velocityHasNext are answered by
+	// lookup from r.foreach while the loop runs.
+	saved := r.saveVar(n.varName)
 	scope := &foreachScope{parent: r.foreach}
 	r.foreach = scope
 	defer func() {
 		r.foreach = scope.parent
-		for i := len(saved) - 1; i >= 0; i-- {
-			r.restoreVar(saved[i])
-		}
+		r.restoreVar(saved)
 	}()
 	count := len(items)
 	for i := 0; i < count; i++ {
@@ -464,9 +471,6 @@ func (r *renderer) execForeach(n *foreachNode) error {
 		} else {
 			r.setVar(n.varName, items[i])
 		}
-		r.setVar("foreach", scope)
-		r.setVar("velocityCount", int64(i+1))
-		r.setVar("velocityHasNext", scope.hasNext)
 		if err := r.renderNodes(n.body); err != nil {
 			return err
 		}
@@ -891,7 +895,7 @@ func (r *renderer) appendValue(dst []byte, v any, depth int) ([]byte, error) {
 	case int64:
 		return strconv.AppendInt(dst, x, 10), nil
 	case float64:
-		return append(dst, javaDouble(x)...), nil
+		return appendJavaDouble(dst, x), nil
 	case bool:
 		return strconv.AppendBool(dst, x), nil
 	case *big.Int:
@@ -916,17 +920,17 @@ func (r *renderer) appendValue(dst []byte, v any, depth int) ([]byte, error) {
 		return append(dst, ']'), nil
 	case *Map:
 		dst = append(dst, '{')
-		for i, k := range x.keys {
+		for i, e := range x.ents {
 			if i > 0 {
 				dst = append(dst, ", "...)
 			}
-			dst = append(dst, k...)
+			dst = append(dst, e.key...)
 			dst = append(dst, '=')
-			if x.vals[i] == any(x) {
+			if e.val == any(x) {
 				dst = append(dst, "(this Map)"...)
 				continue
 			}
-			if dst, err = r.appendValue(dst, x.vals[i], depth+1); err != nil {
+			if dst, err = r.appendValue(dst, e.val, depth+1); err != nil {
 				return dst, err
 			}
 		}

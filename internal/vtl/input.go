@@ -80,15 +80,12 @@ func (r *renderer) inputParams(in *Input) *Map {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		m := &Map{keys: keys, vals: make([]any, len(keys))}
+		m := &Map{ents: make([]mapEnt, len(keys))}
 		for i, k := range keys {
-			m.vals[i] = src[k]
+			m.ents[i] = mapEnt{k, src[k]}
 		}
 		if len(keys) > mapIndexThreshold {
-			m.idx = make(map[string]int, len(keys))
-			for i, k := range keys {
-				m.idx[k] = i
-			}
+			m.reindex()
 		}
 		return m
 	}

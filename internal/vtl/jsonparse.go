@@ -37,8 +37,10 @@ func parseJSON(s string) (any, error) {
 }
 
 type jsonParser struct {
-	s string
-	i int
+	s     string
+	i     int
+	ents  []mapEnt // scratch stack of object members being parsed
+	items []any    // scratch stack of array elements being parsed
 }
 
 func (p *jsonParser) errf(format string, args ...any) error {
@@ -101,7 +103,15 @@ func (p *jsonParser) word() string {
 
 func (p *jsonParser) object(depth int) (any, error) {
 	p.i++ // {
-	m := &Map{}
+	base := len(p.ents)
+	defer func() { p.ents = p.ents[:base] }()
+	done := func() *Map {
+		m := &Map{ents: make([]mapEnt, 0, len(p.ents)-base)}
+		for _, e := range p.ents[base:] {
+			m.Put(e.key, e.val) // last duplicate wins, first position kept
+		}
+		return m
+	}
 	for {
 		p.ws()
 		if p.i >= len(p.s) {
@@ -109,7 +119,7 @@ func (p *jsonParser) object(depth int) (any, error) {
 		}
 		if p.s[p.i] == '}' {
 			p.i++
-			return m, nil
+			return done(), nil
 		}
 		var key string
 		switch c := p.s[p.i]; c {
@@ -135,7 +145,7 @@ func (p *jsonParser) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		m.Put(key, v)
+		p.ents = append(p.ents, mapEnt{key, v})
 		p.ws()
 		if p.i >= len(p.s) {
 			return nil, p.errf("unterminated object")
@@ -145,7 +155,7 @@ func (p *jsonParser) object(depth int) (any, error) {
 			p.i++
 		case '}':
 			p.i++
-			return m, nil
+			return done(), nil
 		default:
 			return nil, p.errf("expected ',' or '}'")
 		}
@@ -154,7 +164,11 @@ func (p *jsonParser) object(depth int) (any, error) {
 
 func (p *jsonParser) array(depth int) (any, error) {
 	p.i++ // [
-	l := &List{json: true, items: []any{}}
+	base := len(p.items)
+	defer func() { p.items = p.items[:base] }()
+	done := func() *List {
+		return &List{json: true, items: append(make([]any, 0, len(p.items)-base), p.items[base:]...)}
+	}
 	for {
 		p.ws()
 		if p.i >= len(p.s) {
@@ -162,13 +176,13 @@ func (p *jsonParser) array(depth int) (any, error) {
 		}
 		if p.s[p.i] == ']' {
 			p.i++
-			return l, nil
+			return done(), nil
 		}
 		v, err := p.value(depth + 1)
 		if err != nil {
 			return nil, err
 		}
-		l.items = append(l.items, v)
+		p.items = append(p.items, v)
 		p.ws()
 		if p.i >= len(p.s) {
 			return nil, p.errf("unterminated array")
@@ -178,7 +192,7 @@ func (p *jsonParser) array(depth int) (any, error) {
 			p.i++
 		case ']':
 			p.i++
-			return l, nil
+			return done(), nil
 		default:
 			return nil, p.errf("expected ',' or ']'")
 		}

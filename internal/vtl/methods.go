@@ -817,7 +817,7 @@ func (r *renderer) mapMethod(recv any, name string, args []any) (any, error) {
 		case "clear":
 			switch x := recv.(type) {
 			case *Map:
-				x.keys, x.vals, x.idx = nil, nil, nil
+				x.ents, x.idx = nil, nil
 				return voidResult, nil
 			case map[string]any:
 				clear(x)

@@ -1,12 +1,12 @@
 package vtl
 
 import (
+	"bytes"
 	"math"
 	"math/big"
 	"reflect"
 	"sort"
 	"strconv"
-	"strings"
 )
 
 // Map is an insertion-ordered, string-keyed map: the template-side
@@ -17,18 +17,22 @@ import (
 // A Map is not safe for concurrent mutation; templates only mutate Maps
 // created during their own Render.
 type Map struct {
-	keys []string
-	vals []any
+	ents []mapEnt
 	idx  map[string]int // built once the map grows past mapIndexThreshold
 }
 
-const mapIndexThreshold = 8
+type mapEnt struct {
+	key string
+	val any
+}
+
+const mapIndexThreshold = 16
 
 // NewMap returns an empty Map.
 func NewMap() *Map { return &Map{} }
 
 // Len returns the number of entries.
-func (m *Map) Len() int { return len(m.keys) }
+func (m *Map) Len() int { return len(m.ents) }
 
 func (m *Map) find(k string) int {
 	if m.idx != nil {
@@ -37,8 +41,8 @@ func (m *Map) find(k string) int {
 		}
 		return -1
 	}
-	for i, key := range m.keys {
-		if key == k {
+	for i := range m.ents {
+		if m.ents[i].key == k {
 			return i
 		}
 	}
@@ -48,7 +52,7 @@ func (m *Map) find(k string) int {
 // Get returns the value stored under k.
 func (m *Map) Get(k string) (any, bool) {
 	if i := m.find(k); i >= 0 {
-		return m.vals[i], true
+		return m.ents[i].val, true
 	}
 	return nil, false
 }
@@ -57,21 +61,24 @@ func (m *Map) Get(k string) (any, bool) {
 // and returns the previous value (nil when there was none).
 func (m *Map) Put(k string, v any) any {
 	if i := m.find(k); i >= 0 {
-		prev := m.vals[i]
-		m.vals[i] = v
+		prev := m.ents[i].val
+		m.ents[i].val = v
 		return prev
 	}
-	m.keys = append(m.keys, k)
-	m.vals = append(m.vals, v)
+	m.ents = append(m.ents, mapEnt{k, v})
 	if m.idx != nil {
-		m.idx[k] = len(m.keys) - 1
-	} else if len(m.keys) > mapIndexThreshold {
-		m.idx = make(map[string]int, len(m.keys)*2)
-		for i, key := range m.keys {
-			m.idx[key] = i
-		}
+		m.idx[k] = len(m.ents) - 1
+	} else if len(m.ents) > mapIndexThreshold {
+		m.reindex()
 	}
 	return nil
+}
+
+func (m *Map) reindex() {
+	m.idx = make(map[string]int, len(m.ents)*2)
+	for i := range m.ents {
+		m.idx[m.ents[i].key] = i
+	}
 }
 
 // Remove deletes k and returns the value it held.
@@ -80,20 +87,22 @@ func (m *Map) Remove(k string) (any, bool) {
 	if i < 0 {
 		return nil, false
 	}
-	prev := m.vals[i]
-	m.keys = append(m.keys[:i], m.keys[i+1:]...)
-	m.vals = append(m.vals[:i], m.vals[i+1:]...)
+	prev := m.ents[i].val
+	m.ents = append(m.ents[:i], m.ents[i+1:]...)
 	if m.idx != nil {
-		m.idx = make(map[string]int, len(m.keys)*2)
-		for j, key := range m.keys {
-			m.idx[key] = j
-		}
+		m.reindex()
 	}
 	return prev, true
 }
 
-// Keys returns a copy of the keys in insertion order.
-func (m *Map) Keys() []string { return append([]string(nil), m.keys...) }
+// Keys returns the keys in insertion order.
+func (m *Map) Keys() []string {
+	keys := make([]string, len(m.ents))
+	for i := range m.ents {
+		keys[i] = m.ents[i].key
+	}
+	return keys
+}
 
 // ValueForKey implements jp.Keyed so ojg JSONPath can walk a Map.
 func (m *Map) ValueForKey(key string) (any, bool) { return m.Get(key) }
@@ -215,7 +224,7 @@ func mapGet(v any, k string) (val any, found, isMap bool) {
 func mapKeys(v any) ([]string, bool) {
 	switch m := v.(type) {
 	case *Map:
-		return m.keys, true
+		return m.Keys(), true
 	case map[string]any:
 		ks := make([]string, 0, len(m))
 		for k := range m {
@@ -578,34 +587,48 @@ func sameClass(a, b any) bool {
 // ---- number formatting ----
 
 // javaDouble formats f like Java's Double.toString.
-func javaDouble(f float64) string {
+func javaDouble(f float64) string { return string(appendJavaDouble(nil, f)) }
+
+// appendJavaDouble appends f formatted like Java's Double.toString: plain
+// decimal notation with at least one fractional digit for magnitudes in
+// [1e-3, 1e7), otherwise computerized scientific notation ("1.0E7").
+func appendJavaDouble(dst []byte, f float64) []byte {
 	switch {
 	case math.IsNaN(f):
-		return "NaN"
+		return append(dst, "NaN"...)
 	case math.IsInf(f, 1):
-		return "Infinity"
+		return append(dst, "Infinity"...)
 	case math.IsInf(f, -1):
-		return "-Infinity"
+		return append(dst, "-Infinity"...)
 	case f == 0:
 		if math.Signbit(f) {
-			return "-0.0"
+			return append(dst, "-0.0"...)
 		}
-		return "0.0"
+		return append(dst, "0.0"...)
 	}
-	a := math.Abs(f)
-	if a >= 1e-3 && a < 1e7 {
-		s := strconv.FormatFloat(f, 'f', -1, 64)
-		if !strings.Contains(s, ".") {
-			s += ".0"
+	start := len(dst)
+	if a := math.Abs(f); a >= 1e-3 && a < 1e7 {
+		dst = strconv.AppendFloat(dst, f, 'f', -1, 64)
+		if bytes.IndexByte(dst[start:], '.') < 0 {
+			dst = append(dst, ".0"...)
 		}
-		return s
+		return dst
 	}
-	s := strconv.FormatFloat(f, 'e', -1, 64)
-	i := strings.IndexByte(s, 'e')
+	var buf [32]byte
+	s := strconv.AppendFloat(buf[:0], f, 'e', -1, 64) // 1.2345e+07, 1e-05
+	i := bytes.IndexByte(s, 'e')
 	mant, exp := s[:i], s[i+1:]
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
+	dst = append(dst, mant...)
+	if bytes.IndexByte(mant, '.') < 0 {
+		dst = append(dst, ".0"...)
 	}
-	e, _ := strconv.Atoi(exp)
-	return mant + "E" + strconv.Itoa(e)
+	dst = append(dst, 'E')
+	if exp[0] == '-' {
+		dst = append(dst, '-')
+	}
+	exp = bytes.TrimLeft(exp[1:], "0")
+	if len(exp) == 0 {
+		exp = []byte{'0'}
+	}
+	return append(dst, exp...)
 }
