@@ -26,6 +26,7 @@ type renderer struct {
 	maxOut   int
 	stopped  bool
 	breaking bool
+	scopes   int // open #break-able scopes
 	nest     int
 	foreach  *foreachScope
 	ctxMap   *Map // the $context seen by the template
@@ -288,7 +289,9 @@ func (r *renderer) renderNodes(nodes []node) error {
 		case *foreachNode:
 			err = r.execForeach(n)
 		case *breakNode:
-			if r.foreach != nil {
+			// #break leaves the innermost #foreach, macro, #define or
+			// #evaluate; at the top level it ends the template.
+			if r.scopes > 0 {
 				r.breaking = true
 			} else {
 				r.stopped = true
@@ -368,7 +371,16 @@ func (r *renderer) renderBlock(b *block) error {
 	if r.nest > maxNesting {
 		return errDepthLimit
 	}
-	return r.renderNodes(b.nodes)
+	return r.renderScope(b.nodes)
+}
+
+// renderScope renders a #break-able body (macro, #define, #evaluate).
+func (r *renderer) renderScope(nodes []node) error {
+	r.scopes++
+	err := r.renderNodes(nodes)
+	r.scopes--
+	r.breaking = false
+	return err
 }
 
 func (r *renderer) execSet(n *setNode) error {
@@ -455,8 +467,10 @@ func (r *renderer) execForeach(n *foreachNode) error {
 	saved := r.saveVar(n.varName)
 	scope := &foreachScope{parent: r.foreach}
 	r.foreach = scope
+	r.scopes++
 	defer func() {
 		r.foreach = scope.parent
+		r.scopes--
 		r.restoreVar(saved)
 	}()
 	count := len(items)
@@ -519,10 +533,7 @@ func (r *renderer) execMacro(n *macroCallNode) error {
 	}
 	r.frames = append(r.frames, frame)
 	defer func() { r.frames = r.frames[:len(r.frames)-1] }()
-	saved := r.foreach
-	r.foreach = nil // #break inside a macro does not reach the caller's loop
-	defer func() { r.foreach = saved }()
-	return r.renderNodes(def.body)
+	return r.renderScope(def.body)
 }
 
 func (r *renderer) execEvaluate(n *evaluateNode) error {
@@ -551,7 +562,7 @@ func (r *renderer) execEvaluate(n *evaluateNode) error {
 	if term.kind != termEOF {
 		return errors.New("#evaluate: unbalanced #end/#else")
 	}
-	return r.renderNodes(nodes)
+	return r.renderScope(nodes)
 }
 
 // ---- expressions ----
@@ -872,7 +883,12 @@ func (r *renderer) toString(v any) (string, error) {
 		if r.nest > maxNesting {
 			return "", errDepthLimit
 		}
-		return r.renderToString(x.nodes)
+		saved := r.out
+		r.out = make([]byte, 0, 64)
+		err := r.renderScope(x.nodes)
+		s := string(r.out)
+		r.out = saved
+		return s, err
 	}
 	b, err := r.appendValue(nil, v, 0)
 	return string(b), err

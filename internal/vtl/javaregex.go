@@ -254,16 +254,47 @@ func javaReplacement(s string) (string, error) {
 	return b.String(), nil
 }
 
-func replaceFirst(re *regexp.Regexp, s, repl string) string {
-	m := re.FindStringSubmatchIndex(s)
-	if m == nil {
-		return s
+// replaceLimited replaces the first match (n == 1) or all matches, expanding
+// repl, and fails with errOutputLimit when the result would exceed limit
+// bytes. Output is built incrementally so an oversized result is never
+// materialised.
+func replaceLimited(re *regexp.Regexp, s, repl string, n, limit int) (string, error) {
+	if n == 1 {
+		m := re.FindStringSubmatchIndex(s)
+		if m == nil {
+			return s, nil
+		}
+		dst := append([]byte(nil), s[:m[0]]...)
+		dst = re.ExpandString(dst, repl, s, m)
+		if len(dst)+len(s)-m[1] > limit {
+			return "", errOutputLimit
+		}
+		return string(append(dst, s[m[1]:]...)), nil
 	}
-	var dst []byte
-	dst = append(dst, s[:m[0]]...)
-	dst = re.ExpandString(dst, repl, s, m)
-	dst = append(dst, s[m[1]:]...)
-	return string(dst)
+	refs := strings.IndexByte(repl, '$') >= 0
+	total, over := len(s), false
+	res := re.ReplaceAllStringFunc(s, func(m string) string {
+		if over {
+			return ""
+		}
+		out := repl
+		if refs {
+			// Expand groups by re-matching the matched text on its own.
+			if idx := re.FindStringSubmatchIndex(m); idx != nil {
+				out = string(re.ExpandString(nil, repl, m, idx))
+			}
+		}
+		total += len(out) - len(m)
+		if total > limit {
+			over = true
+			return ""
+		}
+		return out
+	})
+	if over || len(res) > limit {
+		return "", errOutputLimit
+	}
+	return res, nil
 }
 
 // javaSplit implements String.split(regex, limit).

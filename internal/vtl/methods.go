@@ -567,16 +567,11 @@ func (r *renderer) stringMethod(s string, name string, args []any) (any, error) 
 			if err != nil {
 				return nil, err
 			}
-			var res string
-			if name == "replaceAll" {
-				res = re.ReplaceAllString(s, repl)
-			} else {
-				res = replaceFirst(re, s, repl)
+			n := -1
+			if name == "replaceFirst" {
+				n = 1
 			}
-			if err := r.checkLen(len(res)); err != nil {
-				return nil, err
-			}
-			return res, nil
+			return replaceLimited(re, s, repl, n, r.maxOut)
 		}
 	}
 	return r.commonMethod(s, name, args)

@@ -211,6 +211,10 @@ func TestForeach(t *testing.T) {
 func TestDirectives(t *testing.T) {
 	runCases(t, []rcase{
 		{"stop", "a#stop b", nil, "a"},
+		{"break at top level stops", "a#break b", nil, "a"},
+		{"break leaves macro only", "#macro(m)x#break y#end#foreach($i in [1, 2])#m()$i#end", nil, "x1x2"},
+		{"break in nested loop", "#foreach($a in [1, 2])#foreach($b in [1, 2])#break#end$a#end", nil, "12"},
+		{"foreach visible in macro", "#macro(m)$foreach.count#end#foreach($i in [5, 6])#m()#end", nil, "12"},
 		{"stop inside loop", "#foreach($i in [1, 2, 3])$i#if($i == 2)#stop#end#end after", nil, "12"},
 		{"macro", "#macro(greet $who $punct)Hello $who$punct#end#greet('Ann' '!') #greet(\"Bob\", \"?\")", nil, "Hello Ann! Hello Bob?"},
 		{"macro defined later", "#later(1)\n#macro(later $x)L$x#end", nil, "L1"},
@@ -354,6 +358,8 @@ func TestLimits(t *testing.T) {
 		{"concat doubling", `#set($s = "xxxxxxxxxxxxxxxx")#foreach($i in [1..40])#set($s = $s + $s)#end`, Context{MaxOutput: 1 << 20}, ErrOutputLimit},
 		{"replace blowup", `#set($s = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")#foreach($i in [1..20])#set($s = $s.replace("a", "aa"))#end`, Context{MaxOutput: 1 << 20}, ErrOutputLimit},
 		{"infinite macro recursion", "#macro(r)#r()#end#r()", Context{}, ErrDepthLimit},
+		{"replaceAll blowup", `#set($s = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")#foreach($i in [1..6])#set($s = $s.replaceAll("a", "$0$0$0$0"))#end`, Context{MaxOutput: 1 << 16}, ErrOutputLimit},
+		{"replaceAll empty pattern", `#set($s = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")$s.replaceAll("", "0123456789")`, Context{MaxOutput: 100}, ErrOutputLimit},
 		{"self-referencing define", "#define($d)$d#end$d", Context{}, ErrDepthLimit},
 		{"evaluate recursion", `#set($s = '#evaluate($s)')#evaluate($s)`, Context{}, ErrDepthLimit},
 		{"cyclic structure", `#set($a = [])#set($b = [$a])#set($x = $a.add($b))$a`, Context{}, ErrDepthLimit},
