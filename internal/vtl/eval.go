@@ -211,7 +211,7 @@ func (r *renderer) lookup(name string) (any, bool) {
 	}
 	if n := len(r.frames); n > 0 {
 		if v, ok := r.frames[n-1][name]; ok {
-			return v, true
+			return v, v != nil
 		}
 	}
 	if v, ok := r.vars[name]; ok {
@@ -511,8 +511,8 @@ func (r *renderer) deleteVar(name string) {
 
 func (r *renderer) execMacro(n *macroCallNode) error {
 	def := r.t.macros[n.name]
-	if def == nil || len(def.params) != len(n.args) {
-		// Unknown macro (or wrong arity): Velocity prints the call as text.
+	if def == nil {
+		// Unknown macro: Velocity prints the call as text.
 		return r.write(n.literal)
 	}
 	r.nest++
@@ -521,12 +521,17 @@ func (r *renderer) execMacro(n *macroCallNode) error {
 		return errDepthLimit
 	}
 	frame := make(map[string]any, len(def.params)+1)
-	for i, a := range n.args {
-		v, err := r.eval(a)
+	// Velocity 1.7 (non-strict) tolerates a wrong argument count: extra
+	// arguments are ignored and missing parameters are simply not bound.
+	for i, param := range def.params {
+		if i >= len(n.args) {
+			break
+		}
+		v, err := r.eval(n.args[i])
 		if err != nil {
 			return err
 		}
-		frame[def.params[i]] = v
+		frame[param] = v
 	}
 	if n.block {
 		frame["bodyContent"] = &block{nodes: n.body}

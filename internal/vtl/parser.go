@@ -2,6 +2,7 @@ package vtl
 
 import (
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 )
@@ -876,7 +877,9 @@ func (p *parser) parsePrimary() (expr, error) {
 		if n, err := strconv.ParseInt(text, 10, 64); err == nil {
 			return &litExpr{p: pos, v: n}, nil
 		}
-		return nil, p.errAt(t.p, "integer literal %s out of range", text)
+		// Like Velocity, integers too large for a long become BigIntegers.
+		b, _ := new(big.Int).SetString(text, 10)
+		return &litExpr{p: pos, v: b}, nil
 	case tFloat:
 		p.pos = t.end
 		f, err := strconv.ParseFloat(p.src[t.p:t.end], 64)

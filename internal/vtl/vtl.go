@@ -139,6 +139,8 @@ func (t *Template) Render(ctx *Context) (string, error) {
 	if ctx == nil {
 		ctx = &Context{}
 	}
+	ctx.RequestOverride = RequestOverride{}
+	ctx.ResponseOverride = ResponseOverride{}
 	r := newRenderer(t, ctx)
 	err := r.renderNodes(t.nodes)
 	if err != nil {

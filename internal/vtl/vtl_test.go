@@ -220,6 +220,7 @@ func TestDirectives(t *testing.T) {
 		{"macro defined later", "#later(1)\n#macro(later $x)L$x#end", nil, "L1"},
 		{"macro recursion", "#macro(count $n)$n#if($n > 0)#set($m = $n - 1)#count($m)#end#end#count(3)", nil, "3210"},
 		{"macro args shadow", "#set($x = 'global')#macro(m $x)$x#end#m('arg') $x", nil, "arg global"},
+		{"macro arity is lenient", "#set($b = 'outer')#macro(m $a $b)[$a][$b]#end#m(1) #m(1 2 3)", nil, "[1][outer] [1][2]"},
 		{"unknown macro is text", "#nosuch($a) and #note(see above)", nil, "#nosuch($a) and #note(see above)"},
 		{"block macro", "#macro(wrap)<$!bodyContent>#end#@wrap()inner#end", nil, "<inner>"},
 		{"define", "#define($d)[$x]#end#set($x = 1)$d#set($x = 2)$d", nil, "[1][2]"},
@@ -536,5 +537,35 @@ func TestJavaRegexTranslation(t *testing.T) {
 	re, _ := compileJavaRegex(`\Qa.b\E`, true)
 	if !re.MatchString("a.b") || re.MatchString("axb") {
 		t.Error(`\Q..\E not literal`)
+	}
+}
+
+func TestNumbers(t *testing.T) {
+	vars := map[string]any{"i": 7, "f": 2.75, "neg": -2.5, "u": uint64(18446744073709551615), "f32": float32(0.5), "t": true}
+	runCases(t, []rcase{
+		{"number methods", "$i.intValue() $f.intValue() $neg.longValue() $i.doubleValue() $i.compareTo(9) $i.equals(7) $i.toString().length()", vars, "7 2 -2 7.0 -1 true 1"},
+		{"boolean methods", "$t.toString() $t.booleanValue() $t.equals(true)", vars, "true true true"},
+		{"host numeric types", "$u $f32", vars, "18446744073709551615 0.5"},
+		{"big arithmetic", "#set($b = 9223372036854775807 + 1)#set($c = $b - 1)#set($d = $b * 2)#set($e = $b / 2)#set($g = $b % 7)$c $d $e $g", vars,
+			"9223372036854775807 18446744073709551616 4611686018427387904 1"},
+		{"big comparisons", "#set($b = 9223372036854775807 + 1)#if($b > 9223372036854775807 && $b == $u - 18446744073709551615 + $b)ok#end", vars, "ok"},
+		{"big and double", "#set($b = 9223372036854775807 + 1)#set($x = $b * 0.5)$x", vars, "4.611686018427388E18"},
+		{"big division by zero", "#set($b = 9223372036854775807 + 1)#set($x = 1)#set($x = $b / 0)$x", vars, "1"},
+		{"big literal", "#set($b = 123456789012345678901234567890)#set($c = $b + 1)#set($d = -$b)$c $d", vars, "123456789012345678901234567891 -123456789012345678901234567890"},
+		{"min int edge", "#set($m = -9223372036854775807 - 1)#set($x = $m / -1)#set($y = $m % -1)#set($z = $m * -1)$x $y $z", vars,
+			"9223372036854775808 0 9223372036854775808"},
+		{"double modulo", "#set($x = 7.5 % 2)$x", vars, "1.5"},
+		{"double division by zero", "#set($x = 1)#set($x = 1.0 / 0)$x", vars, "1"},
+	})
+}
+
+func TestJSONEscaping(t *testing.T) {
+	in := &Input{Body: []byte(`{"s":"tab\there\u0001 line\u2028sep \u0085 quote\" back\\ slash/"}`)}
+	got, err := render(t, "$input.json('$.s')", NewVars(in, nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `"tab\there\u0001 line\u2028sep \u0085 quote\" back\\ slash\/"`; got != want {
+		t.Errorf("got %s want %s", got, want)
 	}
 }
