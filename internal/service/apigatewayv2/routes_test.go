@@ -98,7 +98,7 @@ func httpFixture(t *testing.T, c *sdk.Client) routeFixture {
 	h := httpAPI(t, c, "h")
 	in := httpProxy(t, c, h.ApiId)
 	jwt := do(c.CreateAuthorizer(ctx, &sdk.CreateAuthorizerInput{ApiId: h.ApiId, AuthorizerType: types.AuthorizerTypeJwt, Name: aws.String("jwt"),
-		IdentitySource: []string{"$request.header.Authorization"},
+		IdentitySource:   []string{"$request.header.Authorization"},
 		JwtConfiguration: &types.JWTConfiguration{Issuer: aws.String("https://issuer.example.com"), Audience: []string{"aud"}}})).must(t)
 	lam := do(c.CreateAuthorizer(ctx, &sdk.CreateAuthorizerInput{ApiId: h.ApiId, AuthorizerType: types.AuthorizerTypeRequest, Name: aws.String("lambda"),
 		IdentitySource: []string{"$request.header.Authorization"}, AuthorizerPayloadFormatVersion: aws.String("2.0"),
