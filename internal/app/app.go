@@ -24,6 +24,7 @@ import (
 	"github.com/stagecraft/stagecraft/internal/server"
 	"github.com/stagecraft/stagecraft/internal/service/apigateway"
 	"github.com/stagecraft/stagecraft/internal/service/apigatewayv2"
+	"github.com/stagecraft/stagecraft/internal/service/appconfig"
 	"github.com/stagecraft/stagecraft/internal/store"
 	"github.com/stagecraft/stagecraft/internal/store/bolt"
 	"github.com/stagecraft/stagecraft/internal/wire"
@@ -79,7 +80,7 @@ func Build(cfg Config) (*Node, error) {
 	svcs := map[string]*wire.Service{
 		server.APIGateway:    wire.NewService(server.APIGateway, apigwapi.Operations, apigateway.New(st, cfg.Clock), cfg.Log),
 		server.APIGatewayV2:  wire.NewService(server.APIGatewayV2, apigwv2api.Operations, apigatewayv2.New(st, cfg.Clock), cfg.Log),
-		server.AppConfig:     wire.NewService(server.AppConfig, appconfigapi.Operations, appconfigapi.Unimplemented{}, cfg.Log),
+		server.AppConfig:     wire.NewService(server.AppConfig, appconfigapi.Operations, appconfig.New(st, cfg.Clock), cfg.Log),
 		server.AppConfigData: wire.NewService(server.AppConfigData, appconfigdataapi.Operations, appconfigdataapi.Unimplemented{}, cfg.Log),
 		server.Management:    wire.NewService(server.Management, mgmtapi.Operations, mgmtapi.Unimplemented{}, cfg.Log),
 	}

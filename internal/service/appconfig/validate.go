@@ -1,0 +1,86 @@
+package appconfig
+
+import (
+	"fmt"
+
+	api "github.com/stagecraft/stagecraft/internal/api/appconfig"
+	"github.com/stagecraft/stagecraft/internal/service/appconfig/jsonschema"
+)
+
+// Content validation, run when a hosted version is created, when a
+// deployment starts and on ValidateConfiguration:
+//
+//   - feature-flag profiles: AWS's feature-flag schema (featureflags.go);
+//   - freeform profiles: each JSON_SCHEMA validator (the content must be
+//     JSON and satisfy the schema);
+//   - LAMBDA validators are not executed yet — Stagecraft has no Lambda
+//     invoke path; they pass. TODO(lambda): invoke the function with
+//     AppConfig's validator event ({applicationId, configurationProfileId,
+//     configurationVersion, content (base64), uri}) once the Lambda Invoke
+//     endpoint exists, and fail on an error result.
+//
+// A failure is a 400 BadRequestException with Reason "InvalidConfiguration"
+// and one Details.InvalidConfiguration entry per problem: Location is the
+// JSON pointer of the failing value, Constraint the failing schema
+// keyword, Reason the explanation, Type the validator type, Value the
+// failing value. (AWS documents the shape, not the content.)
+
+const reasonInvalidConfiguration = "InvalidConfiguration"
+
+func invalidConfiguration(msg, validatorType string, errs []jsonschema.Error) error {
+	e := api.NewBadRequestException("%s", msg)
+	e.Reason = ptr(reasonInvalidConfiguration)
+	d := &api.BadRequestDetails{}
+	for _, x := range errs {
+		d.InvalidConfiguration = append(d.InvalidConfiguration, api.InvalidConfigurationDetail{
+			Constraint: optStr(x.Keyword), Location: ptr(orSlash(x.Location)), Reason: ptr(x.Message),
+			Type: ptr(validatorType), Value: optStr(x.Value),
+		})
+	}
+	e.Details = d
+	return e
+}
+
+func orSlash(s string) string {
+	if s == "" {
+		return "/"
+	}
+	return s
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// validateContent checks content against what profile p requires.
+func validateContent(p *profileRecord, content []byte) error {
+	if p.featureFlags() {
+		if errs := validateFeatureFlags(content); len(errs) > 0 {
+			return invalidConfiguration(fmt.Sprintf("The feature flag configuration data failed validation against the AWS.AppConfig.FeatureFlags schema: %d error%s found. First: %s",
+				len(errs), plural(len(errs)), errs[0].String()), "JSON_SCHEMA", errs)
+		}
+		return nil
+	}
+	for _, v := range p.Validators {
+		if str(v.Type) != "JSON_SCHEMA" {
+			continue // LAMBDA: see the TODO above
+		}
+		schema, err := jsonschema.Compile([]byte(str(v.Content)))
+		if err != nil {
+			return badRequest("The JSON Schema validator of configuration profile %s is invalid: %s", str(p.Id), err.Error())
+		}
+		doc, err := jsonschema.Parse(content)
+		if err != nil {
+			errs := []jsonschema.Error{{Keyword: "type", Message: "configuration data is not valid JSON: " + err.Error()}}
+			return invalidConfiguration("The configuration data failed validation against the JSON Schema validator: configuration data is not valid JSON.", "JSON_SCHEMA", errs)
+		}
+		if errs := schema.Validate(doc); len(errs) > 0 {
+			return invalidConfiguration(fmt.Sprintf("The configuration data failed validation against the JSON Schema validator: %d error%s found. First: %s",
+				len(errs), plural(len(errs)), errs[0].String()), "JSON_SCHEMA", errs)
+		}
+	}
+	return nil
+}
