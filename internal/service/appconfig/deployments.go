@@ -45,7 +45,9 @@ type DeploymentRecord struct {
 }
 
 // Status is the deployment as of now.
-func (d *DeploymentRecord) Status(now time.Time) rollout.Status { return rollout.Evaluate(d.Schedule, now) }
+func (d *DeploymentRecord) Status(now time.Time) rollout.Status {
+	return rollout.Evaluate(d.Schedule, now)
+}
 
 // ContentSnapshot is what a deployment captured at StartDeployment
 // (appconfig.deploymentcontent, same key as the deployment): later changes

@@ -47,10 +47,10 @@ func notFound(t *testing.T, err error, msg, resource string) {
 // fixture is an application with an environment, a hosted profile and a
 // custom strategy.
 type fixture struct {
-	c                    *sdk.Client
+	c                     *sdk.Client
 	app, env, prof, strat string
-	clk                  *clock.Fake
-	e                    *testenv.Env
+	clk                   *clock.Fake
+	e                     *testenv.Env
 }
 
 func start(t *testing.T) *fixture {

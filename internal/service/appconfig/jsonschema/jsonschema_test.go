@@ -23,7 +23,7 @@ const workshop = `{
 func TestValidate(t *testing.T) {
 	for _, tc := range []struct {
 		schema, doc string
-		want       []string // "location keyword"
+		want        []string // "location keyword"
 	}{
 		{workshop, `{"boolEnableLimitResults": true, "intResultLimit": 5}`, nil},
 		{workshop, `{"boolEnableLimitResults": "yes", "intResultLimit": 5}`, []string{"/boolEnableLimitResults type"}},
