@@ -98,6 +98,27 @@ func checkIntegration(ctx context.Context, tx store.Tx, a *api.Api, in *api.Inte
 		}
 	}
 	conn := str(in.ConnectionType)
+	switch conn {
+	case "VPC_LINK":
+		if str(in.ConnectionId) == "" {
+			return badRequest("connectionId is required when connectionType is VPC_LINK")
+		}
+		if !ws {
+			// HTTP APIs use apigatewayv2 VPC links; WebSocket APIs use
+			// REST API (v1) VPC links, which live in the other service.
+			ok, err := exists(tx, tVpcLinks, key(ctx, *in.ConnectionId))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errNoChild("VpcLink", *in.ConnectionId)
+			}
+		}
+	case "INTERNET":
+		if str(in.ConnectionId) != "" {
+			return badRequest("connectionId can be specified only when connectionType is VPC_LINK")
+		}
+	}
 	switch typ {
 	case "MOCK":
 		if uri != "" {
@@ -131,27 +152,6 @@ func checkIntegration(ctx context.Context, tx store.Tx, a *api.Api, in *api.Inte
 			}
 		} else if !httpURL(uri) && !strings.Contains(uri, "${stageVariables.") {
 			return badRequest("Invalid integration URI specified: %s. The URI must be a fully qualified URL", uri)
-		}
-	}
-	switch conn {
-	case "VPC_LINK":
-		if str(in.ConnectionId) == "" {
-			return badRequest("connectionId is required when connectionType is VPC_LINK")
-		}
-		if !ws {
-			// HTTP APIs use apigatewayv2 VPC links; WebSocket APIs use
-			// REST API (v1) VPC links, which live in the other service.
-			ok, err := exists(tx, tVpcLinks, key(ctx, *in.ConnectionId))
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return errNoChild("VpcLink", *in.ConnectionId)
-			}
-		}
-	case "INTERNET":
-		if str(in.ConnectionId) != "" {
-			return badRequest("connectionId can be specified only when connectionType is VPC_LINK")
 		}
 	}
 	if ws {
