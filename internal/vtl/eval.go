@@ -29,7 +29,6 @@ type renderer struct {
 	scopes   int // open #break-able scopes
 	nest     int
 	foreach  *foreachScope
-	ctxMap   *Map // the $context seen by the template
 	reqOv    *Map
 	respOv   *Map
 	docs     map[*Input]parsedBody // parsed bodies, per Render
@@ -90,7 +89,6 @@ func (r *renderer) setupContext() {
 	r.respOv.Put("header", &Map{})
 	m.Put("requestOverride", r.reqOv)
 	m.Put("responseOverride", r.respOv)
-	r.ctxMap = m
 	r.vars["context"] = m
 }
 
@@ -304,8 +302,6 @@ func (r *renderer) renderNodes(nodes []node) error {
 			err = r.execMacro(n)
 		case *evaluateNode:
 			err = r.execEvaluate(n)
-		case *unsupportedNode:
-			err = fmt.Errorf("#%s is not supported", n.name)
 		}
 		if err != nil {
 			return r.wrap(n.pos(), err)

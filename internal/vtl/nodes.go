@@ -104,24 +104,16 @@ type evaluateNode struct {
 	arg expr
 }
 
-// unsupportedNode is a directive Stagecraft cannot execute (#include,
-// #parse); rendering it fails.
-type unsupportedNode struct {
-	p    int
-	name string
-}
-
-func (n *textNode) pos() int        { return n.p }
-func (n *refNode) pos() int         { return n.p }
-func (n *setNode) pos() int         { return n.p }
-func (n *ifNode) pos() int          { return n.p }
-func (n *foreachNode) pos() int     { return n.p }
-func (n *breakNode) pos() int       { return n.p }
-func (n *stopNode) pos() int        { return n.p }
-func (n *defineNode) pos() int      { return n.p }
-func (n *macroCallNode) pos() int   { return n.p }
-func (n *evaluateNode) pos() int    { return n.p }
-func (n *unsupportedNode) pos() int { return n.p }
+func (n *textNode) pos() int      { return n.p }
+func (n *refNode) pos() int       { return n.p }
+func (n *setNode) pos() int       { return n.p }
+func (n *ifNode) pos() int        { return n.p }
+func (n *foreachNode) pos() int   { return n.p }
+func (n *breakNode) pos() int     { return n.p }
+func (n *stopNode) pos() int      { return n.p }
+func (n *defineNode) pos() int    { return n.p }
+func (n *macroCallNode) pos() int { return n.p }
+func (n *evaluateNode) pos() int  { return n.p }
 
 // ---- expressions ----
 
