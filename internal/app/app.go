@@ -21,6 +21,7 @@ import (
 	appconfigapi "github.com/stagecraft/stagecraft/internal/api/appconfig"
 	appconfigdataapi "github.com/stagecraft/stagecraft/internal/api/appconfigdata"
 	"github.com/stagecraft/stagecraft/internal/clock"
+	"github.com/stagecraft/stagecraft/internal/dataplane"
 	"github.com/stagecraft/stagecraft/internal/server"
 	"github.com/stagecraft/stagecraft/internal/service/apigateway"
 	"github.com/stagecraft/stagecraft/internal/service/apigatewayv2"
@@ -90,7 +91,7 @@ func Build(cfg Config) (*Node, error) {
 		Auth:           cfg.Auth,
 		Keys:           cfg.AuthKeys,
 		Now:            cfg.Clock.Now,
-	}, st, svcs, nil, cfg.Log)
+	}, st, svcs, dataplane.New(st, dataplane.Config{DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log}), cfg.Log)
 	return &Node{Config: cfg, Store: st, Handler: srv, done: make(chan error, 1)}, nil
 }
 

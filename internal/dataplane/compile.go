@@ -1,0 +1,456 @@
+package dataplane
+
+import (
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ohler55/ojg/jp"
+
+	api "github.com/stagecraft/stagecraft/internal/api/apigateway"
+	"github.com/stagecraft/stagecraft/internal/service/apigateway"
+	"github.com/stagecraft/stagecraft/internal/vtl"
+)
+
+// deployment is a compiled snapshot: everything a request needs, parsed
+// and indexed once. It is immutable after compileDeployment returns and is
+// shared by every stage (and canary) that points at the deployment, across
+// rebuilds.
+type deployment struct {
+	account, region, apiID, id string
+
+	root      *node
+	resources int
+
+	gateway           map[string]*gatewayResponse // by response type
+	disableExecuteAPI bool
+}
+
+// method is a compiled api.Method.
+type method struct {
+	verb       string
+	authType   string // NONE, AWS_IAM, CUSTOM, COGNITO_USER_POOLS
+	apiKey     bool
+	integ      *integration
+	required   []paramRef // required method.request.* parameters
+	validate   bool       // a validator with validateRequestParameters
+	validBody  bool       // a validator with validateRequestBody
+	bodyModels map[string]string
+}
+
+// paramRef names one method request parameter: loc is "path",
+// "querystring" or "header".
+type paramRef struct{ loc, name string }
+
+// integration is a compiled api.Integration.
+type integration struct {
+	typ         string // MOCK, HTTP, HTTP_PROXY, AWS, AWS_PROXY
+	httpMethod  string
+	uri         []uriPart
+	rawURI      string
+	passthrough string // WHEN_NO_MATCH, WHEN_NO_TEMPLATES, NEVER
+	timeout     time.Duration
+	insecureTLS bool
+
+	requestTemplates templates
+	requestParams    []mapping // integration.request.{path,querystring,header}.X
+
+	patterned []*intResponse // responses with a selectionPattern, by status code
+	fallback  *intResponse   // the response without one
+}
+
+// intResponse is a compiled api.IntegrationResponse.
+type intResponse struct {
+	status    int
+	pattern   *regexp.Regexp
+	params    []mapping // method.response.header.X
+	templates templates
+}
+
+// templates are mapping templates by content type.
+type templates struct {
+	byType map[string]*template
+	first  *template // the first by content type, for "no match"
+}
+
+type template struct {
+	contentType string
+	t           *vtl.Template
+	err         error // a template that does not parse fails when used
+}
+
+// uriPart is a piece of an integration URI: literal text, a {name}
+// placeholder filled from integration.request.path.name, or
+// ${stageVariables.name}.
+type uriPart struct {
+	lit      string
+	pathVar  string
+	stageVar string
+}
+
+// mapping is one compiled parameter mapping "target": "source".
+type mapping struct {
+	loc    string // target location: path, querystring, header (multivalue* folded in)
+	name   string // target name
+	multi  bool
+	src    source
+	target string // as written, for logs
+}
+
+type srcKind int
+
+const (
+	srcStatic srcKind = iota
+	srcMethodPath
+	srcMethodQuery
+	srcMethodMultiQuery
+	srcMethodHeader
+	srcMethodMultiHeader
+	srcMethodBody
+	srcMethodBodyPath
+	srcContext
+	srcStageVar
+	srcIntHeader
+	srcIntMultiHeader
+	srcIntBody
+	srcIntBodyPath
+	srcInvalid
+)
+
+type source struct {
+	kind srcKind
+	name string   // parameter, stage variable, or dotted context path
+	path jp.Expr  // JSONPath for body sources
+	ctx  []string // context path split on dots
+}
+
+// gatewayResponse is a compiled api.GatewayResponse.
+type gatewayResponse struct {
+	typ string
+	// status is the configured status; 0 means "the status of the error
+	// that occurred" (AWS's own default for types whose CRUD default
+	// differs from what the runtime sends, e.g. INTEGRATION_FAILURE).
+	status    int
+	params    []mapping // gatewayresponse.header.X
+	templates templates
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// compileDeployment turns a snapshot into a deployment. It never fails:
+// parts that do not compile (a template with a syntax error, a selection
+// pattern RE2 cannot express) are kept as failures that answer 500 when a
+// request reaches them, and are logged here once.
+func compileDeployment(account, region, apiID string, snap *apigateway.Snapshot, log *slog.Logger) *deployment {
+	d := &deployment{account: account, region: region, apiID: apiID, id: snap.DeploymentID}
+	if snap.RestApi.DisableExecuteApiEndpoint != nil {
+		d.disableExecuteAPI = *snap.RestApi.DisableExecuteApiEndpoint
+	}
+	lg := log.With("api", apiID, "deployment", snap.DeploymentID)
+
+	nodes := make(map[string]*node, len(snap.Resources))
+	for i := range snap.Resources {
+		sr := &snap.Resources[i]
+		nodes[sr.ID] = &node{res: compileResource(sr, snap, lg)}
+	}
+	for i := range snap.Resources {
+		sr := &snap.Resources[i]
+		n := nodes[sr.ID]
+		if sr.ParentID == "" {
+			d.root = n
+			continue
+		}
+		parent := nodes[sr.ParentID]
+		if parent == nil {
+			lg.Warn("snapshot resource without parent", "resource", sr.ID, "path", sr.Path)
+			continue
+		}
+		pp := sr.PathPart
+		switch {
+		case strings.HasPrefix(pp, "{") && strings.HasSuffix(pp, "+}"):
+			parent.greedy, parent.greedyName = n, pp[1:len(pp)-2]
+		case strings.HasPrefix(pp, "{") && strings.HasSuffix(pp, "}"):
+			parent.param, parent.paramName = n, pp[1:len(pp)-1]
+		default:
+			if parent.literal == nil {
+				parent.literal = map[string]*node{}
+			}
+			parent.literal[pp] = n
+		}
+	}
+	if d.root == nil {
+		d.root = &node{res: &resource{path: "/"}}
+	}
+	d.resources = len(snap.Resources)
+
+	d.gateway = make(map[string]*gatewayResponse, len(gatewayTypes))
+	for typ := range gatewayTypes {
+		d.gateway[typ] = compileGatewayResponse(typ, snap.GatewayResponses, lg)
+	}
+	return d
+}
+
+func compileResource(sr *apigateway.SnapshotResource, snap *apigateway.Snapshot, lg *slog.Logger) *resource {
+	r := &resource{id: sr.ID, path: sr.Path, methods: make(map[string]*method, len(sr.Methods))}
+	for verb, m := range sr.Methods {
+		cm := compileMethod(verb, &m, snap, lg.With("resource", sr.Path, "method", verb))
+		r.methods[verb] = cm
+		if verb == "ANY" {
+			r.any = cm
+		}
+	}
+	return r
+}
+
+func compileMethod(verb string, m *api.Method, snap *apigateway.Snapshot, lg *slog.Logger) *method {
+	cm := &method{verb: verb, authType: str(m.AuthorizationType), bodyModels: m.RequestModels}
+	if cm.authType == "" {
+		cm.authType = "NONE"
+	}
+	if m.ApiKeyRequired != nil {
+		cm.apiKey = *m.ApiKeyRequired
+	}
+	if id := str(m.RequestValidatorId); id != "" {
+		if v, ok := snap.RequestValidators[id]; ok {
+			cm.validate = v.ValidateRequestParameters != nil && *v.ValidateRequestParameters
+			cm.validBody = v.ValidateRequestBody != nil && *v.ValidateRequestBody
+		}
+	}
+	for p, req := range m.RequestParameters {
+		if !req {
+			continue
+		}
+		rest, ok := strings.CutPrefix(p, "method.request.")
+		if !ok {
+			continue
+		}
+		loc, name, ok := strings.Cut(rest, ".")
+		if !ok {
+			continue
+		}
+		switch loc {
+		case "multivaluequerystring":
+			loc = "querystring"
+		case "multivalueheader":
+			loc = "header"
+		}
+		cm.required = append(cm.required, paramRef{loc, name})
+	}
+	sort.Slice(cm.required, func(i, j int) bool {
+		a, b := cm.required[i], cm.required[j]
+		if a.loc != b.loc {
+			return a.loc < b.loc
+		}
+		return a.name < b.name
+	})
+	if m.MethodIntegration != nil {
+		cm.integ = compileIntegration(m.MethodIntegration, lg)
+	}
+	return cm
+}
+
+func compileIntegration(in *api.Integration, lg *slog.Logger) *integration {
+	ci := &integration{
+		typ:         str(in.Type),
+		httpMethod:  str(in.HttpMethod),
+		rawURI:      str(in.Uri),
+		passthrough: str(in.PassthroughBehavior),
+		timeout:     29 * time.Second, // AWS's default timeoutInMillis [V]
+	}
+	if ci.passthrough == "" {
+		ci.passthrough = "WHEN_NO_MATCH"
+	}
+	if in.TimeoutInMillis != nil && *in.TimeoutInMillis > 0 {
+		ci.timeout = time.Duration(*in.TimeoutInMillis) * time.Millisecond
+	}
+	if in.TlsConfig != nil && in.TlsConfig.InsecureSkipVerification != nil {
+		ci.insecureTLS = *in.TlsConfig.InsecureSkipVerification
+	}
+	ci.uri = compileURI(ci.rawURI)
+	ci.requestTemplates = compileTemplates("integration request", in.RequestTemplates, lg)
+	for target, src := range in.RequestParameters {
+		rest, ok := strings.CutPrefix(target, "integration.request.")
+		if !ok {
+			lg.Warn("ignoring request parameter mapping with an unknown target", "target", target)
+			continue
+		}
+		loc, name, ok := strings.Cut(rest, ".")
+		if !ok {
+			continue
+		}
+		mp := mapping{loc: loc, name: name, target: target, src: compileSource(src)}
+		switch loc {
+		case "multivaluequerystring":
+			mp.loc, mp.multi = "querystring", true
+		case "multivalueheader":
+			mp.loc, mp.multi = "header", true
+		case "path", "querystring", "header":
+		default:
+			lg.Warn("ignoring request parameter mapping with an unknown target", "target", target)
+			continue
+		}
+		ci.requestParams = append(ci.requestParams, mp)
+	}
+	sortMappings(ci.requestParams)
+
+	keys := make([]string, 0, len(in.IntegrationResponses))
+	for k := range in.IntegrationResponses {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		ir := in.IntegrationResponses[k]
+		code, err := strconv.Atoi(str(ir.StatusCode))
+		if err != nil {
+			code, _ = strconv.Atoi(k)
+		}
+		cr := &intResponse{status: code, templates: compileTemplates("integration response "+k, ir.ResponseTemplates, lg)}
+		for target, src := range ir.ResponseParameters {
+			name, ok := strings.CutPrefix(target, "method.response.header.")
+			if !ok {
+				lg.Warn("ignoring response parameter mapping with an unknown target", "target", target)
+				continue
+			}
+			cr.params = append(cr.params, mapping{loc: "header", name: name, target: target, src: compileSource(src)})
+		}
+		sortMappings(cr.params)
+		if p := str(ir.SelectionPattern); p != "" {
+			re, err := compileSelectionPattern(p)
+			if err != nil {
+				lg.Warn("selection pattern does not compile; the response is never selected", "status", k, "pattern", p, "error", err)
+				continue
+			}
+			cr.pattern = re
+			ci.patterned = append(ci.patterned, cr)
+			continue
+		}
+		if ci.fallback == nil {
+			ci.fallback = cr
+		}
+	}
+	return ci
+}
+
+// compileURI splits an integration URI into literal text and placeholders.
+func compileURI(uri string) []uriPart {
+	var parts []uriPart
+	lit := func(s string) {
+		if s == "" {
+			return
+		}
+		if n := len(parts); n > 0 && parts[n-1].pathVar == "" && parts[n-1].stageVar == "" {
+			parts[n-1].lit += s
+			return
+		}
+		parts = append(parts, uriPart{lit: s})
+	}
+	for uri != "" {
+		i := strings.IndexAny(uri, "{$")
+		if i < 0 {
+			lit(uri)
+			break
+		}
+		lit(uri[:i])
+		uri = uri[i:]
+		if strings.HasPrefix(uri, "${stageVariables.") {
+			if end := strings.IndexByte(uri, '}'); end > 0 {
+				parts = append(parts, uriPart{stageVar: uri[len("${stageVariables."):end]})
+				uri = uri[end+1:]
+				continue
+			}
+		}
+		if uri[0] == '{' {
+			if end := strings.IndexByte(uri, '}'); end > 1 {
+				parts = append(parts, uriPart{pathVar: strings.TrimSuffix(uri[1:end], "+")})
+				uri = uri[end+1:]
+				continue
+			}
+		}
+		lit(uri[:1])
+		uri = uri[1:]
+	}
+	return parts
+}
+
+// compileSource parses a mapping source expression.
+func compileSource(expr string) source {
+	switch {
+	case len(expr) >= 2 && expr[0] == '\'' && expr[len(expr)-1] == '\'':
+		return source{kind: srcStatic, name: expr[1 : len(expr)-1]}
+	case strings.HasPrefix(expr, "stageVariables."):
+		return source{kind: srcStageVar, name: expr[len("stageVariables."):]}
+	case strings.HasPrefix(expr, "context."):
+		p := expr[len("context."):]
+		return source{kind: srcContext, name: p, ctx: strings.Split(p, ".")}
+	case expr == "method.request.body":
+		return source{kind: srcMethodBody}
+	case strings.HasPrefix(expr, "method.request.body."):
+		return bodyPathSource(srcMethodBodyPath, expr[len("method.request.body."):])
+	case expr == "integration.response.body":
+		return source{kind: srcIntBody}
+	case strings.HasPrefix(expr, "integration.response.body."):
+		return bodyPathSource(srcIntBodyPath, expr[len("integration.response.body."):])
+	}
+	for prefix, kind := range map[string]srcKind{
+		"method.request.path.":                   srcMethodPath,
+		"method.request.querystring.":            srcMethodQuery,
+		"method.request.multivaluequerystring.":  srcMethodMultiQuery,
+		"method.request.header.":                 srcMethodHeader,
+		"method.request.multivalueheader.":       srcMethodMultiHeader,
+		"integration.response.header.":           srcIntHeader,
+		"integration.response.multivalueheader.": srcIntMultiHeader,
+	} {
+		if name, ok := strings.CutPrefix(expr, prefix); ok {
+			return source{kind: kind, name: name}
+		}
+	}
+	return source{kind: srcInvalid, name: expr}
+}
+
+func bodyPathSource(kind srcKind, path string) source {
+	x, err := jp.ParseString("$." + path)
+	if err != nil {
+		return source{kind: srcInvalid, name: path}
+	}
+	return source{kind: kind, name: path, path: x}
+}
+
+func sortMappings(ms []mapping) {
+	sort.Slice(ms, func(i, j int) bool { return ms[i].target < ms[j].target })
+}
+
+// compileTemplates parses mapping templates, keyed by lower-case content
+// type.
+func compileTemplates(what string, src map[string]string, lg *slog.Logger) templates {
+	var ts templates
+	if len(src) == 0 {
+		return ts
+	}
+	keys := make([]string, 0, len(src))
+	for k := range src {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	ts.byType = make(map[string]*template, len(src))
+	for _, ct := range keys {
+		t := &template{contentType: ct}
+		t.t, t.err = vtl.Parse(fmt.Sprintf("%s %s", what, ct), src[ct])
+		if t.err != nil {
+			lg.Warn("mapping template does not parse; requests using it fail", "template", what, "contentType", ct, "error", t.err)
+		}
+		ts.byType[strings.ToLower(ct)] = t
+		if ts.first == nil {
+			ts.first = t
+		}
+	}
+	return ts
+}

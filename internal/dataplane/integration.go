@@ -1,0 +1,486 @@
+package dataplane
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/stagecraft/stagecraft/internal/ids"
+	"github.com/stagecraft/stagecraft/internal/vtl"
+)
+
+func insecureTLS() *tls.Config { return &tls.Config{InsecureSkipVerify: true} }
+
+// ---- MOCK (spec §8.4) ----
+
+func (c *call) mock() {
+	ci := c.m.integ
+	t, unsupported := c.selectRequestTemplate(ci)
+	if unsupported {
+		c.fail(errMediaType)
+		return
+	}
+	status := 200
+	if t != nil {
+		out, _, err := c.render(t, c.body, c.contextMap())
+		if err != nil {
+			c.templateFailed("integration request", err)
+			return
+		}
+		code, ok := mockStatusCode(out)
+		if !ok {
+			c.h.log.Warn("Execution failed due to configuration error: Unable to parse statusCode. It should be an integer that is defined in the request template.",
+				"api", c.t.apiID, "resource", c.res.path, "method", c.m.verb, "request_id", c.reqID)
+			c.fail(errConfig)
+			return
+		}
+		status = code
+	} else if code, ok := mockStatusCode(string(c.body)); ok {
+		// No template: the body passes through as the mock's request
+		// payload [?]; without a statusCode in it the default (200)
+		// integration response applies [D].
+		status = code
+	}
+	c.integrationResponse(strconv.Itoa(status), &backend{header: http.Header{}})
+}
+
+// mockStaticCode reads statusCode from output that is not strict JSON:
+// AWS accepts what CDK emits, {statusCode: 200} (spec §9 question 9).
+var mockLenientCode = regexp.MustCompile(`(?:^|[{,\s])["']?statusCode["']?\s*:\s*(-?\d+)\s*[,}\s]`)
+
+// mockStatusCode extracts the integer statusCode a MOCK request template
+// rendered.
+func mockStatusCode(out string) (int, bool) {
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err == nil {
+		n, ok := m["statusCode"].(json.Number)
+		if !ok {
+			return 0, false
+		}
+		code, err := strconv.Atoi(n.String())
+		return code, err == nil
+	}
+	if sm := mockLenientCode.FindStringSubmatch(out); sm != nil {
+		code, err := strconv.Atoi(sm[1])
+		return code, err == nil
+	}
+	return 0, false
+}
+
+// templateFailed answers a template render failure: a body that is not
+// JSON for $input.json/$input.path is the client's 400, anything else is
+// the API's configuration error (500).
+func (c *call) templateFailed(what string, err error) {
+	if errors.Is(err, vtl.ErrInvalidJSONBody) {
+		msg := err.Error()
+		if i := strings.Index(msg, "could not parse request body into json: "); i >= 0 {
+			msg = msg[i+len("could not parse request body into json: "):]
+		}
+		c.fail(gwErr{"BAD_REQUEST_BODY", 400, "Could not parse request body into json: " + msg})
+		return
+	}
+	c.h.log.Warn("Execution failed due to configuration error: "+what+" mapping template failed",
+		"api", c.t.apiID, "resource", c.res.path, "method", c.m.verb, "error", err, "request_id", c.reqID)
+	c.fail(errConfig)
+}
+
+// ---- integration responses (spec §8.5) ----
+
+// selectResponse picks the integration response for a selection value:
+// the first (by status code) whose selectionPattern matches the whole
+// value, else the default response (no pattern).
+func (ci *integration) selectResponse(selection string) *intResponse {
+	for _, ir := range ci.patterned {
+		if ir.pattern.MatchString(selection) {
+			return ir
+		}
+	}
+	return ci.fallback
+}
+
+// integrationResponse maps a backend (or mock) response through the
+// selected integration response to the method response.
+func (c *call) integrationResponse(selection string, be *backend) {
+	ir := c.m.integ.selectResponse(selection)
+	if ir == nil {
+		// AWS requires a default integration response for non-proxy
+		// integrations; without a match it fails like this [D, L].
+		c.h.log.Warn("Execution failed due to configuration error: No match for output mapping and no default output mapping configured. Endpoint Response Status Code: "+selection,
+			"api", c.t.apiID, "resource", c.res.path, "method", c.m.verb, "request_id", c.reqID)
+		c.fail(errConfig)
+		return
+	}
+	ctx := c.contextMap()
+	hdr := http.Header{}
+	for i := range ir.params {
+		mp := &ir.params[i]
+		if vals, ok := c.sourceValues(&mp.src, be, ctx); ok {
+			hdr.Set(mp.name, joinValues(&mp.src, vals))
+		}
+	}
+	status := ir.status
+	body := be.body
+	ct := "application/json"
+	if t := selectByAccept(ir.templates, c.r.Header.Values("Accept")); t != nil {
+		out, vc, err := c.render(t, be.body, ctx)
+		if err != nil {
+			c.templateFailed("integration response", err)
+			return
+		}
+		body, ct = []byte(out), t.contentType
+		// $context.responseOverride.status counts when it is a valid
+		// status code; AWS ignores anything else [L].
+		if s := vc.ResponseOverride.Status; s >= 100 && s <= 599 {
+			status = s
+		}
+		for k, vs := range vc.ResponseOverride.Header {
+			hdr.Del(k)
+			for _, v := range vs {
+				hdr.Add(k, v)
+			}
+		}
+	}
+	if hdr.Get("Content-Type") == "" {
+		hdr.Set("Content-Type", ct)
+	}
+	c.write(status, hdr, body)
+}
+
+// joinValues folds a multi-valued source into one header value.
+func joinValues(s *source, vals []string) string {
+	switch s.kind {
+	case srcMethodMultiHeader, srcMethodMultiQuery, srcIntMultiHeader:
+		return strings.Join(vals, ",")
+	}
+	return vals[len(vals)-1]
+}
+
+// write sends a method response.
+func (c *call) write(status int, hdr http.Header, body []byte) {
+	out := c.w.Header()
+	for k, v := range hdr {
+		out[k] = v
+	}
+	out.Set("Content-Length", strconv.Itoa(len(body)))
+	c.w.WriteHeader(status)
+	c.w.Write(body)
+}
+
+// ---- HTTP and HTTP_PROXY (spec §8.7) ----
+
+// Backend response headers that clash with the gateway's own are renamed
+// x-amzn-Remapped-{Name}; a few are dropped (AWS's table of REST API
+// header handling [D]; spec §8.7 [V]).
+var (
+	remappedResponse = map[string]bool{
+		"Authorization": true, "Connection": true, "Content-Length": true, "Content-Md5": true,
+		"Date": true, "Max-Forwards": true, "Server": true, "User-Agent": true,
+		"Www-Authenticate": true, "X-Amzn-Requestid": true,
+	}
+	droppedResponse = map[string]bool{
+		"Expect": true, "Host": true, "Keep-Alive": true, "Proxy-Authenticate": true,
+		"Proxy-Connection": true, "Te": true, "Trailer": true, "Transfer-Encoding": true,
+		"Upgrade": true,
+	}
+	// AWS's spelling of the remapped names.
+	remapName = map[string]string{
+		"Content-Md5": "Content-MD5", "Www-Authenticate": "WWW-Authenticate",
+		"X-Amzn-Requestid": "x-amzn-RequestId",
+	}
+)
+
+// integrationRequest is what goes to the backend.
+type integrationRequest struct {
+	method string
+	url    *url.URL
+	header http.Header
+	body   []byte
+}
+
+func (c *call) httpIntegration(proxy bool) {
+	ci := c.m.integ
+	var (
+		reqBody  = c.body
+		override vtl.RequestOverride
+		tmplCT   string
+	)
+	if !proxy {
+		t, unsupported := c.selectRequestTemplate(ci)
+		if unsupported {
+			c.fail(errMediaType)
+			return
+		}
+		if t != nil {
+			out, vc, err := c.render(t, c.body, c.contextMap())
+			if err != nil {
+				c.templateFailed("integration request", err)
+				return
+			}
+			reqBody, override, tmplCT = []byte(out), vc.RequestOverride, t.contentType
+		}
+	}
+	ir, ok := c.buildIntegrationRequest(proxy, reqBody, override, tmplCT)
+	if !ok {
+		return
+	}
+	be, failed := c.roundTrip(ir)
+	if failed {
+		return
+	}
+	if !proxy {
+		c.integrationResponse(strconv.Itoa(be.status), &backend{header: be.header, body: be.body})
+		return
+	}
+	// HTTP_PROXY: status, headers and body pass through.
+	hdr := make(http.Header, len(be.header))
+	for k, vs := range be.header {
+		switch {
+		case droppedResponse[k]:
+		case remappedResponse[k]:
+			name := remapName[k]
+			if name == "" {
+				name = k
+			}
+			hdr["X-Amzn-Remapped-"+name] = vs
+		default:
+			hdr[k] = vs
+		}
+	}
+	if _, ok := hdr["Content-Type"]; !ok {
+		hdr.Set("Content-Type", "application/json")
+	}
+	c.write(be.status, hdr, be.body)
+}
+
+// buildIntegrationRequest assembles the backend request: the URI with
+// {name} placeholders filled from integration.request.path.name mappings
+// and ${stageVariables.x} substituted, plus mapped query string
+// parameters and headers. HTTP_PROXY also forwards the client's method
+// (for ANY), query string, headers and body.
+func (c *call) buildIntegrationRequest(proxy bool, body []byte, ov vtl.RequestOverride, tmplCT string) (*integrationRequest, bool) {
+	ci := c.m.integ
+	ctx := c.contextMap()
+	pathVals := map[string]string{}
+	var qMapped, hMapped map[string][]string
+	for i := range ci.requestParams {
+		mp := &ci.requestParams[i]
+		vals, ok := c.sourceValues(&mp.src, nil, ctx)
+		if !ok {
+			continue
+		}
+		switch mp.loc {
+		case "path":
+			pathVals[mp.name] = joinValues(&mp.src, vals)
+		case "querystring":
+			if qMapped == nil {
+				qMapped = map[string][]string{}
+			}
+			if mp.multi {
+				qMapped[mp.name] = vals
+			} else {
+				qMapped[mp.name] = []string{joinValues(&mp.src, vals)}
+			}
+		case "header":
+			if hMapped == nil {
+				hMapped = map[string][]string{}
+			}
+			if mp.multi {
+				hMapped[mp.name] = vals
+			} else {
+				hMapped[mp.name] = []string{joinValues(&mp.src, vals)}
+			}
+		}
+	}
+	for k, v := range ov.Path {
+		pathVals[k] = v
+	}
+
+	var b strings.Builder
+	for _, p := range ci.uri {
+		switch {
+		case p.stageVar != "":
+			b.WriteString(c.vars[p.stageVar])
+		case p.pathVar != "":
+			if v, ok := pathVals[p.pathVar]; ok {
+				b.WriteString(v)
+			} else {
+				b.WriteString("{" + p.pathVar + "}")
+			}
+		default:
+			b.WriteString(p.lit)
+		}
+	}
+	u, err := url.Parse(b.String())
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		c.h.log.Warn("Execution failed due to configuration error: Invalid endpoint address",
+			"api", c.t.apiID, "resource", c.res.path, "method", c.m.verb, "uri", b.String(), "request_id", c.reqID)
+		c.fail(errConfig)
+		return nil, false
+	}
+
+	// Query string: the URI's own, then (HTTP_PROXY) the client's
+	// unchanged, then mapped parameters and template overrides, which
+	// replace parameters of the same name.
+	raw := u.RawQuery
+	if proxy && c.r.URL.RawQuery != "" {
+		if raw != "" {
+			raw += "&"
+		}
+		raw += c.r.URL.RawQuery
+	}
+	if len(qMapped) > 0 || len(ov.QueryString) > 0 {
+		q, _ := url.ParseQuery(raw)
+		for k, v := range qMapped {
+			q[k] = v
+		}
+		for k, v := range ov.QueryString {
+			q[k] = v
+		}
+		raw = q.Encode()
+	}
+	u.RawQuery = raw
+
+	method := ci.httpMethod
+	if method == "" || method == "ANY" {
+		method = c.r.Method
+	}
+
+	hdr := http.Header{}
+	if proxy {
+		for k, vs := range c.r.Header {
+			if droppedRequest[k] || k == "Host" {
+				continue
+			}
+			hdr[k] = append([]string(nil), vs...)
+		}
+		ip := c.contextMap()["identity"].(map[string]any)["sourceIp"].(string)
+		if prior := c.r.Header.Values("X-Forwarded-For"); len(prior) > 0 {
+			hdr.Set("X-Forwarded-For", strings.Join(prior, ", ")+", "+ip)
+		} else {
+			hdr.Set("X-Forwarded-For", ip)
+		}
+		proto, port := "http", "80"
+		if c.r.TLS != nil {
+			proto, port = "https", "443"
+		}
+		if la, ok := c.r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+			if _, p, err := net.SplitHostPort(la.String()); err == nil {
+				port = p
+			}
+		}
+		hdr.Set("X-Forwarded-Proto", proto)
+		hdr.Set("X-Forwarded-Port", port)
+	} else {
+		hdr.Set("User-Agent", "AmazonAPIGateway_"+c.t.apiID)
+		if len(body) > 0 {
+			ct := tmplCT
+			if ct == "" {
+				ct = c.r.Header.Get("Content-Type")
+			}
+			if ct == "" {
+				ct = "application/json"
+			}
+			hdr.Set("Content-Type", ct)
+		}
+	}
+	hdr.Set("X-Amzn-Apigateway-Api-Id", c.t.apiID)
+	hdr.Set("X-Amzn-Trace-Id", traceID(c.now.Unix()))
+	for k, v := range hMapped {
+		hdr[http.CanonicalHeaderKey(k)] = v
+	}
+	for k, v := range ov.Header {
+		hdr[http.CanonicalHeaderKey(k)] = v
+	}
+	return &integrationRequest{method: method, url: u, header: hdr, body: body}, true
+}
+
+// traceID makes an X-Ray style trace id: Root=1-{epoch hex}-{24 hex}.
+func traceID(epoch int64) string {
+	id := strings.ReplaceAll(ids.UUID(), "-", "")
+	return "Root=1-" + strconv.FormatInt(epoch, 16) + "-" + id[:24]
+}
+
+// backendResponse is what the backend answered.
+type backendResponse struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// roundTrip sends the integration request with the integration's timeout.
+// failed is true when an error response was already written (or the
+// client went away).
+func (c *call) roundTrip(ir *integrationRequest) (be *backendResponse, failed bool) {
+	ci := c.m.integ
+	ctx, cancel := context.WithTimeout(c.r.Context(), ci.timeout)
+	defer cancel()
+	var rd io.Reader
+	if len(ir.body) > 0 {
+		rd = bytes.NewReader(ir.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, ir.method, ir.url.String(), rd)
+	if err != nil {
+		c.h.log.Warn("Execution failed due to configuration error: Invalid endpoint address", "uri", ir.url.String(), "error", err, "request_id", c.reqID)
+		c.fail(errConfig)
+		return nil, true
+	}
+	req.Header = ir.header
+	client := c.h.http
+	if ci.insecureTLS {
+		client = c.h.ins
+	}
+	resp, err := client.Do(req)
+	var data []byte
+	if err == nil {
+		data, err = io.ReadAll(io.LimitReader(resp.Body, maxPayload+1))
+		resp.Body.Close()
+		if err == nil && len(data) > maxPayload {
+			c.h.log.Warn("Execution failed: integration response exceeds 10 MB", "request_id", c.reqID)
+			c.fail(gwErr{"INTEGRATION_FAILURE", 502, "Internal server error"})
+			return nil, true
+		}
+	}
+	if err != nil {
+		c.upstreamFailed(ctx, err)
+		return nil, true
+	}
+	return &backendResponse{status: resp.StatusCode, header: resp.Header, body: data}, false
+}
+
+// upstreamFailed answers a failed backend exchange: the integration
+// timeout gives 504 "Endpoint request timed out" [D]; an endpoint that
+// cannot be reached (refused, unknown host) 500 and any other network
+// error 502, both "Internal server error" through INTEGRATION_FAILURE
+// (spec §8.6: 500 or 502 at runtime [V/L]).
+func (c *call) upstreamFailed(ctx context.Context, err error) {
+	lg := c.h.log.With("api", c.t.apiID, "resource", c.res.path, "method", c.m.verb, "error", err, "request_id", c.reqID)
+	if c.r.Context().Err() != nil {
+		lg.Debug("client went away during the integration request")
+		return
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+		lg.Warn("Execution failed due to a timeout error")
+		c.fail(errTimeout)
+		return
+	}
+	var op *net.OpError
+	var dns *net.DNSError
+	if errors.As(err, &dns) || (errors.As(err, &op) && op.Op == "dial") {
+		lg.Warn("Execution failed due to configuration error: the endpoint could not be reached")
+		c.fail(gwErr{"INTEGRATION_FAILURE", 500, "Internal server error"})
+		return
+	}
+	lg.Warn("Execution failed due to a network error communicating with endpoint")
+	c.fail(gwErr{"INTEGRATION_FAILURE", 502, "Internal server error"})
+}
