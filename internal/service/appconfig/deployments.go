@@ -525,7 +525,7 @@ func (s *Service) driveDeployment(ctx context.Context, job rollout.Job, now time
 	if !d.Status(now).InProgress() {
 		return true, s.st.Update(ctx, func(tx store.Tx) error { return s.settle(ctx, tx, a.App, a.Env, now) })
 	}
-	if s.Alarms == nil || len(env.Monitors) == 0 {
+	if s.alarms == nil || len(env.Monitors) == 0 {
 		return false, nil
 	}
 	scope := rollout.MonitorScope{Account: a.Account, Region: a.Region, ApplicationID: a.App, Environment: a.Env, DeploymentNumber: a.Number}
@@ -533,7 +533,7 @@ func (s *Service) driveDeployment(ctx context.Context, job rollout.Job, now time
 		scope.AlarmArns = append(scope.AlarmArns, str(m.AlarmArn))
 		scope.AlarmRoleArns = append(scope.AlarmRoleArns, str(m.AlarmRoleArn))
 	}
-	alarm, err := s.Alarms(ctx, scope)
+	alarm, err := s.alarms(ctx, scope)
 	if err != nil || alarm == "" {
 		return false, err
 	}

@@ -59,10 +59,10 @@ func versions(ctx context.Context, tx store.Tx, app, prof string) ([]*hostedVers
 }
 
 func (s *Service) CreateHostedConfigurationVersion(ctx context.Context, in *api.CreateHostedConfigurationVersionRequest) (*api.HostedConfigurationVersion, error) {
-	if kb := float64(len(in.Content)) / 1024; s.MaxContentKB > 0 && kb > float64(s.MaxContentKB) {
-		e := api.NewPayloadTooLargeException("Configuration data exceeds the maximum size of %d KB.", s.MaxContentKB)
+	if kb := float64(len(in.Content)) / 1024; s.maxContentKB > 0 && kb > float64(s.maxContentKB) {
+		e := api.NewPayloadTooLargeException("Configuration data exceeds the maximum size of %d KB.", s.maxContentKB)
 		e.Measure = ptr("KILOBYTES")
-		e.Limit = ptr(float32(s.MaxContentKB))
+		e.Limit = ptr(float32(s.maxContentKB))
 		e.Size = ptr(float32(kb))
 		return nil, e
 	}

@@ -80,31 +80,59 @@ type Service struct {
 	api.Unimplemented
 	st  store.Store
 	clk clock.Clock
-	// Alarms is the monitors hook the rollout driver calls while a
+	// alarms is the monitors hook the rollout driver calls while a
 	// deployment is DEPLOYING or BAKING; nil means no alarm ever fires.
-	Alarms rollout.AlarmChecker
+	alarms rollout.AlarmChecker
 	driver *rollout.Driver
-	// MaxContentKB is the hosted configuration size limit (default 2048 KB).
-	MaxContentKB int
+	// maxContentKB is the hosted configuration size limit.
+	maxContentKB int
 }
 
 var _ api.Service = (*Service)(nil)
 
+// Options tune a Service; the zero value is the production setup.
+type Options struct {
+	// NoDriver does not start the background rollout driver (tests drive
+	// it with DriveOnce).
+	NoDriver bool
+	// Alarms is the monitors hook (see rollout.AlarmChecker).
+	Alarms rollout.AlarmChecker
+	// MaxContentKB is the hosted configuration size limit (default 2048).
+	MaxContentKB int
+	// Node names this node in driver leases (default: random).
+	Node string
+}
+
 // New returns the AppConfig control plane over st and starts its rollout
 // driver, which stops when the store is closed.
-func New(st store.Store, clk clock.Clock) *Service {
+func New(st store.Store, clk clock.Clock) *Service { return NewWithOptions(st, clk, Options{}) }
+
+// NewWithOptions is New with options.
+func NewWithOptions(st store.Store, clk clock.Clock, o Options) *Service {
 	if clk == nil {
 		clk = clock.Wall{}
 	}
-	s := &Service{st: st, clk: clk, MaxContentKB: 2048}
+	if o.MaxContentKB == 0 {
+		o.MaxContentKB = 2048
+	}
+	if o.Node == "" {
+		o.Node = ids.UUID()
+	}
+	s := &Service{st: st, clk: clk, alarms: o.Alarms, maxContentKB: o.MaxContentKB}
 	s.driver = &rollout.Driver{
-		Store: st, Clock: clk, LeaseTable: tLeases, Node: ids.UUID(),
+		Store: st, Clock: clk, LeaseTable: tLeases, Node: o.Node,
 		TTL: 30 * time.Second, Interval: time.Second, Log: slog.Default(),
 		Jobs: s.driverJobs, Drive: s.driveDeployment,
 	}
-	go s.driver.Run(context.Background())
+	if !o.NoDriver {
+		go s.driver.Run(context.Background())
+	}
 	return s
 }
+
+// DriveOnce makes one pass of the rollout driver: persist completed
+// deployments, check alarms of running ones.
+func (s *Service) DriveOnce(ctx context.Context) error { return s.driver.RunOnce(ctx) }
 
 func (s *Service) now() time.Time { return s.clk.Now().UTC().Truncate(time.Millisecond) }
 
