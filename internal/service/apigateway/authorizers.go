@@ -2,7 +2,6 @@ package apigateway
 
 import (
 	"context"
-	"encoding/json"
 	"regexp"
 	"sort"
 	"strings"
@@ -209,21 +208,6 @@ var azClearable = map[string]bool{
 	"/identitySource": true, "/identityValidationExpression": true,
 }
 
-// azFresh decodes into a zeroed Authorizer. applyPatch decodes the patched
-// document back into the value it was given, and encoding/json leaves
-// fields the document no longer has untouched, so without this a removed
-// providerARNs entry list would survive the patch.
-type azFresh api.Authorizer
-
-func (f *azFresh) UnmarshalJSON(b []byte) error {
-	var a api.Authorizer
-	if err := json.Unmarshal(b, &a); err != nil {
-		return err
-	}
-	*f = azFresh(a)
-	return nil
-}
-
 func (s *Service) UpdateAuthorizer(ctx context.Context, in *api.UpdateAuthorizerRequest) (*api.Authorizer, error) {
 	var out *api.Authorizer
 	err := s.st.Update(ctx, func(tx store.Tx) error {
@@ -255,8 +239,7 @@ func (s *Service) UpdateAuthorizer(ctx context.Context, in *api.UpdateAuthorizer
 				a.IdentityValidationExpression = nil
 			}
 		}
-		fresh := (*azFresh)(a)
-		if err := applyPatch(fresh, rest, azPatch, nil); err != nil {
+		if err := applyPatch(a, rest, azPatch, nil); err != nil {
 			return err
 		}
 		if strings.TrimSpace(str(a.Name)) == "" {

@@ -2,7 +2,6 @@ package apigateway
 
 import (
 	"context"
-	"encoding/json"
 	"regexp"
 	"slices"
 	"strings"
@@ -297,7 +296,7 @@ func methodsPatch[T any](v *T, ops []api.PatchOperation, rules []patchRule, prep
 				return err
 			}
 		}
-		if err := applyPatch(&methodsFresh[T]{v}, []api.PatchOperation{o}, rules, func(op, path string) error {
+		if err := applyPatch(v, []api.PatchOperation{o}, rules, func(op, path string) error {
 			return methodsCheckPatchPath(rules, op, path)
 		}); err != nil {
 			return err
@@ -504,22 +503,4 @@ func methodsSortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// methodsFresh hands applyPatch a value whose decoding replaces the target
-// instead of merging into it. applyPatch ends with json.Unmarshal into the
-// value it was given, and JSON decoding leaves struct fields and map entries
-// that are absent from the input untouched, so a "remove" would otherwise
-// not take effect.
-type methodsFresh[T any] struct{ v *T }
-
-func (f *methodsFresh[T]) MarshalJSON() ([]byte, error) { return json.Marshal(f.v) }
-
-func (f *methodsFresh[T]) UnmarshalJSON(b []byte) error {
-	var n T
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*f.v = n
-	return nil
 }

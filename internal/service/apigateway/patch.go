@@ -2,6 +2,7 @@ package apigateway
 
 import (
 	"encoding/json"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -118,7 +119,15 @@ func applyPatch(v any, ops []api.PatchOperation, rules []patchRule, invalid func
 	if err != nil {
 		return err
 	}
-	return json.Unmarshal(b, v)
+	// Decode into a fresh value: decoding into v itself would keep the
+	// fields and map entries that the patch removed.
+	rv := reflect.ValueOf(v).Elem()
+	fresh := reflect.New(rv.Type())
+	if err := json.Unmarshal(b, fresh.Interface()); err != nil {
+		return err
+	}
+	rv.Set(fresh.Elem())
+	return nil
 }
 
 func parseValue(kind valueKind, s *string) (any, error) {

@@ -74,6 +74,15 @@ func (s *Service) CreateRestApi(ctx context.Context, in *api.CreateRestApiReques
 				return err
 			}
 		}
+		// Every new REST API has the Empty and Error models (a clone
+		// already copied the source's models, defaults included).
+		if in.CloneFrom == nil {
+			if err := mdlEnsureDefaults(ctx, tx, *ra.Id); err != nil {
+				return err
+			}
+		} else if err := mdlSkipDefaults(ctx, tx, *ra.Id); err != nil {
+			return err
+		}
 		return store.PutJSON(tx, tRestAPIs, key(ctx, *ra.Id), ra)
 	})
 	if err != nil {
@@ -200,7 +209,7 @@ func (s *Service) UpdateRestApi(ctx context.Context, in *api.UpdateRestApiReques
 
 // apiTables are the tables whose keys start with an API id.
 var apiTables = []string{tResources, tDeployments, tSnapshots, tStages, tAuthorizers, tModels,
-	tValidators, tGatewayResponses, tDocParts, tDocVersions}
+	tModelDefaults, tValidators, tGatewayResponses, tDocParts, tDocVersions, tDocVersionParts}
 
 func (s *Service) DeleteRestApi(ctx context.Context, in *api.DeleteRestApiRequest) error {
 	return s.st.Update(ctx, func(tx store.Tx) error {

@@ -58,6 +58,19 @@ func TestRestApiLifecycle(t *testing.T) {
 	if err != nil || *upd.Description != "hello" || len(upd.BinaryMediaTypes) != 1 || upd.BinaryMediaTypes[0] != "image/png" {
 		t.Fatalf("update: %v %+v", err, upd)
 	}
+	// remove ops really remove (and an empty minimumCompressionSize turns compression off).
+	if _, err := c.UpdateRestApi(ctx, &sdk.UpdateRestApiInput{RestApiId: created.Id, PatchOperations: []types.PatchOperation{
+		{Op: types.OpReplace, Path: aws.String("/minimumCompressionSize"), Value: aws.String("1024")},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	upd, err = c.UpdateRestApi(ctx, &sdk.UpdateRestApiInput{RestApiId: created.Id, PatchOperations: []types.PatchOperation{
+		{Op: types.OpRemove, Path: aws.String("/binaryMediaTypes/image~1png")},
+		{Op: types.OpReplace, Path: aws.String("/minimumCompressionSize"), Value: aws.String("")},
+	}})
+	if err != nil || len(upd.BinaryMediaTypes) != 0 || upd.MinimumCompressionSize != nil {
+		t.Fatalf("remove: %v %+v", err, upd)
+	}
 	_, err = c.UpdateRestApi(ctx, &sdk.UpdateRestApiInput{RestApiId: created.Id, PatchOperations: []types.PatchOperation{
 		{Op: types.OpAdd, Path: aws.String("/name"), Value: aws.String("x")},
 	}})
