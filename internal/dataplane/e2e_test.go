@@ -245,4 +245,3 @@ func TestContextVariables(t *testing.T) {
 		t.Errorf("requestTimeEpoch %q", got["requestTimeEpoch"])
 	}
 }
-
