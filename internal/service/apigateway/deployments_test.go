@@ -395,6 +395,10 @@ func TestDeploymentSnapshot(t *testing.T) {
 		ResponseTemplates: map[string]string{"application/json": `{"ok":true}`}}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := a.c.PutGatewayResponse(a.ctx, &sdk.PutGatewayResponseInput{RestApiId: &a.id, ResponseType: types.GatewayResponseTypeUnauthorized,
+		StatusCode: aws.String("401"), ResponseTemplates: map[string]string{"application/json": `{"error":"denied"}`}}); err != nil {
+		t.Fatal(err)
+	}
 	dep := a.deploy(t, nil)
 
 	// Change the live API afterwards: the snapshot must not follow.
@@ -436,6 +440,15 @@ func TestDeploymentSnapshot(t *testing.T) {
 		m.MethodIntegration.IntegrationResponses["200"].ResponseTemplates["application/json"] != `{"ok":true}` ||
 		m.MethodResponses["200"].StatusCode == nil || !*m.ApiKeyRequired {
 		t.Fatalf("method %+v", m)
+	}
+	// Gateway responses as they take effect: the customized one, and
+	// AWS's defaults for the others.
+	if g := snap.GatewayResponses["UNAUTHORIZED"]; *g.StatusCode != "401" || *g.DefaultResponse ||
+		g.ResponseTemplates["application/json"] != `{"error":"denied"}` {
+		t.Fatalf("customized gateway response: %+v", g)
+	}
+	if g := snap.GatewayResponses["MISSING_AUTHENTICATION_TOKEN"]; g.StatusCode == nil || *g.StatusCode != "403" || !*g.DefaultResponse {
+		t.Fatalf("default gateway response: %+v", g)
 	}
 	if len(snap.Resource(pets).Methods) != 0 {
 		t.Fatalf("a method added after the deployment is in the snapshot: %+v", snap.Resource(pets).Methods)

@@ -30,9 +30,11 @@ type Snapshot struct {
 	// responses inside).
 	Resources []SnapshotResource `json:"resources"`
 
-	// Authorizers by id, Models by name, RequestValidators by id and
-	// GatewayResponses by responseType (only the ones the user put; the
-	// data plane applies AWS's defaults for the others).
+	// Authorizers by id, Models by name, RequestValidators by id, and
+	// GatewayResponses by responseType: every type as it takes effect
+	// (the user's customizations, AWS's defaults for the rest, with
+	// DEFAULT_4XX/DEFAULT_5XX inheritance applied), so the data plane
+	// answers errors from the snapshot alone.
 	Authorizers       map[string]api.Authorizer       `json:"authorizers,omitempty"`
 	Models            map[string]api.Model            `json:"models,omitempty"`
 	RequestValidators map[string]api.RequestValidator `json:"requestValidators,omitempty"`
@@ -140,15 +142,15 @@ func depBuildSnapshot(ctx context.Context, tx store.Tx, ra *api.RestApi, t *tree
 		}
 		snap.RequestValidators[str(v.Id)] = *v
 	}
-	grs, err := store.ScanJSON[api.GatewayResponse](tx, tGatewayResponses, prefix(ctx, apiID))
+	// Gateway responses as they take effect: every type, customized or
+	// AWS's default (with DEFAULT_4XX/5XX inheritance applied).
+	grs, err := gwrEffective(ctx, tx, apiID)
 	if err != nil {
 		return nil, err
 	}
-	for _, g := range grs {
-		if snap.GatewayResponses == nil {
-			snap.GatewayResponses = map[string]api.GatewayResponse{}
-		}
-		snap.GatewayResponses[str(g.ResponseType)] = *g
+	snap.GatewayResponses = make(map[string]api.GatewayResponse, len(grs))
+	for typ, g := range grs {
+		snap.GatewayResponses[typ] = *g
 	}
 	return snap, nil
 }
