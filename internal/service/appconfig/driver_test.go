@@ -197,3 +197,65 @@ func TestAlarmRollsBackAndOnlyTheLeaseHolderDrives(t *testing.T) {
 		t.Fatalf("alarm checks %v after the rollback", al.calls)
 	}
 }
+
+// StartDeployment captures what the data plane will serve: for a
+// feature-flag profile the retrieval rendering (definitions stripped,
+// attribute values only for enabled flags, flags without a value
+// disabled), computed once and kept even if the version is deleted.
+func TestDeploymentCapturesContentSnapshot(t *testing.T) {
+	st, clk := openStore(t), clock.NewFake(t0)
+	s := appconfig.NewWithOptions(st, clk, appconfig.Options{NoDriver: true})
+	d := setupDirect(t, s)
+	p, err := s.CreateConfigurationProfile(scoped, &api.CreateConfigurationProfileRequest{ApplicationId: d.app, Name: ptr("flags"),
+		LocationUri: ptr("hosted"), Type: ptr("AWS.AppConfig.FeatureFlags")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := `{"version":"1","flags":{"dark_mode":{"name":"Dark mode","_createdAt":"2024-01-01","attributes":{"theme":{"constraints":{"type":"string","enum":["night","dusk"]}}}},` +
+		`"beta":{"name":"Beta","attributes":{"n":{"constraints":{"type":"number"}}}},"unset":{"name":"Unset"}},` +
+		`"values":{"beta":{"enabled":false,"n":3},"dark_mode":{"enabled":true,"_updatedAt":"x","theme":"night","_variants":[{"name":"a","enabled":true}]},"orphan":{"enabled":true}}}`
+	if _, err := s.CreateHostedConfigurationVersion(scoped, &api.CreateHostedConfigurationVersionRequest{ApplicationId: d.app,
+		ConfigurationProfileId: *p.Id, Content: []byte(doc), ContentType: ptr("application/json"), VersionLabel: ptr("v1")}); err != nil {
+		t.Fatal(err)
+	}
+	dep, err := s.StartDeployment(scoped, &api.StartDeploymentRequest{ApplicationId: d.app, EnvironmentId: d.env,
+		ConfigurationProfileId: p.Id, ConfigurationVersion: ptr("v1"), DeploymentStrategyId: ptr("AppConfig.AllAtOnce")})
+	if err != nil || *dep.ConfigurationVersion != "1" || *dep.VersionLabel != "v1" {
+		t.Fatalf("%v %+v", err, dep)
+	}
+	if err := s.DeleteHostedConfigurationVersion(scoped, &api.DeleteHostedConfigurationVersionRequest{ApplicationId: d.app, ConfigurationProfileId: *p.Id, VersionNumber: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var snap *appconfig.ContentSnapshot
+	if err := st.View(scoped, func(tx store.Tx) (err error) {
+		snap, err = store.GetJSON[appconfig.ContentSnapshot](tx, appconfig.TableDeploymentContent,
+			store.Key("111122223333", "eu-west-1", d.app, d.env, "0000000001"))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"dark_mode":{"enabled":true,"theme":"night","_variants":[{"name":"a","enabled":true}]},"beta":{"enabled":false},"unset":{"enabled":false},"orphan":{"enabled":true}}`
+	if string(snap.Served) != want || string(snap.Content) != doc || snap.ContentType != "application/json" || snap.VersionLabel != "v1" {
+		t.Fatalf("served %s\n want %s\n%+v", snap.Served, want, snap)
+	}
+	if r := record(t, st, d, 1); len(r.ContentDigest) != 64 {
+		t.Fatalf("digest %q", r.ContentDigest)
+	}
+}
+
+func TestAccountsAndRegionsAreIsolated(t *testing.T) {
+	st, clk := openStore(t), clock.NewFake(t0)
+	s := appconfig.NewWithOptions(st, clk, appconfig.Options{NoDriver: true})
+	d := setupDirect(t, s)
+	for _, sc := range []wire.Scope{{Account: "999999999999", Region: "eu-west-1"}, {Account: "111122223333", Region: "us-east-1"}} {
+		other := wire.WithScope(context.Background(), sc)
+		_, err := s.GetApplication(other, &api.GetApplicationRequest{ApplicationId: d.app})
+		if _, ok := err.(*api.ResourceNotFoundException); !ok {
+			t.Fatalf("%+v sees the application: %v", sc, err)
+		}
+		l, err := s.ListApplications(other, &api.ListApplicationsRequest{})
+		if err != nil || len(l.Items) != 0 {
+			t.Fatalf("%v %+v", err, l)
+		}
+	}
+}
