@@ -7,6 +7,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sdk "github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewayv2/types"
+
+	v2 "github.com/stagecraft/stagecraft/internal/service/apigatewayv2"
+	"github.com/stagecraft/stagecraft/internal/store"
 )
 
 func TestDomainNamesAndMappings(t *testing.T) {
@@ -73,6 +76,17 @@ func TestDomainNamesAndMappings(t *testing.T) {
 	list := do(c.GetApiMappings(ctx, &sdk.GetApiMappingsInput{DomainName: aws.String("api.example.com")})).must(t)
 	if len(list.Items) != 2 {
 		t.Fatalf("mappings: %+v", list.Items)
+	}
+	// The data plane reads the same mappings from the store.
+	err = env.Node.Store.View(ctx, func(tx store.Tx) error {
+		ms, err := v2.LoadDomainMappings(scoped(), tx, "api.example.com")
+		if err == nil && len(ms) != 2 {
+			t.Errorf("LoadDomainMappings: %+v", ms)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	do(c.DeleteApiMapping(ctx, &sdk.DeleteApiMappingInput{DomainName: aws.String("api.example.com"), ApiMappingId: root.ApiMappingId})).must(t)
 	_, err = c.GetApiMapping(ctx, &sdk.GetApiMappingInput{DomainName: aws.String("api.example.com"), ApiMappingId: root.ApiMappingId})

@@ -113,6 +113,21 @@ func LoadAPI(ctx context.Context, tx store.Tx, apiID string) (*api.Api, error) {
 	return store.GetJSON[api.Api](tx, tAPIs, key(ctx, apiID))
 }
 
+// LoadDomainMappings reads the API mappings of a custom domain name
+// (lower case), ordered by mapping id; none when the domain name is
+// unknown. ctx must carry the account and region scope.
+func LoadDomainMappings(ctx context.Context, tx store.Tx, domainName string) ([]api.ApiMapping, error) {
+	recs, err := store.ScanJSON[mappingRecord](tx, tAPIMappings, prefix(ctx, domainName))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.ApiMapping, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, r.ApiMapping)
+	}
+	return out, nil
+}
+
 // AuthorizersCacheEpoch is a counter that ResetAuthorizersCache bumps for
 // a stage: a data plane that caches authorizer results drops the cache of
 // a stage whose epoch changed. 0 until the first reset.
