@@ -192,8 +192,19 @@ func (d *Driver) Run(ctx context.Context) {
 			continue
 		case <-t.C:
 		}
-		if err := d.RunOnce(ctx); err != nil && ctx.Err() == nil && d.Log != nil {
-			d.Log.Warn("rollout driver pass failed", "err", err)
+		if err := d.RunOnce(ctx); err != nil && ctx.Err() == nil {
+			// A pass that failed because the store was closed under it is
+			// the normal way to stop: the watch channel says so.
+			select {
+			case _, ok := <-changes:
+				if !ok {
+					return
+				}
+			default:
+			}
+			if d.Log != nil {
+				d.Log.Warn("rollout driver pass failed", "err", err)
+			}
 		}
 	}
 }
