@@ -315,26 +315,22 @@ func (s *Service) GetDeployment(ctx context.Context, in *api.GetDeploymentReques
 }
 
 func (s *Service) GetDeployments(ctx context.Context, in *api.GetDeploymentsRequest) (*api.Deployments, error) {
-	var all []*api.Deployment
+	out := &api.Deployments{Items: []api.Deployment{}}
 	err := s.st.View(ctx, func(tx store.Tx) error {
 		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
-		var err error
-		all, err = store.ScanJSON[api.Deployment](tx, tDeployments, prefix(ctx, in.RestApiId))
+		// Listed in id order (the store's key order), which is stable; only
+		// the page asked for is decoded.
+		items, next, err := scanPage[api.Deployment](tx, tDeployments, prefix(ctx, in.RestApiId), in.Position, in.Limit)
+		for _, d := range items {
+			out.Items = append(out.Items, *depView(d, false))
+		}
+		out.Position = next
 		return err
 	})
 	if err != nil {
 		return nil, err
-	}
-	// Listed in id order (the store's key order), which is stable.
-	items, next, err := page(all, func(d *api.Deployment) string { return str(d.Id) }, in.Position, in.Limit)
-	if err != nil {
-		return nil, err
-	}
-	out := &api.Deployments{Position: next, Items: []api.Deployment{}}
-	for _, d := range items {
-		out.Items = append(out.Items, *depView(d, false))
 	}
 	return out, nil
 }

@@ -139,21 +139,17 @@ func (s *Service) GetRestApi(ctx context.Context, in *api.GetRestApiRequest) (*a
 }
 
 func (s *Service) GetRestApis(ctx context.Context, in *api.GetRestApisRequest) (*api.RestApis, error) {
-	var all []*api.RestApi
-	err := s.st.View(ctx, func(tx store.Tx) (err error) {
-		all, err = store.ScanJSON[api.RestApi](tx, tRestAPIs, prefix(ctx))
+	out := &api.RestApis{Items: []api.RestApi{}}
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		items, next, err := scanPage[api.RestApi](tx, tRestAPIs, prefix(ctx), in.Position, in.Limit)
+		for _, r := range items {
+			out.Items = append(out.Items, *r)
+		}
+		out.Position = next
 		return err
 	})
 	if err != nil {
 		return nil, err
-	}
-	items, next, err := page(all, func(r *api.RestApi) string { return *r.Id }, in.Position, in.Limit)
-	if err != nil {
-		return nil, err
-	}
-	out := &api.RestApis{Position: next, Items: []api.RestApi{}}
-	for _, r := range items {
-		out.Items = append(out.Items, *r)
 	}
 	return out, nil
 }

@@ -13,6 +13,7 @@ package apigateway
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"time"
@@ -172,3 +173,54 @@ func page[T any](items []T, keyOf func(T) string, position *string, limit *int32
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// scanPage is page() for lists in key order that need no filtering: it
+// decodes only the items of the requested page instead of the whole list.
+// Positions are the same as page()'s with keyOf = the key after prefix.
+func scanPage[T any](tx store.Tx, table, pfx string, position *string, limit *int32) ([]*T, *string, error) {
+	n := defaultLimit
+	if limit != nil {
+		n = int(*limit)
+		if n <= 0 || n > maxLimit {
+			return nil, nil, badRequest("Invalid limit parameter. Must be between 1 and %d", maxLimit)
+		}
+	}
+	after := ""
+	if position != nil && *position != "" {
+		b, err := base64.RawURLEncoding.DecodeString(*position)
+		if err != nil {
+			return nil, nil, badRequest("Invalid position parameter")
+		}
+		after = string(b)
+	}
+	var (
+		out     []*T
+		lastKey string
+		more    bool
+		decErr  error
+	)
+	err := tx.Scan(table, pfx, func(k string, v []byte) bool {
+		rel := k[len(pfx):]
+		if after != "" && rel <= after {
+			return true
+		}
+		if len(out) == n {
+			more = true
+			return false
+		}
+		item := new(T)
+		if decErr = json.Unmarshal(v, item); decErr != nil {
+			return false
+		}
+		out, lastKey = append(out, item), rel
+		return true
+	})
+	if err == nil {
+		err = decErr
+	}
+	if err != nil || !more {
+		return out, nil, err
+	}
+	next := base64.RawURLEncoding.EncodeToString([]byte(lastKey))
+	return out, &next, nil
+}
