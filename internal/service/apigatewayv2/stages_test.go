@@ -195,3 +195,20 @@ func TestStageSettings(t *testing.T) {
 	_, err = c.DeleteStage(ctx, &sdk.DeleteStageInput{ApiId: w.ApiId, StageName: aws.String("a")})
 	apiErr(t, err, "NotFoundException", "Invalid Stage identifier specified a")
 }
+
+// TestRouteSettingsForHTTPRouteKeys: an HTTP route key travels escaped
+// (GET%20%2Fpets%2F%7Bid%7D) in DeleteRouteSettings' path.
+func TestRouteSettingsForHTTPRouteKeys(t *testing.T) {
+	_, c := start(t)
+	a := httpAPI(t, c, "h")
+	do(c.CreateRoute(ctx, &sdk.CreateRouteInput{ApiId: a.ApiId, RouteKey: aws.String("GET /pets/{id}")})).must(t)
+	st := do(c.CreateStage(ctx, &sdk.CreateStageInput{ApiId: a.ApiId, StageName: aws.String("$default"),
+		RouteSettings: map[string]types.RouteSettings{"GET /pets/{id}": {ThrottlingBurstLimit: aws.Int32(100), ThrottlingRateLimit: aws.Float64(2000)}}})).must(t)
+	if rs := st.RouteSettings["GET /pets/{id}"]; *rs.ThrottlingBurstLimit != 100 || *rs.ThrottlingRateLimit != 2000 {
+		t.Fatalf("route settings: %+v", st.RouteSettings)
+	}
+	do(c.DeleteRouteSettings(ctx, &sdk.DeleteRouteSettingsInput{ApiId: a.ApiId, StageName: aws.String("$default"), RouteKey: aws.String("GET /pets/{id}")})).must(t)
+	if got := do(c.GetStage(ctx, &sdk.GetStageInput{ApiId: a.ApiId, StageName: aws.String("$default")})).must(t); len(got.RouteSettings) != 0 {
+		t.Fatalf("after DeleteRouteSettings: %+v", got.RouteSettings)
+	}
+}
