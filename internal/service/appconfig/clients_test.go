@@ -113,3 +113,55 @@ func TestSeed003CLIv2(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, se)
 	}
 }
+
+// Hosted versions travel as a raw body with metadata in headers; boto3
+// must see them all, and AppConfig's errors with their typed members.
+func TestHostedVersionsBoto3(t *testing.T) {
+	testenv.RequireBoto3(t)
+	f := start(t)
+	f.mkApp(t)
+	prof := f.mkProfile(t, "flags", "AWS.AppConfig.FeatureFlags")
+	out := f.e.Python(t, `
+import boto3, json, os
+c = boto3.client("appconfig", endpoint_url=os.environ["STAGECRAFT_URL"])
+ids = dict(ApplicationId="`+f.app+`", ConfigurationProfileId="`+prof+`")
+v = c.create_hosted_configuration_version(Content=b'{"version":"1","flags":{"on":{"name":"On"}},"values":{"on":{"enabled":true}}}',
+    ContentType="application/json", Description="first flags", VersionLabel="v1.0.0", LatestVersionNumber=1, **ids)
+print(json.dumps({k: v[k] for k in ("ApplicationId", "ConfigurationProfileId", "VersionNumber", "ContentType", "Description", "VersionLabel")}))
+g = c.get_hosted_configuration_version(VersionNumber=1, **ids)
+print(json.dumps({"content": g["Content"].read().decode(), "label": g["VersionLabel"], "description": g["Description"]}))
+try:
+    c.create_hosted_configuration_version(Content=b'{"version":"1","flags":{"on":{}}}', ContentType="application/json", **ids)
+except c.exceptions.BadRequestException as e:
+    print(json.dumps({"reason": e.response["Reason"], "details": e.response["Details"]["InvalidConfiguration"]}))
+try:
+    c.create_hosted_configuration_version(Content=b'{}', ContentType="application/json", LatestVersionNumber=5, **ids)
+except c.exceptions.ConflictException as e:
+    print(e.response["Error"]["Message"])
+`)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("output:\n%s", out)
+	}
+	var meta, got map[string]any
+	json.Unmarshal([]byte(lines[0]), &meta)
+	json.Unmarshal([]byte(lines[1]), &got)
+	if meta["ApplicationId"] != f.app || meta["ConfigurationProfileId"] != prof || meta["VersionNumber"] != 1.0 || meta["ContentType"] != "application/json" ||
+		meta["Description"] != "first flags" || meta["VersionLabel"] != "v1.0.0" {
+		t.Fatalf("%v", meta)
+	}
+	if got["content"] != `{"version":"1","flags":{"on":{"name":"On"}},"values":{"on":{"enabled":true}}}` || got["label"] != "v1.0.0" || got["description"] != "first flags" {
+		t.Fatalf("%v", got)
+	}
+	var bad struct {
+		Reason  string
+		Details []map[string]string
+	}
+	if err := json.Unmarshal([]byte(lines[2]), &bad); err != nil || bad.Reason != "InvalidConfiguration" || len(bad.Details) != 1 ||
+		bad.Details[0]["Location"] != "/flags/on" || bad.Details[0]["Constraint"] != "required" || bad.Details[0]["Type"] != "JSON_SCHEMA" {
+		t.Fatalf("%v %s", err, lines[2])
+	}
+	if lines[3] != "Latest version number 5 does not match the latest hosted configuration version 1 of configuration profile "+prof+"." {
+		t.Fatal(lines[3])
+	}
+}

@@ -363,6 +363,17 @@ func TestJSONSchemaValidatorAtCreate(t *testing.T) {
 	}
 	_, err := f.c.ValidateConfiguration(ctx, &sdk.ValidateConfigurationInput{ApplicationId: &f.app, ConfigurationProfileId: &prof, ConfigurationVersion: aws.String("2")})
 	notFound(t, err, "HostedConfigurationVersion with Id 2 could not be found.", "HostedConfigurationVersion")
+	// A stricter validator added later fails the stored version.
+	strict := `{"type":"object","properties":{"limit":{"maximum":3}}}`
+	if _, err := f.c.UpdateConfigurationProfile(ctx, &sdk.UpdateConfigurationProfileInput{ApplicationId: &f.app, ConfigurationProfileId: &prof,
+		Validators: []types.Validator{{Type: types.ValidatorTypeJsonSchema, Content: &strict}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.c.ValidateConfiguration(ctx, &sdk.ValidateConfigurationInput{ApplicationId: &f.app, ConfigurationProfileId: &prof, ConfigurationVersion: aws.String("1")})
+	apiErr(t, err, "BadRequestException", "The configuration data failed validation against the JSON Schema validator: 1 error found. First: /limit: value 5 is greater than the maximum 3")
+	if got := invalidDetails(t, err); !slices.Equal(got, []string{"/limit maximum"}) {
+		t.Fatal(got)
+	}
 	// A LAMBDA validator is not executed (no Lambda backend yet): it passes.
 	lambda := "arn:aws:lambda:us-east-1:111122223333:function:check"
 	p2 := f.mkProfile(t, "p2", "", types.Validator{Type: types.ValidatorTypeLambda, Content: &lambda})
