@@ -36,10 +36,10 @@ type method struct {
 	authType   string // NONE, AWS_IAM, CUSTOM, COGNITO_USER_POOLS
 	apiKey     bool
 	integ      *integration
-	required   []paramRef // required method.request.* parameters
-	validate   bool       // a validator with validateRequestParameters
-	validBody  bool       // a validator with validateRequestBody
-	bodyModels map[string]string
+	required   []paramRef        // required method.request.* parameters
+	validate   bool              // a validator with validateRequestParameters
+	validBody  bool              // a validator with validateRequestBody
+	bodyModels map[string]*model // by lower-case content type, when validBody
 }
 
 // paramRef names one method request parameter: loc is "path",
@@ -156,11 +156,12 @@ func compileDeployment(account, region, apiID string, snap *apigateway.Snapshot,
 		d.disableExecuteAPI = *snap.RestApi.DisableExecuteApiEndpoint
 	}
 	lg := log.With("api", apiID, "deployment", snap.DeploymentID)
+	cc := &compileCtx{snap: snap, lg: lg}
 
 	nodes := make(map[string]*node, len(snap.Resources))
 	for i := range snap.Resources {
 		sr := &snap.Resources[i]
-		nodes[sr.ID] = &node{res: compileResource(sr, snap, lg)}
+		nodes[sr.ID] = &node{res: compileResource(sr, cc)}
 	}
 	for i := range snap.Resources {
 		sr := &snap.Resources[i]
@@ -199,10 +200,17 @@ func compileDeployment(account, region, apiID string, snap *apigateway.Snapshot,
 	return d
 }
 
-func compileResource(sr *apigateway.SnapshotResource, snap *apigateway.Snapshot, lg *slog.Logger) *resource {
+// compileCtx is what compiling one snapshot shares across methods.
+type compileCtx struct {
+	snap   *apigateway.Snapshot
+	lg     *slog.Logger
+	models map[string]*model // compiled on first use
+}
+
+func compileResource(sr *apigateway.SnapshotResource, cc *compileCtx) *resource {
 	r := &resource{id: sr.ID, path: sr.Path, methods: make(map[string]*method, len(sr.Methods))}
 	for verb, m := range sr.Methods {
-		cm := compileMethod(verb, &m, snap, lg.With("resource", sr.Path, "method", verb))
+		cm := compileMethod(verb, &m, cc, cc.lg.With("resource", sr.Path, "method", verb))
 		r.methods[verb] = cm
 		if verb == "ANY" {
 			r.any = cm
@@ -211,8 +219,9 @@ func compileResource(sr *apigateway.SnapshotResource, snap *apigateway.Snapshot,
 	return r
 }
 
-func compileMethod(verb string, m *api.Method, snap *apigateway.Snapshot, lg *slog.Logger) *method {
-	cm := &method{verb: verb, authType: str(m.AuthorizationType), bodyModels: m.RequestModels}
+func compileMethod(verb string, m *api.Method, cc *compileCtx, lg *slog.Logger) *method {
+	snap := cc.snap
+	cm := &method{verb: verb, authType: str(m.AuthorizationType)}
 	if cm.authType == "" {
 		cm.authType = "NONE"
 	}
@@ -223,6 +232,24 @@ func compileMethod(verb string, m *api.Method, snap *apigateway.Snapshot, lg *sl
 		if v, ok := snap.RequestValidators[id]; ok {
 			cm.validate = v.ValidateRequestParameters != nil && *v.ValidateRequestParameters
 			cm.validBody = v.ValidateRequestBody != nil && *v.ValidateRequestBody
+		}
+	}
+	if cm.validBody && len(m.RequestModels) > 0 {
+		if cc.models == nil {
+			cc.models = compileModels(snap.Models)
+		}
+		cm.bodyModels = make(map[string]*model, len(m.RequestModels))
+		for ct, name := range m.RequestModels {
+			md := cc.models[name]
+			if md == nil {
+				lg.Warn("request model not in the deployment; the body is not validated", "model", name)
+				continue
+			}
+			if md.err != nil {
+				lg.Warn("request model does not parse; the body is not validated", "model", name, "error", md.err)
+				continue
+			}
+			cm.bodyModels[strings.ToLower(ct)] = md
 		}
 	}
 	for p, req := range m.RequestParameters {

@@ -27,11 +27,11 @@
 //
 // Implemented: routing (spec §8.3), canary split (§7.2), MOCK (§8.4),
 // integration response selection and mapping (§8.5), gateway responses
-// (§8.6), HTTP and HTTP_PROXY (§8.7), request parameter validation.
+// (§8.6), HTTP and HTTP_PROXY (§8.7), request validation (required
+// parameters; bodies against JSON Schema draft-4 models, validate.go).
 // Not implemented yet (answer 500 Internal server error and log what is
 // missing): AWS and AWS_PROXY (Lambda, AWS services) integrations,
-// authorizers and AWS_IAM authorization, API keys and usage plans, request
-// body validation against models. Access logs, throttling, caching,
-// binary media types / contentHandling and custom domain names are not
-// done either.
+// authorizers and AWS_IAM authorization, API keys and usage plans. Access
+// logs, throttling, caching, binary media types / contentHandling and
+// custom domain names are not done either.
 package dataplane

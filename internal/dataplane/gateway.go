@@ -49,15 +49,17 @@ type gwErr struct {
 	typ     string // gateway response type
 	status  int    // the status the runtime sends unless the response sets one
 	message string // $context.error.message
+	// validation is $context.error.validationErrorString.
+	validation string
 }
 
 var (
-	errMissingToken = gwErr{"MISSING_AUTHENTICATION_TOKEN", 403, "Missing Authentication Token"}
-	errInternal     = gwErr{"DEFAULT_5XX", 500, "Internal server error"}
-	errConfig       = gwErr{"API_CONFIGURATION_ERROR", 500, "Internal server error"}
-	errMediaType    = gwErr{"UNSUPPORTED_MEDIA_TYPE", 415, "Unsupported Media Type"}
-	errTimeout      = gwErr{"INTEGRATION_TIMEOUT", 504, "Endpoint request timed out"}
-	errTooLarge     = gwErr{"REQUEST_TOO_LARGE", 413, "Request Too Long"}
+	errMissingToken = gwErr{typ: "MISSING_AUTHENTICATION_TOKEN", status: 403, message: "Missing Authentication Token"}
+	errInternal     = gwErr{typ: "DEFAULT_5XX", status: 500, message: "Internal server error"}
+	errConfig       = gwErr{typ: "API_CONFIGURATION_ERROR", status: 500, message: "Internal server error"}
+	errMediaType    = gwErr{typ: "UNSUPPORTED_MEDIA_TYPE", status: 415, message: "Unsupported Media Type"}
+	errTimeout      = gwErr{typ: "INTEGRATION_TIMEOUT", status: 504, message: "Endpoint request timed out"}
+	errTooLarge     = gwErr{typ: "REQUEST_TOO_LARGE", status: 413, message: "Request Too Long"}
 )
 
 const defaultGatewayTemplate = `{"message":$context.error.messageString}`

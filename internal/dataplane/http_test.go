@@ -263,3 +263,60 @@ func TestNotImplementedYet(t *testing.T) {
 		expect(t, call(t, env.URL, formHost, f.api, "s", p.m, p.path, nil, ""), 500, `{"message":"Internal server error"}`, "InternalServerErrorException")
 	}
 }
+
+// Request body validation against the method's request model (JSON
+// Schema draft 4), with references to other models of the API.
+func TestRequestBodyValidation(t *testing.T) {
+	env := testenv.Start(t)
+	f := newFixture(t, env, "bodyval")
+	for name, schema := range map[string]string{
+		"Tag": `{"type":"object","required":["key"],"properties":{"key":{"type":"string","pattern":"^[a-z]+$"}},"additionalProperties":false}`,
+		"Pet": `{"$schema":"http://json-schema.org/draft-04/schema#","type":"object","required":["name","price"],
+			"properties":{"name":{"type":"string","minLength":1,"maxLength":5},"price":{"type":"number","minimum":0},
+			"kind":{"enum":["dog","cat"]},"age":{"type":"integer"},
+			"tags":{"type":"array","maxItems":2,"items":{"$ref":"https://apigateway.amazonaws.com/restapis/` + f.api + `/models/Tag"}}}}`,
+	} {
+		if _, err := f.c.CreateModel(f.ctx, &sdk.CreateModelInput{RestApiId: &f.api, Name: aws.String(name), ContentType: aws.String("application/json"), Schema: aws.String(schema)}); err != nil {
+			t.Fatalf("create model %s: %v", name, err)
+		}
+	}
+	v, err := f.c.CreateRequestValidator(f.ctx, &sdk.CreateRequestValidatorInput{RestApiId: &f.api, Name: aws.String("body"), ValidateRequestBody: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.method("/pets", "POST", &sdk.PutMethodInput{RequestValidatorId: v.Id, RequestModels: map[string]string{"application/json": "Pet"}})
+	f.integration("/pets", "POST", &sdk.PutIntegrationInput{Type: "MOCK", RequestTemplates: map[string]string{"application/json": `{"statusCode":200}`}})
+	f.response("/pets", "POST", "200", "", nil, map[string]string{"application/json": "created"})
+	if _, err := f.c.PutGatewayResponse(f.ctx, &sdk.PutGatewayResponseInput{RestApiId: &f.api, ResponseType: "BAD_REQUEST_BODY",
+		ResponseTemplates: map[string]string{"application/json": `{"message":$context.error.messageString,"details":"$context.error.validationErrorString"}`}}); err != nil {
+		t.Fatal(err)
+	}
+	f.deploy("s", nil)
+
+	for _, tc := range []struct {
+		name, ct, body string
+		status         int
+		details        string
+	}{
+		{"valid", "application/json", `{"name":"rex","price":3.5,"kind":"dog","age":3,"tags":[{"key":"a"}]}`, 200, ""},
+		{"missing required", "application/json", `{"kind":"cat"}`, 400, `[object has missing required properties (["name","price"])]`},
+		{"wrong type", "application/json", `{"name":"rex","price":"free"}`, 400, `[instance type (string) does not match any allowed primitive type (allowed: ["number"])]`},
+		{"integer", "application/json", `{"name":"rex","price":1,"age":2.5}`, 400, `[instance type (number) does not match any allowed primitive type (allowed: ["integer"])]`},
+		{"minimum and enum", "application/json", `{"name":"rex","price":-1,"kind":"cow"}`, 400,
+			`[instance value ("cow") not found in enum (possible values: ["dog","cat"]), numeric instance is lower than the required minimum (minimum: 0, found: -1)]`},
+		{"maxLength", "application/json", `{"name":"rexrex","price":1}`, 400, `[string "rexrex" is too long (length: 6, maximum allowed: 5)]`},
+		{"referenced model", "application/json", `{"name":"rex","price":1,"tags":[{"key":"A1","x":1}]}`, 400,
+			`[ECMA 262 regex "^[a-z]+$" does not match input string "A1", object instance has properties which are not allowed by the schema: ["x"]]`},
+		{"not json", "application/json", `{"name":`, 400, `[Invalid JSON in request body]`},
+		{"no model for the content type", "text/plain", `anything`, 200, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := call(t, env.URL, formHost, f.api, "s", "POST", "/pets", map[string]string{"Content-Type": tc.ct}, tc.body)
+			if tc.status == 200 {
+				expect(t, r, 200, "created", "")
+				return
+			}
+			expect(t, r, 400, `{"message":"Invalid request body","details":"`+tc.details+`"}`, "BadRequestException")
+		})
+	}
+}

@@ -87,7 +87,7 @@ func (c *call) templateFailed(what string, err error) {
 		if i := strings.Index(msg, "could not parse request body into json: "); i >= 0 {
 			msg = msg[i+len("could not parse request body into json: "):]
 		}
-		c.fail(gwErr{"BAD_REQUEST_BODY", 400, "Could not parse request body into json: " + msg})
+		c.fail(gwErr{typ: "BAD_REQUEST_BODY", status: 400, message: "Could not parse request body into json: " + msg})
 		return
 	}
 	c.h.log.Warn("Execution failed due to configuration error: "+what+" mapping template failed",
@@ -447,7 +447,7 @@ func (c *call) roundTrip(ir *integrationRequest) (be *backendResponse, failed bo
 		resp.Body.Close()
 		if err == nil && len(data) > maxPayload {
 			c.h.log.Warn("Execution failed: integration response exceeds 10 MB", "request_id", c.reqID)
-			c.fail(gwErr{"INTEGRATION_FAILURE", 502, "Internal server error"})
+			c.fail(gwErr{typ: "INTEGRATION_FAILURE", status: 502, message: "Internal server error"})
 			return nil, true
 		}
 	}
@@ -478,9 +478,9 @@ func (c *call) upstreamFailed(ctx context.Context, err error) {
 	var dns *net.DNSError
 	if errors.As(err, &dns) || (errors.As(err, &op) && op.Op == "dial") {
 		lg.Warn("Execution failed due to configuration error: the endpoint could not be reached")
-		c.fail(gwErr{"INTEGRATION_FAILURE", 500, "Internal server error"})
+		c.fail(gwErr{typ: "INTEGRATION_FAILURE", status: 500, message: "Internal server error"})
 		return
 	}
 	lg.Warn("Execution failed due to a network error communicating with endpoint")
-	c.fail(gwErr{"INTEGRATION_FAILURE", 502, "Internal server error"})
+	c.fail(gwErr{typ: "INTEGRATION_FAILURE", status: 502, message: "Internal server error"})
 }

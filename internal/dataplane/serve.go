@@ -103,6 +103,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		h.log.Debug("reading request body failed", "error", err, "request_id", c.reqID)
+		c.fail(gwErr{typ: "BAD_REQUEST_BODY", status: 400, message: "Invalid request body"})
 		return
 	}
 	c.body = body
@@ -117,13 +118,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if m.validate {
 		if missing := c.missingParams(); len(missing) > 0 {
-			c.fail(gwErr{"BAD_REQUEST_PARAMETERS", 400, "Missing required request parameters: [" + strings.Join(missing, ", ") + "]"})
+			c.fail(gwErr{typ: "BAD_REQUEST_PARAMETERS", status: 400, message: "Missing required request parameters: [" + strings.Join(missing, ", ") + "]"})
 			return
 		}
 	}
-	if m.validBody && c.bodyModel() != "" {
-		c.notImplemented("request body validation against model " + c.bodyModel())
-		return
+	if md := c.bodyModel(); md != nil {
+		if errs := md.validateBody(body); len(errs) > 0 {
+			c.fail(gwErr{typ: "BAD_REQUEST_BODY", status: 400, message: "Invalid request body",
+				validation: "[" + strings.Join(errs, ", ") + "]"})
+			return
+		}
 	}
 	if m.integ == nil {
 		h.log.Error("method has no integration", "api", t.apiID, "resource", res.path, "method", m.verb, "request_id", c.reqID)
@@ -180,20 +184,17 @@ func (c *call) missingParams() []string {
 	return out
 }
 
-// bodyModel is the request model that body validation would apply, ""
-// when there is none or it is the Empty model (which accepts anything).
-func (c *call) bodyModel() string {
+// bodyModel is the request model body validation applies: the one for
+// the request's content type, else $default; nil when there is none (or
+// the method does not validate bodies).
+func (c *call) bodyModel() *model {
 	if len(c.m.bodyModels) == 0 {
-		return ""
+		return nil
 	}
-	name := c.m.bodyModels[c.contentType()]
-	if name == "" {
-		name = c.m.bodyModels["$default"]
+	if md := c.m.bodyModels[c.contentType()]; md != nil {
+		return md
 	}
-	if name == "Empty" {
-		return ""
-	}
-	return name
+	return c.m.bodyModels["$default"]
 }
 
 // contentType is the request's media type, lower case without
@@ -370,7 +371,7 @@ func (c *call) fail(e gwErr) {
 		"message":               e.message,
 		"messageString":         messageString(e.message),
 		"responseType":          e.typ,
-		"validationErrorString": "",
+		"validationErrorString": e.validation,
 	}
 	hdr := c.w.Header()
 	for i := range gr.params {

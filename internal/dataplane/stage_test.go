@@ -16,7 +16,7 @@ import (
 )
 
 // markerTemplate names the deployment and the variables a request saw.
-const markerTemplate = `$context.deploymentId|$stageVariables.color|$stageVariables.size|$context.isCanaryRequest`
+const markerTemplate = `$context.deploymentId|$stageVariables.color|$stageVariables.size|$!context.isCanaryRequest`
 
 // The canary split: percentTraffic % of requests go to the canary
 // deployment with stageVariableOverrides laid over the stage variables.
@@ -86,7 +86,7 @@ func TestCanarySplit(t *testing.T) {
 	}
 	// Removing the canary removes $context.isCanaryRequest.
 	patch(types.PatchOperation{Op: types.OpRemove, Path: aws.String("/canarySettings")})
-	if r := call(t, srv.URL, formAWS, f.api, "prod", "GET", "/c", nil, ""); r.body != *canary.Id+"|red|L|$context.isCanaryRequest" {
+	if r := call(t, srv.URL, formAWS, f.api, "prod", "GET", "/c", nil, ""); r.body != *canary.Id+"|red|L|" {
 		t.Fatalf("without canary: %q", r.body)
 	}
 }
