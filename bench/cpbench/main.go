@@ -1,0 +1,274 @@
+// Command cpbench measures Stagecraft's control plane against moto_server
+// side by side in one run: the same aws-sdk-go-v2 workload (CreateDeployment
+// to a stage, GetStage, GetDeployments) against each, printing throughput,
+// latency percentiles and the ratio.
+//
+//	go build -o /tmp/stagecraft ./cmd/stagecraft
+//	go run ./bench/cpbench -stagecraft /tmp/stagecraft -n 500
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	sdk "github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
+)
+
+func main() {
+	cfg := Config{}
+	flag.StringVar(&cfg.Stagecraft, "stagecraft", "", "path of a built stagecraft binary (required)")
+	flag.StringVar(&cfg.Moto, "moto", "moto_server", "moto_server command")
+	flag.IntVar(&cfg.N, "n", 300, "workload iterations per target (each is 3 calls)")
+	flag.IntVar(&cfg.Concurrency, "c", 1, "concurrent clients")
+	flag.Parse()
+	if cfg.Stagecraft == "" {
+		fmt.Fprintln(os.Stderr, "cpbench: -stagecraft is required")
+		os.Exit(2)
+	}
+	rep, err := Run(context.Background(), cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cpbench:", err)
+		os.Exit(1)
+	}
+	fmt.Print(rep.String())
+}
+
+// Config says what to run.
+type Config struct {
+	Stagecraft, Moto string
+	N, Concurrency   int
+}
+
+// Result is one target's measurements.
+type Result struct {
+	Target  string
+	Elapsed time.Duration
+	Calls   int
+	Lat     map[string][]time.Duration // per operation
+}
+
+func (r Result) PerSecond() float64 { return float64(r.Calls) / r.Elapsed.Seconds() }
+
+// Report holds both targets.
+type Report struct {
+	Stagecraft, Moto Result
+	Cfg              Config
+}
+
+// Ratio is how many times more calls per second Stagecraft served.
+func (r Report) Ratio() float64 { return r.Stagecraft.PerSecond() / r.Moto.PerSecond() }
+
+func pct(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(float64(len(s))*p))]
+}
+
+func (r Report) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "workload: %d × (CreateDeployment stage=prod, GetStage, GetDeployments), %d client(s), aws-sdk-go-v2\n", r.Cfg.N, r.Cfg.Concurrency)
+	fmt.Fprintf(&b, "%-11s %10s %12s   %-36s %-36s %-36s\n", "target", "calls/s", "elapsed", "CreateDeployment p50/p99", "GetStage p50/p99", "GetDeployments p50/p99")
+	for _, res := range []Result{r.Stagecraft, r.Moto} {
+		fmt.Fprintf(&b, "%-11s %10.0f %12s", res.Target, res.PerSecond(), res.Elapsed.Round(time.Millisecond))
+		for _, op := range []string{"CreateDeployment", "GetStage", "GetDeployments"} {
+			fmt.Fprintf(&b, "   %-36s", fmt.Sprintf("%v / %v", pct(res.Lat[op], 0.5).Round(time.Microsecond), pct(res.Lat[op], 0.99).Round(time.Microsecond)))
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "ratio: stagecraft serves %.1fx the calls/s of moto_server\n", r.Ratio())
+	return b.String()
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func waitUp(ctx context.Context, url string) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond) // polling a child process's readiness, not test logic
+	}
+	return fmt.Errorf("%s did not come up within 60s", url)
+}
+
+func startProcess(ctx context.Context, name string, args ...string) (*exec.Cmd, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stdout, cmd.Stderr = nil, nil
+	return cmd, cmd.Start()
+}
+
+// Run starts both servers, runs the workload against each, stops them.
+func Run(ctx context.Context, cfg Config) (Report, error) {
+	rep := Report{Cfg: cfg}
+	if cfg.Concurrency < 1 {
+		cfg.Concurrency = 1
+	}
+	dir, err := os.MkdirTemp("", "cpbench-")
+	if err != nil {
+		return rep, err
+	}
+	defer os.RemoveAll(dir)
+
+	sp, err := freePort()
+	if err != nil {
+		return rep, err
+	}
+	sc, err := startProcess(ctx, cfg.Stagecraft, "--listen", fmt.Sprintf("127.0.0.1:%d", sp), "--data-dir", filepath.Join(dir, "data"), "--log-level", "error")
+	if err != nil {
+		return rep, fmt.Errorf("start stagecraft: %w", err)
+	}
+	defer func() { sc.Process.Kill(); sc.Wait() }()
+	mp, err := freePort()
+	if err != nil {
+		return rep, err
+	}
+	mc, err := startProcess(ctx, cfg.Moto, "-p", fmt.Sprint(mp), "-H", "127.0.0.1")
+	if err != nil {
+		return rep, fmt.Errorf("start moto_server: %w", err)
+	}
+	defer func() { mc.Process.Kill(); mc.Wait() }()
+
+	surl, murl := fmt.Sprintf("http://127.0.0.1:%d", sp), fmt.Sprintf("http://127.0.0.1:%d", mp)
+	if err := waitUp(ctx, surl+"/_stagecraft/health"); err != nil {
+		return rep, err
+	}
+	if err := waitUp(ctx, murl+"/moto-api/"); err != nil {
+		return rep, err
+	}
+	if rep.Stagecraft, err = runTarget(ctx, "stagecraft", surl, cfg); err != nil {
+		return rep, fmt.Errorf("stagecraft: %w", err)
+	}
+	if rep.Moto, err = runTarget(ctx, "moto", murl, cfg); err != nil {
+		return rep, fmt.Errorf("moto: %w", err)
+	}
+	return rep, nil
+}
+
+func client(url string) *sdk.Client {
+	return sdk.NewFromConfig(aws.Config{
+		Region:           "us-east-1",
+		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
+		BaseEndpoint:     aws.String(url),
+		RetryMaxAttempts: 1,
+		HTTPClient:       &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
+	})
+}
+
+// setup builds an API with one GET method on a MOCK integration.
+func setup(ctx context.Context, c *sdk.Client) (string, error) {
+	ra, err := c.CreateRestApi(ctx, &sdk.CreateRestApiInput{Name: aws.String("bench")})
+	if err != nil {
+		return "", err
+	}
+	res, err := c.CreateResource(ctx, &sdk.CreateResourceInput{RestApiId: ra.Id, ParentId: ra.RootResourceId, PathPart: aws.String("bench")})
+	if err != nil {
+		return "", err
+	}
+	if _, err := c.PutMethod(ctx, &sdk.PutMethodInput{RestApiId: ra.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"), AuthorizationType: aws.String("NONE")}); err != nil {
+		return "", err
+	}
+	if _, err := c.PutIntegration(ctx, &sdk.PutIntegrationInput{RestApiId: ra.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"), Type: types.IntegrationTypeMock}); err != nil {
+		return "", err
+	}
+	if _, err := c.CreateDeployment(ctx, &sdk.CreateDeploymentInput{RestApiId: ra.Id, StageName: aws.String("prod")}); err != nil {
+		return "", err
+	}
+	return *ra.Id, nil
+}
+
+func runTarget(ctx context.Context, name, url string, cfg Config) (Result, error) {
+	c := client(url)
+	apiID, err := setup(ctx, c)
+	if err != nil {
+		return Result{}, fmt.Errorf("setup: %w", err)
+	}
+	res := Result{Target: name, Lat: map[string][]time.Duration{}}
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	work := make(chan int)
+	timed := func(op string, f func() error) error {
+		t0 := time.Now()
+		err := f()
+		d := time.Since(t0)
+		mu.Lock()
+		res.Lat[op] = append(res.Lat[op], d)
+		res.Calls++
+		if err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("%s: %w", op, err)
+		}
+		mu.Unlock()
+		return err
+	}
+	start := time.Now()
+	for w := 0; w < cfg.Concurrency; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				if timed("CreateDeployment", func() error {
+					_, err := c.CreateDeployment(ctx, &sdk.CreateDeploymentInput{RestApiId: &apiID, StageName: aws.String("prod"), Description: aws.String(fmt.Sprint("d", i))})
+					return err
+				}) != nil {
+					return
+				}
+				if timed("GetStage", func() error {
+					_, err := c.GetStage(ctx, &sdk.GetStageInput{RestApiId: &apiID, StageName: aws.String("prod")})
+					return err
+				}) != nil {
+					return
+				}
+				if timed("GetDeployments", func() error {
+					_, err := c.GetDeployments(ctx, &sdk.GetDeploymentsInput{RestApiId: &apiID})
+					return err
+				}) != nil {
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < cfg.N; i++ {
+		work <- i
+		mu.Lock()
+		stop := firstErr != nil
+		mu.Unlock()
+		if stop {
+			break
+		}
+	}
+	close(work)
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	return res, firstErr
+}
