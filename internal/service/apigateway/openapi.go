@@ -16,7 +16,8 @@ package apigateway
 // reader below that covers the YAML people write for OpenAPI (block and flow
 // collections, all scalar styles, anchors and aliases).
 //
-// Export (GetExport) is in openapi_export.go.
+// Export (GetExport) is in openapi_export.go; it renders the deployed
+// snapshot of a stage (snapshot.go), not the live API.
 
 import (
 	"bytes"
@@ -1390,7 +1391,8 @@ var oaEndpointTypes = map[string]bool{"EDGE": true, "REGIONAL": true, "PRIVATE":
 
 func oaReadParams(in map[string]string) (oaParams, error) {
 	p := oaParams{basePath: "ignore"}
-	for k, v := range in {
+	for _, k := range sortedKeys(in) {
+		v := in[k]
 		switch strings.ToLower(k) {
 		case "basepath":
 			v = strings.ToLower(v)
@@ -1603,7 +1605,6 @@ const (
 	xEndpointConfig     = "x-amazon-apigateway-endpoint-configuration"
 	xMinCompressionSize = "x-amazon-apigateway-minimum-compression-size"
 	xDocumentation      = "x-amazon-apigateway-documentation"
-	xImportExport       = "x-amazon-apigateway-importexport-version"
 )
 
 // apiExtensions reads the API-level x-amazon-apigateway-* extensions.
@@ -1904,7 +1905,7 @@ func (b *oaBuilder) paths() {
 }
 
 // modelRef returns the model a schema points at ("" for inline schemas).
-func (b *oaBuilder) modelRef(schema any, where string) string {
+func (b *oaBuilder) modelRef(schema any) string {
 	ref, ok := oaStr(oaObj(schema).get("$ref"))
 	if !ok {
 		return ""
@@ -1974,7 +1975,7 @@ func (b *oaBuilder) method(path, verb string, op *oaMap, pathParams any) *oaMeth
 			reqParams["method.request.header."+k.name] = required
 		case "body":
 			if b.swagger {
-				if model := b.modelRef(prm.get("schema"), where); model != "" {
+				if model := b.modelRef(prm.get("schema")); model != "" {
 					for _, ct := range consumes {
 						reqModels[ct] = model
 					}
@@ -1998,7 +1999,7 @@ func (b *oaBuilder) method(path, verb string, op *oaMap, pathParams any) *oaMeth
 	if rb := oaObj(b.resolve(op.get("requestBody"))); rb != nil && !b.swagger {
 		content := oaObj(rb.get("content"))
 		for _, ct := range content.ks() {
-			if model := b.modelRef(oaObj(content.vals[ct]).get("schema"), where); model != "" {
+			if model := b.modelRef(oaObj(content.vals[ct]).get("schema")); model != "" {
 				reqModels[ct] = model
 			}
 		}
@@ -2010,7 +2011,7 @@ func (b *oaBuilder) method(path, verb string, op *oaMap, pathParams any) *oaMeth
 		m.RequestModels = reqModels
 	}
 
-	m.MethodResponses = b.methodResponses(op, where)
+	m.MethodResponses = b.methodResponses(op)
 
 	// Authorization.
 	security := b.doc.get("security")
@@ -2078,7 +2079,7 @@ func (b *oaBuilder) method(path, verb string, op *oaMap, pathParams any) *oaMeth
 
 var oaStatusRE = regexp.MustCompile(`^[1-5]\d\d$`)
 
-func (b *oaBuilder) methodResponses(op *oaMap, where string) map[string]api.MethodResponse {
+func (b *oaBuilder) methodResponses(op *oaMap) map[string]api.MethodResponse {
 	responses := oaObj(op.get("responses"))
 	produces := oaStringList(op.get("produces"))
 	if len(produces) == 0 {
@@ -2103,7 +2104,7 @@ func (b *oaBuilder) methodResponses(op *oaMap, where string) map[string]api.Meth
 		}
 		models := map[string]string{}
 		if b.swagger {
-			if model := b.modelRef(r.get("schema"), where); model != "" {
+			if model := b.modelRef(r.get("schema")); model != "" {
 				for _, ct := range produces {
 					models[ct] = model
 				}
@@ -2111,7 +2112,7 @@ func (b *oaBuilder) methodResponses(op *oaMap, where string) map[string]api.Meth
 		} else {
 			content := oaObj(r.get("content"))
 			for _, ct := range content.ks() {
-				if model := b.modelRef(oaObj(content.vals[ct]).get("schema"), where); model != "" {
+				if model := b.modelRef(oaObj(content.vals[ct]).get("schema")); model != "" {
 					models[ct] = model
 				}
 			}
@@ -2337,7 +2338,6 @@ func oaPlace(t *tree, plan *oaPlan, reuse map[string]string) (map[string]*resour
 			}
 			if err := t.checkPlacement(cur, seg, ""); err != nil {
 				errs = append(errs, fmt.Sprintf("Unable to create resource at path '%s': %s", sofar, oaMessage(err)))
-				cur = nil
 				break
 			}
 			id := reuse[sofar]
@@ -2349,9 +2349,6 @@ func oaPlace(t *tree, plan *oaPlan, reuse map[string]string) (map[string]*resour
 			t.children[cur.ID] = append(t.children[cur.ID], r)
 			byPath[sofar] = r
 			cur = r
-		}
-		if cur == nil {
-			continue
 		}
 	}
 	if len(errs) > 0 {

@@ -647,10 +647,26 @@ func oaExportDoc(t *testing.T, c *sdk.Client, apiID, stage, typ, accept, ext str
 	return doc, out
 }
 
-// oaSameAPI asserts that two APIs have the same resources and methods
-// (ids and cache namespaces aside).
+// oaSameAPI asserts that two APIs have the same resources and methods.
+// Resource ids and cache namespaces may differ; authorizers and request
+// validators are compared by name.
 func oaSameAPI(t *testing.T, c *sdk.Client, what, wantID, gotID string) {
 	t.Helper()
+	names := func(apiID string) map[string]string {
+		n := map[string]string{}
+		auths, err := c.GetAuthorizers(context.Background(), &sdk.GetAuthorizersInput{RestApiId: &apiID})
+		oaPending(t, err, "GetAuthorizers")
+		for _, a := range auths.Items {
+			n[*a.Id] = "authorizer " + *a.Name
+		}
+		vals, err := c.GetRequestValidators(context.Background(), &sdk.GetRequestValidatorsInput{RestApiId: &apiID})
+		oaPending(t, err, "GetRequestValidators")
+		for _, v := range vals.Items {
+			n[*v.Id] = "validator " + *v.Name
+		}
+		return n
+	}
+	wantNames, gotNames := names(wantID), names(gotID)
 	want, got := oaTree(t, c, wantID), oaTree(t, c, gotID)
 	oaEqual(t, what+": paths", oaPaths(got), oaPaths(want))
 	for p, r := range want {
@@ -659,6 +675,14 @@ func oaSameAPI(t *testing.T, c *sdk.Client, what, wantID, gotID string) {
 			g := got[p].ResourceMethods[verb]
 			if g.MethodIntegration != nil && m.MethodIntegration != nil {
 				g.MethodIntegration.CacheNamespace, m.MethodIntegration.CacheNamespace = nil, nil
+			}
+			for _, f := range []struct {
+				p     **string
+				names map[string]string
+			}{{&g.AuthorizerId, gotNames}, {&g.RequestValidatorId, gotNames}, {&m.AuthorizerId, wantNames}, {&m.RequestValidatorId, wantNames}} {
+				if *f.p != nil {
+					*f.p = aws.String(f.names[**f.p])
+				}
 			}
 			oaEqual(t, what+": "+verb+" "+p, g, m)
 		}
@@ -734,6 +758,70 @@ func TestGetExport(t *testing.T) {
 	apiErr(t, err, "NotFoundException", "Invalid API identifier specified 000000000000:nope")
 	_, err = c.GetExport(ctx, &sdk.GetExportInput{RestApiId: ra.Id, StageName: aws.String("local"), ExportType: aws.String("raml")})
 	apiErr(t, err, "BadRequestException", "Invalid export type specified: raml. Valid values are oas30 and swagger")
+}
+
+// Exporting with extensions=apigateway keeps everything the importer reads:
+// authorizers, API keys, IAM, validators, gateway responses and API settings.
+func TestGetExportRoundTripExtensions(t *testing.T) {
+	env := testenv.Start(t)
+	c := env.APIGateway()
+	ctx := context.Background()
+	ra := oaImport(t, c, oaFixture(t, "secured.yaml"), nil)
+	_, err := c.CreateDeployment(ctx, &sdk.CreateDeploymentInput{RestApiId: ra.Id, StageName: aws.String("prod")})
+	oaPending(t, err, "CreateDeployment")
+
+	authorizers := func(apiID string) map[string]types.Authorizer {
+		out, err := c.GetAuthorizers(ctx, &sdk.GetAuthorizersInput{RestApiId: &apiID})
+		oaPending(t, err, "GetAuthorizers")
+		m := map[string]types.Authorizer{}
+		for _, a := range out.Items {
+			a.Id = nil
+			m[*a.Name] = a
+		}
+		return m
+	}
+	gatewayResponses := func(apiID string) map[types.GatewayResponseType]types.GatewayResponse {
+		m := map[types.GatewayResponseType]types.GatewayResponse{}
+		for _, typ := range []types.GatewayResponseType{types.GatewayResponseTypeDefault4xx, types.GatewayResponseTypeMissingAuthenticationToken} {
+			g, err := c.GetGatewayResponse(ctx, &sdk.GetGatewayResponseInput{RestApiId: &apiID, ResponseType: typ})
+			oaPending(t, err, "GetGatewayResponse")
+			m[typ] = types.GatewayResponse{ResponseType: g.ResponseType, StatusCode: g.StatusCode,
+				ResponseParameters: g.ResponseParameters, ResponseTemplates: g.ResponseTemplates, DefaultResponse: g.DefaultResponse}
+		}
+		return m
+	}
+	for _, typ := range []string{"oas30", "swagger"} {
+		_, o := oaExportDoc(t, c, *ra.Id, "prod", typ, "", "apigateway")
+		again := oaImport(t, c, o.Body, nil)
+		if len(again.Warnings) != 0 {
+			t.Fatalf("%s re-import warned: %v\n%s", typ, again.Warnings, o.Body)
+		}
+		oaSameAPI(t, c, typ, *ra.Id, *again.Id)
+		oaEqual(t, typ+" authorizers", authorizers(*again.Id), authorizers(*ra.Id))
+		oaEqual(t, typ+" gateway responses", gatewayResponses(*again.Id), gatewayResponses(*ra.Id))
+		if again.ApiKeySource != ra.ApiKeySource || aws.ToInt32(again.MinimumCompressionSize) != 1024 ||
+			aws.ToString(again.Policy) != aws.ToString(ra.Policy) || !reflect.DeepEqual(again.BinaryMediaTypes, ra.BinaryMediaTypes) ||
+			aws.ToString(again.Version) != "2024-01-01" || aws.ToString(again.Description) != aws.ToString(ra.Description) {
+			t.Fatalf("%s API settings: %+v", typ, again)
+		}
+	}
+
+	// Without extensions the document has no x-amazon-apigateway-* at all.
+	plain, out := oaExportDoc(t, c, *ra.Id, "prod", "oas30", "", "")
+	if strings.Contains(string(out.Body), "x-amazon-apigateway-integration") || strings.Contains(string(out.Body), "x-amazon-apigateway-authorizer") ||
+		strings.Contains(string(out.Body), "x-amazon-apigateway-request-validator") {
+		t.Fatalf("plain export has extensions:\n%s", out.Body)
+	}
+	schemes := plain["components"].(map[string]any)["securitySchemes"].(map[string]any)
+	oaEqual(t, "plain api_key scheme", schemes["api_key"], map[string]any{"type": "apiKey", "name": "x-api-key", "in": "header"})
+	oaEqual(t, "plain token scheme", schemes["token-auth"], map[string]any{"type": "apiKey", "name": "Authorization", "in": "header",
+		"x-amazon-apigateway-authtype": "custom"})
+	get := plain["paths"].(map[string]any)["/orders"].(map[string]any)["get"].(map[string]any)
+	oaEqual(t, "GET /orders security", get["security"], []any{map[string]any{"token-auth": []any{}}, map[string]any{"api_key": []any{}}})
+	_, out = oaExportDoc(t, c, *ra.Id, "prod", "swagger", "", "authorizers")
+	if !strings.Contains(string(out.Body), "x-amazon-apigateway-authorizer") || strings.Contains(string(out.Body), "x-amazon-apigateway-integration") {
+		t.Fatalf("extensions=authorizers export:\n%s", out.Body)
+	}
 }
 
 // The export comes from the deployment, not from the live API.
