@@ -1805,11 +1805,13 @@ func (b *oaBuilder) documentation() {
 		if l.Path == nil && typ != "API" && typ != "MODEL" && typ != "AUTHORIZER" {
 			l.Path = ptr("/")
 		}
-		var props string
-		if s, ok := part.get("properties").(string); ok {
-			props = s
-		} else {
-			props = string(oaJSON(part.get("properties"), false))
+		props := "{}"
+		switch v := part.get("properties").(type) {
+		case nil:
+		case string:
+			props = v
+		default:
+			props = string(oaJSON(v, false))
 		}
 		b.plan.docParts = append(b.plan.docParts, api.DocumentationPart{Location: l, Properties: &props})
 	}
@@ -2576,15 +2578,29 @@ func oaApply(ctx context.Context, tx store.Tx, ra *api.RestApi, plan *oaPlan, ov
 		}
 	}
 
-	// Documentation parts.
+	// Documentation parts: one per location; a merge updates the part
+	// already at a location.
 	if plan.hasDocumentation {
+		partIDs := map[string]string{}
 		if overwrite {
 			if _, err := tx.DeletePrefix(tDocParts, prefix(ctx, apiID)); err != nil {
 				return err
 			}
+		} else {
+			old, err := store.ScanJSON[api.DocumentationPart](tx, tDocParts, prefix(ctx, apiID))
+			if err != nil {
+				return err
+			}
+			for _, p := range old {
+				partIDs[oaDocLocKey(p.Location)] = str(p.Id)
+			}
 		}
 		for _, dp := range plan.docParts {
-			dp.Id = ptr(ids.Lower(10))
+			k := oaDocLocKey(dp.Location)
+			if partIDs[k] == "" {
+				partIDs[k] = ids.Lower(6)
+			}
+			dp.Id = ptr(partIDs[k])
 			if err := store.PutJSON(tx, tDocParts, key(ctx, apiID, *dp.Id), dp); err != nil {
 				return err
 			}
@@ -2653,6 +2669,14 @@ func oaApply(ctx context.Context, tx store.Tx, ra *api.RestApi, plan *oaPlan, ov
 		}
 	}
 	return store.PutJSON(tx, tRestAPIs, key(ctx, apiID), ra)
+}
+
+// oaDocLocKey identifies a documentation part's location.
+func oaDocLocKey(l *api.DocumentationPartLocation) string {
+	if l == nil {
+		return ""
+	}
+	return strings.Join([]string{str(l.Type), str(l.Path), str(l.Method), str(l.StatusCode), str(l.Name)}, "\x00")
 }
 
 func oaContains(list []string, s string) bool {

@@ -387,6 +387,19 @@ func TestImportRestApiExtensions(t *testing.T) {
 		t.Fatalf("documentation parts: %+v", parts.Items)
 	}
 
+	// A merge of the same document updates the parts in place.
+	if _, err := c.PutRestApi(ctx, &sdk.PutRestApiInput{RestApiId: ra.Id, Body: oaFixture(t, "secured.yaml")}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.GetDocumentationParts(ctx, &sdk.GetDocumentationPartsInput{RestApiId: ra.Id})
+	if err != nil || len(again.Items) != 2 {
+		t.Fatalf("documentation parts after merge: %v %+v", err, again)
+	}
+	ids := map[string]bool{*parts.Items[0].Id: true, *parts.Items[1].Id: true}
+	if !ids[*again.Items[0].Id] || !ids[*again.Items[1].Id] {
+		t.Fatalf("merge replaced documentation part ids: %+v → %+v", parts.Items, again.Items)
+	}
+
 	// ignore=documentation skips them.
 	ra2 := oaImport(t, c, oaFixture(t, "secured.yaml"), map[string]string{"ignore": "documentation"})
 	parts, err = c.GetDocumentationParts(ctx, &sdk.GetDocumentationPartsInput{RestApiId: ra2.Id})
