@@ -233,6 +233,11 @@ func (c *Client) Do(ctx context.Context, inv *Invocation) (*Result, error) {
 	if base == nil {
 		return nil, fmt.Errorf("lambda: no endpoint for function %s", fn.Name)
 	}
+	// The path carries the bare function name and the qualifier goes in
+	// ?Qualifier=, which every Invoke implementation takes: Lambda,
+	// LocalStack, SAM's start-lambda (which knows functions by name only)
+	// and lambdatest. The ARN's region picks the signing region; its
+	// account is the caller's.
 	u := url.URL{Scheme: base.Scheme, Host: base.Host}
 	// FunctionName is a URI label: the SDKs escape it fully, ':' too.
 	u.Path = base.Path + "/2015-03-31/functions/" + name + "/invocations"
