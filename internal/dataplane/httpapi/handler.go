@@ -1,0 +1,163 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/tls"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/stagecraft/stagecraft/internal/clock"
+	"github.com/stagecraft/stagecraft/internal/dataplane/v2core"
+	"github.com/stagecraft/stagecraft/internal/store"
+)
+
+// Config is what the HTTP API data plane needs besides the store.
+type Config struct {
+	// DefaultAccount and DefaultRegion break ties when one API id exists
+	// in several accounts or regions.
+	DefaultAccount string
+	DefaultRegion  string
+	Clock          clock.Clock
+	Log            *slog.Logger
+	// Transport carries HTTP_PROXY integration requests; nil uses a
+	// tuned transport with connection reuse.
+	Transport http.RoundTripper
+	// Lambda invokes AWS_PROXY integrations and Lambda authorizers; nil
+	// answers them 500 and logs why.
+	Lambda Invoker
+	// JWKSClient fetches JWT authorizers' OpenID configuration and JWKS;
+	// nil uses a client with a 10 s timeout.
+	JWKSClient *http.Client
+}
+
+// Handler serves the deployed stages of HTTP APIs. See doc.go for the
+// contract with the front door.
+type Handler struct {
+	reg    *v2core.Registry[*deployment]
+	cfg    Config
+	log    *slog.Logger
+	clk    clock.Clock
+	client *http.Client
+	auth   *authState
+}
+
+// New returns the HTTP API data plane over st. It compiles what the store
+// holds now and keeps up with changes until Close.
+func New(st store.Store, cfg Config) *Handler {
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Wall{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	h := &Handler{cfg: cfg, clk: cfg.Clock, log: cfg.Log.With("component", "httpapi")}
+	h.client = newClient(cfg.Transport)
+	h.auth = newAuthState(h)
+	h.reg = v2core.NewRegistry(st, v2core.Options[*deployment]{
+		Protocol: "HTTP", Compile: compile, Log: h.log,
+		DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion,
+	})
+	return h
+}
+
+// Close stops watching the store.
+func (h *Handler) Close() { h.reg.Close() }
+
+// Lookup reports whether apiID names an HTTP API (in any account or
+// region), as of the latest store revision.
+func (h *Handler) Lookup(apiID string) bool {
+	v := h.reg.Current(context.Background())
+	return v.API(apiID, "") != nil
+}
+
+// LookupDomain reports whether host (with or without port) is a custom
+// domain name that has API mappings to HTTP APIs.
+func (h *Handler) LookupDomain(host string) bool {
+	if hh, _, err := net.SplitHostPort(host); err == nil {
+		host = hh
+	}
+	v := h.reg.Current(context.Background())
+	d := v.Domain(strings.ToLower(host))
+	if d == nil {
+		return false
+	}
+	for _, m := range d.Mappings {
+		if v.APIIn(d.Account, d.Region, m.APIID) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// ServeAPI answers a request addressed to HTTP API apiID through an
+// execute-api form; rest is the escaped path after the API id ("/{stage}/…"
+// or, for the $default stage, the route path itself).
+func (h *Handler) ServeAPI(w http.ResponseWriter, r *http.Request, apiID, rest string) {
+	t := v2core.Target{APIID: apiID, Rest: rest, Host: v2core.HostOnly(r)}
+	if pt, ok := v2core.ParseTarget(r); ok && pt.APIID == apiID {
+		t = pt
+		t.Rest = rest
+	}
+	h.serve(w, r, t, nil)
+}
+
+// ServeHTTP answers any request the HTTP API data plane can address: the
+// host form {apiId}.execute-api.…, the path form
+// /_aws/execute-api/{apiId}/…, and custom domain names with API mappings.
+// Anything else is 404 {"message":"Not Found"}.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if t, ok := v2core.ParseTarget(r); ok {
+		h.serve(w, r, t, nil)
+		return
+	}
+	h.serveDomain(w, r)
+}
+
+func (h *Handler) serveDomain(w http.ResponseWriter, r *http.Request) {
+	c := h.newCall(w, r)
+	v := h.reg.Current(r.Context())
+	d := v.Domain(v2core.HostOnly(r))
+	if d == nil {
+		c.fail(http.StatusNotFound, msgNotFound)
+		return
+	}
+	m, rest, ok := d.Match(r.URL.EscapedPath())
+	if !ok {
+		c.fail(http.StatusNotFound, msgNotFound)
+		return
+	}
+	a := v.APIIn(d.Account, d.Region, m.APIID)
+	if a == nil {
+		c.fail(http.StatusNotFound, msgNotFound)
+		return
+	}
+	st := a.Stages[m.Stage]
+	if st == nil {
+		c.fail(http.StatusNotFound, msgNotFound)
+		return
+	}
+	c.domain = d
+	c.serveStage(a, st, rest)
+}
+
+func newClient(rt http.RoundTripper) *http.Client {
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if rt == nil {
+		rt = &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			ForceAttemptHTTP2:     true,
+			MaxIdleConns:          1024,
+			MaxIdleConnsPerHost:   256,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ExpectContinueTimeout: time.Second,
+			DisableCompression:    true,
+			TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+		}
+	}
+	return &http.Client{Transport: rt, CheckRedirect: noRedirect}
+}
