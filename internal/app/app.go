@@ -27,7 +27,6 @@ import (
 	"github.com/stagecraft/stagecraft/internal/service/apigatewayv2"
 	"github.com/stagecraft/stagecraft/internal/service/appconfig"
 	"github.com/stagecraft/stagecraft/internal/service/appconfigdata"
-	"github.com/stagecraft/stagecraft/internal/service/cloudwatch"
 	"github.com/stagecraft/stagecraft/internal/store"
 	"github.com/stagecraft/stagecraft/internal/store/bolt"
 	"github.com/stagecraft/stagecraft/internal/wire"
@@ -93,7 +92,6 @@ func Build(cfg Config) (*Node, error) {
 		Auth:           cfg.Auth,
 		Keys:           cfg.AuthKeys,
 		Now:            cfg.Clock.Now,
-		CloudWatch:     cloudwatch.New(st, cfg.Clock).WithLogger(cfg.Log),
 	}, st, svcs, dataplane.New(st, dataplane.Config{DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log}), cfg.Log)
 	return &Node{Config: cfg, Store: st, Handler: srv, done: make(chan error, 1)}, nil
 }
