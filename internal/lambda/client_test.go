@@ -343,10 +343,12 @@ func TestInvokeReusesConnections(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	// At most one connection per concurrent caller (the transport may
-	// dial while the first connection is busy, then keep both).
-	if n := srv.Connections() - first; n > 8 {
-		t.Errorf("8 concurrent callers opened %d more connections, want at most 8", n)
+	// Roughly one connection per concurrent caller: the transport may
+	// start a dial while every connection is busy and keep it when an
+	// idle one comes back first, so the bound is loose; without reuse it
+	// would be 200.
+	if n := srv.Connections() - first; n > 24 {
+		t.Errorf("200 invocations from 8 concurrent callers opened %d more connections", n)
 	}
 	// Function errors and 404s keep the connection too.
 	before := srv.Connections()

@@ -1,7 +1,6 @@
 package lambda
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -88,18 +87,14 @@ func (r *Response) DecodeBody(decode bool) ([]byte, error) {
 // and body is our inference from that, not a recorded fact [?].
 // A statusCode outside 100..599 is malformed too [?].
 func ParseResponseV1(payload []byte) (*Response, error) {
-	obj, err := parseObject(payload)
-	if err != nil {
-		return nil, err
+	payload = trimJSONSpace(payload)
+	if !json.Valid(payload) {
+		return nil, malformed("output is not JSON")
 	}
-	for k := range obj {
-		switch k {
-		case "statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded":
-		default:
-			return nil, malformed("unexpected key " + strconv.Quote(k))
-		}
+	if payload[0] != '{' {
+		return nil, malformed("output is not a JSON object")
 	}
-	return decodeResponse(obj, false)
+	return decodeResponse(payload, true, false)
 }
 
 // ParseResponseV2 parses an HTTP API payload format 2.0 response [D]:
@@ -114,32 +109,27 @@ func ParseResponseV1(payload []byte) (*Response, error) {
 //     other keys are ignored;
 //   - output that is not JSON at all is malformed.
 func ParseResponseV2(payload []byte) (*Response, error) {
-	payload = bytes.TrimSpace(payload)
+	payload = trimJSONSpace(payload)
 	if !json.Valid(payload) {
 		return nil, malformed("output is not JSON")
 	}
-	if len(payload) > 0 && payload[0] == '{' {
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(payload, &obj); err != nil {
-			return nil, malformed("output is not a JSON object")
-		}
-		if _, ok := obj["statusCode"]; ok {
-			return decodeResponse(obj, true)
-		}
+	if payload[0] == '{' && hasMember(payload, "statusCode") {
+		return decodeResponse(payload, false, true)
 	}
-	return inferredResponse(payload), nil
+	r := inferredResponse(payload)
+	r.Headers = map[string][]string{"content-type": {"application/json"}}
+	return r, nil
 }
 
+// inferredResponse is a 200 whose body is the output: a JSON string's
+// contents, any other value's JSON text.
 func inferredResponse(payload []byte) *Response {
-	r := &Response{StatusCode: 200, Headers: map[string][]string{"content-type": {"application/json"}}}
+	r := &Response{StatusCode: 200}
 	if payload[0] == '"' {
-		var s string
-		if json.Unmarshal(payload, &s) == nil {
-			r.Body = s
-			return r
-		}
+		r.Body = unquote(payload)
+	} else {
+		r.Body = string(payload)
 	}
-	r.Body = string(payload)
 	return r
 }
 
@@ -150,126 +140,148 @@ func inferredResponse(payload []byte) *Response {
 // function that returned nothing) is 200 with no body; any other JSON
 // value is 200 with that value as the body, as for HTTP APIs 2.0.
 func ParseResponseWebSocket(payload []byte) (*Response, error) {
-	payload = bytes.TrimSpace(payload)
+	payload = trimJSONSpace(payload)
 	if len(payload) == 0 || string(payload) == "null" {
 		return &Response{StatusCode: 200}, nil
 	}
 	if !json.Valid(payload) {
 		return nil, malformed("output is not JSON")
 	}
-	if payload[0] == '{' {
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(payload, &obj); err != nil {
-			return nil, malformed("output is not a JSON object")
-		}
-		_, hasStatus := obj["statusCode"]
-		_, hasBody := obj["body"]
-		if hasStatus || hasBody {
-			return decodeResponse(obj, false)
-		}
+	if payload[0] == '{' && (hasMember(payload, "statusCode") || hasMember(payload, "body")) {
+		return decodeResponse(payload, false, false)
 	}
-	r := inferredResponse(payload)
-	r.Headers = nil
-	return r, nil
+	return inferredResponse(payload), nil
 }
 
-func parseObject(payload []byte) (map[string]json.RawMessage, error) {
-	payload = bytes.TrimSpace(payload)
-	if len(payload) == 0 || payload[0] != '{' {
-		if json.Valid(payload) {
-			return nil, malformed("output is not a JSON object")
-		}
-		return nil, malformed("output is not JSON")
-	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(payload, &obj); err != nil {
-		return nil, malformed("output is not JSON")
-	}
-	return obj, nil
-}
-
-func decodeResponse(obj map[string]json.RawMessage, cookies bool) (*Response, error) {
+// decodeResponse reads a proxy response object (valid JSON, checked by
+// the caller). strict rejects keys other than the five of 1.0; cookies
+// reads the 2.0 cookies list. Duplicate keys: the last one counts.
+func decodeResponse(obj []byte, strict, cookies bool) (*Response, error) {
 	r := &Response{StatusCode: 200}
-	if raw, ok := obj["statusCode"]; ok {
-		code, err := parseStatusCode(raw)
+	var headersRaw, multiRaw, cookiesRaw []byte
+	it := members{b: obj}
+	for {
+		k, v, ok := it.next()
+		if !ok {
+			break
+		}
+		var err error
+		switch key(k) {
+		case "statusCode":
+			r.StatusCode, err = parseStatusCode(v)
+		case "body":
+			s, null, ok := scalarText(v)
+			if !ok {
+				return nil, malformed("body is not a string")
+			}
+			r.Body = ""
+			if !null {
+				r.Body = s
+			}
+		case "isBase64Encoded":
+			b, ok := parseBool(v)
+			if !ok {
+				return nil, malformed("isBase64Encoded is not a boolean")
+			}
+			r.IsBase64Encoded = b
+		case "headers":
+			headersRaw = v
+		case "multiValueHeaders":
+			multiRaw = v
+		case "cookies":
+			if strict {
+				return nil, malformed("unexpected key " + strconv.Quote(key(k)))
+			}
+			cookiesRaw = v
+		default:
+			if strict {
+				return nil, malformed("unexpected key " + strconv.Quote(key(k)))
+			}
+		}
 		if err != nil {
 			return nil, err
 		}
-		r.StatusCode = code
 	}
-	if raw, ok := obj["body"]; ok {
-		s, isNull, ok := scalarText(raw)
+	if err := r.readHeaders(headersRaw, multiRaw); err != nil {
+		return nil, err
+	}
+	if cookies && !isNull(cookiesRaw) {
+		vals, ok := scalarList(cookiesRaw)
 		if !ok {
-			return nil, malformed("body is not a string")
+			return nil, malformed("cookies is not a list of strings")
 		}
-		if !isNull {
-			r.Body = s
-		}
+		r.Cookies = vals
 	}
-	if raw, ok := obj["isBase64Encoded"]; ok {
-		v, ok := parseBool(raw)
-		if !ok {
-			return nil, malformed("isBase64Encoded is not a boolean")
+	return r, nil
+}
+
+// readHeaders merges headers and multiValueHeaders: a name in both
+// (case-insensitively) keeps only its multiValueHeaders values.
+func (r *Response) readHeaders(headersRaw, multiRaw []byte) error {
+	var nSingle, nMulti int
+	if !isNull(headersRaw) {
+		if headersRaw[0] != '{' {
+			return malformed("headers is not an object")
 		}
-		r.IsBase64Encoded = v
+		nSingle = countMembers(headersRaw)
 	}
-	var singles, multis map[string][]string
-	if raw, ok := obj["headers"]; ok && !isNull(raw) {
-		var m map[string]json.RawMessage
-		if raw[0] != '{' || json.Unmarshal(raw, &m) != nil {
-			return nil, malformed("headers is not an object")
+	if !isNull(multiRaw) {
+		if multiRaw[0] != '{' {
+			return malformed("multiValueHeaders is not an object")
 		}
-		singles = make(map[string][]string, len(m))
-		for k, v := range m {
-			s, null, ok := scalarText(v)
+		nMulti = countMembers(multiRaw)
+	}
+	if nSingle+nMulti == 0 {
+		return nil
+	}
+	h := make(map[string][]string, nSingle+nMulti)
+	if nMulti > 0 {
+		it := members{b: multiRaw}
+		for {
+			k, v, ok := it.next()
 			if !ok {
-				return nil, malformed("header " + strconv.Quote(k) + " is not a string")
+				break
 			}
-			if !null {
-				singles[k] = []string{s}
-			}
-		}
-	}
-	if raw, ok := obj["multiValueHeaders"]; ok && !isNull(raw) {
-		var m map[string]json.RawMessage
-		if raw[0] != '{' || json.Unmarshal(raw, &m) != nil {
-			return nil, malformed("multiValueHeaders is not an object")
-		}
-		multis = make(map[string][]string, len(m))
-		for k, v := range m {
 			if isNull(v) {
 				continue
 			}
 			vals, ok := scalarList(v)
 			if !ok {
-				return nil, malformed("multiValueHeaders " + strconv.Quote(k) + " is not a list of strings")
+				return malformed("multiValueHeaders " + strconv.Quote(key(k)) + " is not a list of strings")
 			}
-			multis[k] = vals
+			h[key(k)] = vals
 		}
 	}
-	if len(singles)+len(multis) > 0 {
-		r.Headers = make(map[string][]string, len(singles)+len(multis))
-		for k, v := range singles {
-			if !hasFold(multis, k) {
-				r.Headers[k] = v
-			}
-		}
-		for k, v := range multis {
-			r.Headers[k] = v
-		}
-	}
-	if cookies {
-		if raw, ok := obj["cookies"]; ok && !isNull(raw) {
-			vals, ok := scalarList(raw)
+	if nSingle > 0 {
+		backing := make([]string, 0, nSingle)
+		it := members{b: headersRaw}
+		for {
+			k, v, ok := it.next()
 			if !ok {
-				return nil, malformed("cookies is not a list of strings")
+				break
 			}
-			r.Cookies = vals
+			s, null, ok := scalarText(v)
+			if !ok {
+				return malformed("header " + strconv.Quote(key(k)) + " is not a string")
+			}
+			if null {
+				continue
+			}
+			name := key(k)
+			if nMulti > 0 && hasFold(h, name) {
+				continue
+			}
+			backing = append(backing, s)
+			h[name] = backing[len(backing)-1 : len(backing) : len(backing)]
 		}
 	}
-	return r, nil
+	if len(h) > 0 {
+		r.Headers = h
+	}
+	return nil
 }
 
+// hasFold reports whether m has name, compared case-insensitively.
 func hasFold(m map[string][]string, name string) bool {
 	if _, ok := m[name]; ok {
 		return true
@@ -282,27 +294,28 @@ func hasFold(m map[string][]string, name string) bool {
 	return false
 }
 
-func isNull(raw json.RawMessage) bool { return len(raw) == 0 || string(raw) == "null" }
+func isNull(raw []byte) bool { return len(raw) == 0 || string(raw) == "null" }
 
 // parseStatusCode accepts an integral JSON number or a string holding an
 // integer; null means the default 200.
-func parseStatusCode(raw json.RawMessage) (int, error) {
+func parseStatusCode(raw []byte) (int, error) {
 	if isNull(raw) {
 		return 200, nil
 	}
 	var code int
-	switch raw[0] {
-	case '"':
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return 0, malformed("statusCode is not an integer")
-		}
+	switch c := raw[0]; {
+	case c == '"':
+		s := unquote(raw)
 		n, err := strconv.Atoi(s)
 		if err != nil {
 			return 0, malformed("statusCode " + strconv.Quote(s) + " is not an integer")
 		}
 		code = n
-	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+	case c == '-' || c >= '0' && c <= '9':
+		if n, ok := smallInt(raw); ok {
+			code = n
+			break
+		}
 		f, err := strconv.ParseFloat(string(raw), 64)
 		if err != nil || f != math.Trunc(f) || math.Abs(f) > 1e9 {
 			return 0, malformed("statusCode " + string(raw) + " is not an integer")
@@ -317,20 +330,34 @@ func parseStatusCode(raw json.RawMessage) (int, error) {
 	return code, nil
 }
 
+// smallInt parses a plain run of up to 9 digits.
+func smallInt(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
 // scalarText renders a string, number or bool as text. ok is false for
 // objects and arrays.
-func scalarText(raw json.RawMessage) (s string, null, ok bool) {
+func scalarText(raw []byte) (s string, null, ok bool) {
 	if isNull(raw) {
 		return "", true, true
 	}
 	switch raw[0] {
 	case '"':
-		if json.Unmarshal(raw, &s) != nil {
-			return "", false, false
-		}
-		return s, false, true
-	case 't', 'f':
-		return string(raw), false, true // "true" / "false"
+		return unquote(raw), false, true
+	case 't':
+		return "true", false, true
+	case 'f':
+		return "false", false, true
 	case '{', '[':
 		return "", false, false
 	default:
@@ -338,17 +365,18 @@ func scalarText(raw json.RawMessage) (s string, null, ok bool) {
 	}
 }
 
-func scalarList(raw json.RawMessage) ([]string, bool) {
+func scalarList(raw []byte) ([]string, bool) {
 	if raw[0] != '[' {
 		return nil, false
 	}
-	var items []json.RawMessage
-	if json.Unmarshal(raw, &items) != nil {
-		return nil, false
-	}
-	out := make([]string, 0, len(items))
-	for _, it := range items {
-		s, null, ok := scalarText(it)
+	out := make([]string, 0, countElements(raw))
+	it := elements{b: raw}
+	for {
+		v, ok := it.next()
+		if !ok {
+			break
+		}
+		s, null, ok := scalarText(v)
 		if !ok {
 			return nil, false
 		}
@@ -359,7 +387,7 @@ func scalarList(raw json.RawMessage) ([]string, bool) {
 	return out, true
 }
 
-func parseBool(raw json.RawMessage) (bool, bool) {
+func parseBool(raw []byte) (bool, bool) {
 	switch string(raw) {
 	case "true", `"true"`:
 		return true, true

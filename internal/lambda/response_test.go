@@ -1,6 +1,7 @@
 package lambda_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -35,6 +36,11 @@ func TestParseResponseV1(t *testing.T) {
 		{"isBase64Encoded", `{"statusCode":200,"body":"aGk=","isBase64Encoded":true}`, lambda.Response{StatusCode: 200, Body: "aGk=", IsBase64Encoded: true}},
 		{"isBase64Encoded as string", `{"statusCode":200,"isBase64Encoded":"false"}`, lambda.Response{StatusCode: 200}},
 		{"number body is its text", `{"statusCode":200,"body":12.5}`, lambda.Response{StatusCode: 200, Body: "12.5"}},
+		{"escaped key and whitespace", " {\n \"status\\u0043ode\" : 418 ,\t\"body\" : \"tea \\u2615 \\\"pot\\\"\" } ", lambda.Response{StatusCode: 418, Body: "tea \u2615 \"pot\""}},
+		{"duplicate key: the last counts", `{"body":"first","body":"second"}`, lambda.Response{StatusCode: 200, Body: "second"}},
+		{"invalid UTF-8 in body becomes U+FFFD", "{\"body\":\"a\xffb\"}", lambda.Response{StatusCode: 200, Body: "a\ufffdb"}},
+		{"nested values inside strings do not confuse the reader", `{"body":"{\"statusCode\":500,\"x\":[1,{\"y\":\"]}\"}]}","statusCode":200}`,
+			lambda.Response{StatusCode: 200, Body: `{"statusCode":500,"x":[1,{"y":"]}"}]}`}},
 		{"aws-lambda-go response shape", mustJSON(events.APIGatewayProxyResponse{StatusCode: 302, Headers: map[string]string{"Location": "/x"}}),
 			lambda.Response{StatusCode: 302, Headers: hdrs{"Location": {"/x"}}}},
 	}
@@ -222,4 +228,42 @@ func TestDecodeBody(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzParseResponse: the parsers never panic, accept only valid JSON, and
+// agree with encoding/json on statusCode and body.
+func FuzzParseResponse(f *testing.F) {
+	for _, s := range []string{`{"statusCode":200,"body":"x"}`, `{"statusCode":"201","headers":{"a":true},"multiValueHeaders":{"b":["1",2]}}`,
+		`"str"`, `[1,{"a":[]}]`, `{"body":"\u00e9\ud83d\ude00"}`, `{"a":{"b":{"c":[[[]]]}}}`, `{"statusCode":2e2}`, ` {} `, `nul`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		var ref struct {
+			StatusCode any `json:"statusCode"`
+			Body       any `json:"body"`
+		}
+		for _, parse := range []func([]byte) (*lambda.Response, error){lambda.ParseResponseV1, lambda.ParseResponseV2, lambda.ParseResponseWebSocket} {
+			r, err := parse(payload)
+			if err != nil {
+				continue
+			}
+			if len(bytes.TrimSpace(payload)) > 0 && !json.Valid(payload) {
+				t.Fatalf("accepted invalid JSON %q", payload)
+			}
+			if json.Unmarshal(payload, &ref) != nil {
+				continue // not an object
+			}
+			if _, inferred := r.Headers["content-type"]; inferred || !bytes.HasPrefix(bytes.TrimSpace(payload), []byte("{")) {
+				continue // the whole output is the body
+			}
+			// encoding/json matches keys case-insensitively; only compare
+			// when the exact keys are there.
+			if s, ok := ref.Body.(string); ok && bytes.Contains(payload, []byte(`"body"`)) && r.Body != s {
+				t.Fatalf("body %q, encoding/json says %q (payload %q)", r.Body, s, payload)
+			}
+			if n, ok := ref.StatusCode.(float64); ok && bytes.Contains(payload, []byte(`"statusCode"`)) && int(n) != r.StatusCode {
+				t.Fatalf("statusCode %d, encoding/json says %v (payload %q)", r.StatusCode, n, payload)
+			}
+		}
+	})
 }
