@@ -82,7 +82,7 @@ func TestJWTAuthorizer(t *testing.T) {
 	up := echoServer(t)
 	id := hs.api("jwt", nil)
 	au, err := hs.c.CreateAuthorizer(hs.ctx, &sdk.CreateAuthorizerInput{ApiId: &id, Name: aws.String("jwt"), AuthorizerType: types.AuthorizerTypeJwt,
-		IdentitySource: []string{"$request.header.Authorization"},
+		IdentitySource:   []string{"$request.header.Authorization"},
 		JwtConfiguration: &types.JWTConfiguration{Issuer: aws.String(p.srv.URL), Audience: []string{"aud1", "aud2"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +194,9 @@ func TestLambdaAuthorizer(t *testing.T) {
 			"overwrite:header.x-principal": "$context.authorizer.principalId"}
 	})
 	custom := func(authID string) func(*sdk.CreateRouteInput) {
-		return func(in *sdk.CreateRouteInput) { in.AuthorizationType, in.AuthorizerId = types.AuthorizationTypeCustom, &authID }
+		return func(in *sdk.CreateRouteInput) {
+			in.AuthorizationType, in.AuthorizerId = types.AuthorizationTypeCustom, &authID
+		}
 	}
 	hs.route(id, "GET /simple", integ, custom(simpleID))
 	hs.route(id, "GET /policy", integ, custom(policyID))

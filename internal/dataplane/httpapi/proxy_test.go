@@ -38,10 +38,10 @@ func TestHTTPProxy(t *testing.T) {
 			"overwrite:header.x-clientip": "$context.identity.sourceIp",
 		}
 		in.ResponseParameters = map[string]map[string]string{"200": {
-			"overwrite:statuscode":    "201",
-			"append:header.x-resp":    "$response.header.x-upstream",
+			"overwrite:statuscode":     "201",
+			"append:header.x-resp":     "$response.header.x-upstream",
 			"remove:header.x-upstream": "''",
-			"overwrite:header.x-json": "$response.body.method",
+			"overwrite:header.x-json":  "$response.body.method",
 		}}
 	})
 	hs.route(id, "POST /map/{id}", mapped, nil)
