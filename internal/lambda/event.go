@@ -184,15 +184,22 @@ func AppendHTTPEventV1(b []byte, r *Request) []byte {
 }
 
 func appendV1Event(b []byte, r *Request, httpAPI bool) []byte {
-	c := &r.Context
-	path := r.Path
-	if httpAPI {
-		path = r.RawPath
-	}
 	b = append(b, '{')
 	if httpAPI {
 		b = appendKey(b, "version")
 		b = append(b, `"1.0"`...)
+	}
+	return appendV1Fields(b, r, httpAPI, true)
+}
+
+// appendV1Fields writes the 1.0 event's fields from resource on into an
+// object b has opened, and closes it. withBody adds body and
+// isBase64Encoded (authorizer events have neither).
+func appendV1Fields(b []byte, r *Request, httpAPI, withBody bool) []byte {
+	c := &r.Context
+	path := r.Path
+	if httpAPI {
+		path = r.RawPath
 	}
 	b = appendKey(b, "resource")
 	b = appendString(b, r.Resource)
@@ -268,14 +275,16 @@ func appendV1Event(b []byte, r *Request, httpAPI bool) []byte {
 	}
 	b = append(b, '}')
 
-	b = appendKey(b, "body")
-	if len(r.Body) == 0 {
-		b = appendNull(b)
-	} else {
-		b = appendBody(b, r.Body, r.Binary)
+	if withBody {
+		b = appendKey(b, "body")
+		if len(r.Body) == 0 {
+			b = appendNull(b)
+		} else {
+			b = appendBody(b, r.Body, r.Binary)
+		}
+		b = appendKey(b, "isBase64Encoded")
+		b = appendBool(b, r.Binary && len(r.Body) > 0)
 	}
-	b = appendKey(b, "isBase64Encoded")
-	b = appendBool(b, r.Binary && len(r.Body) > 0)
 	return append(b, '}')
 }
 

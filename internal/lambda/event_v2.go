@@ -17,8 +17,13 @@ import (
 //     apigateway-v2 open question 7 decided that way);
 //   - requestContext.http.path is the raw path, like rawPath.
 func AppendHTTPEventV2(b []byte, r *Request) []byte {
+	return appendV2Fields(append(b, '{'), r, true)
+}
+
+// appendV2Fields writes the 2.0 event's fields into an object b has
+// opened, and closes it; withBody adds body and isBase64Encoded.
+func appendV2Fields(b []byte, r *Request, withBody bool) []byte {
 	c := &r.Context
-	b = append(b, '{')
 	b = appendKey(b, "version")
 	b = append(b, `"2.0"`...)
 	b = appendKey(b, "routeKey")
@@ -139,12 +144,14 @@ func AppendHTTPEventV2(b []byte, r *Request) []byte {
 		b = appendKey(b, "stageVariables")
 		b = appendStringMap(b, r.StageVariables)
 	}
-	if len(r.Body) > 0 {
-		b = appendKey(b, "body")
-		b = appendBody(b, r.Body, r.Binary)
+	if withBody {
+		if len(r.Body) > 0 {
+			b = appendKey(b, "body")
+			b = appendBody(b, r.Body, r.Binary)
+		}
+		b = appendKey(b, "isBase64Encoded")
+		b = appendBool(b, r.Binary && len(r.Body) > 0)
 	}
-	b = appendKey(b, "isBase64Encoded")
-	b = appendBool(b, r.Binary && len(r.Body) > 0)
 	return append(b, '}')
 }
 
@@ -205,8 +212,14 @@ func WebSocketEvent(r *Request, ws *WebSocket) []byte {
 // requestId is Context.RequestID, extendedRequestId
 // Context.ExtendedRequestID (AWS sends the same id in both).
 func AppendWebSocketEvent(b []byte, r *Request, ws *WebSocket) []byte {
+	return appendWebSocketFields(append(b, '{'), r, ws, true)
+}
+
+// appendWebSocketFields writes a WebSocket event's fields into an object b
+// has opened, and closes it; withBody adds body (MESSAGE) and
+// isBase64Encoded.
+func appendWebSocketFields(b []byte, r *Request, ws *WebSocket, withBody bool) []byte {
 	c := &r.Context
-	b = append(b, '{')
 	if ws.EventType != EventMessage {
 		if hs := headerList(r.Headers, false); len(hs) > 0 {
 			b = appendKey(b, "headers")
@@ -272,6 +285,9 @@ func AppendWebSocketEvent(b []byte, r *Request, ws *WebSocket) []byte {
 		b = appendAny(b, c.Authorizer)
 	}
 	b = append(b, '}')
+	if !withBody {
+		return append(b, '}')
+	}
 	if ws.EventType == EventMessage {
 		b = appendKey(b, "body")
 		b = appendBody(b, r.Body, r.Binary)
