@@ -245,10 +245,11 @@ func (c *Client) Do(ctx context.Context, inv *Invocation) (*Result, error) {
 	if fn.Qualifier != "" {
 		u.RawQuery = "Qualifier=" + url.QueryEscape(fn.Qualifier)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(inv.Payload))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base.Scheme+"://"+base.Host, bytes.NewReader(inv.Payload))
 	if err != nil {
 		return nil, fmt.Errorf("lambda: invoke %s: %w", fn.ARN(), err)
 	}
+	req.URL = &u
 	h := req.Header
 	h["Content-Type"] = contentTypeJSON
 	h["X-Amz-Invocation-Type"] = invocationType
@@ -352,37 +353,27 @@ func serviceError(fn Function, resp *http.Response, body []byte) *ServiceError {
 	e := &ServiceError{Function: fn, StatusCode: resp.StatusCode}
 	// X-Amzn-ErrorType may carry a ":{namespace URL}" suffix.
 	code, _, _ := strings.Cut(resp.Header.Get("X-Amzn-ErrorType"), ":")
-	var doc struct {
-		Type     string `json:"__type"`
-		Code     string `json:"code"`
-		Message  string `json:"Message"`
-		Message2 string `json:"message"`
-	}
-	// encoding/json matches keys case-insensitively; decode Message and
-	// message separately through a map instead.
+	// The body is {"Type":"User","Message":…} from Lambda; other servers
+	// send __type, code or message. encoding/json matches keys
+	// case-insensitively, so read them through a map.
 	var m map[string]json.RawMessage
-	if json.Unmarshal(body, &m) == nil {
-		doc.Type = jsonText(m["__type"])
-		doc.Code = jsonText(m["code"])
-		doc.Message = jsonText(m["Message"])
-		doc.Message2 = jsonText(m["message"])
-	}
+	json.Unmarshal(body, &m)
 	if code == "" {
-		code = doc.Type
+		code = jsonText(m["__type"])
 		if i := strings.LastIndexByte(code, '#'); i >= 0 {
 			code = code[i+1:]
 		}
 	}
 	if code == "" {
-		code = doc.Code
+		code = jsonText(m["code"])
 	}
 	if code == "" {
 		code = http.StatusText(resp.StatusCode)
 	}
 	e.Code = code
-	e.Message = doc.Message
+	e.Message = jsonText(m["Message"])
 	if e.Message == "" {
-		e.Message = doc.Message2
+		e.Message = jsonText(m["message"])
 	}
 	return e
 }

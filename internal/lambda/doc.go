@@ -20,6 +20,13 @@
 //     contract violation is an error wrapping ErrMalformedResponse, which
 //     a REST API answers 502 {"message":"Internal server error"}), 2.0 is
 //     lenient (output without statusCode becomes a 200 JSON body).
+//   - Authorizers: TokenAuthorizerEvent, RequestAuthorizerEvent,
+//     HTTPAuthorizerEventV1/V2 and WebSocketAuthorizerEvent build the
+//     events (ExecuteAPIARN the methodArn/routeArn); ParsePolicyResponse
+//     and ParseSimpleResponse read the answers into an AuthorizerResponse
+//     whose Allows evaluates the IAM policy for a request's ARN (cacheable
+//     for the authorizer TTL); IsUnauthorized spots the "Unauthorized"
+//     function error that means 401.
 //
 // Everything but Client is a pure function over plain Go values.
 //

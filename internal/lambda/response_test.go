@@ -267,3 +267,27 @@ func FuzzParseResponse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzUnquote: JSON strings decode exactly as encoding/json decodes them
+// (escapes, surrogate pairs, lone surrogates, invalid UTF-8).
+func FuzzUnquote(f *testing.F) {
+	for _, s := range []string{`plain`, `a\"b\\c\/d`, `\b\f\n\r\t`, `\u00e9\u4e2d`, `\ud83d\ude00`, `\ud83d`, `\ude00x`, `\ud83d\u0041`,
+		"\xff\xfe", "ok \xc3\x28 bad", `\ud83d\ud83d\ude00`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, inner string) {
+		raw := `{"body":"` + inner + `"}`
+		if !json.Valid([]byte(raw)) {
+			return
+		}
+		var ref struct{ Body string }
+		json.Unmarshal([]byte(raw), &ref)
+		r, err := lambda.ParseResponseV1([]byte(raw))
+		if err != nil {
+			t.Fatalf("%q: %v", raw, err)
+		}
+		if r.Body != ref.Body {
+			t.Fatalf("%q: body %q, encoding/json %q", raw, r.Body, ref.Body)
+		}
+	})
+}

@@ -2,7 +2,7 @@ package lambda
 
 import (
 	"bytes"
-	"encoding/json"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -179,17 +179,83 @@ func keyBytes(k []byte) []byte {
 // key is a raw key as a string.
 func key(k []byte) string { return string(keyBytes(k)) }
 
-// unquote decodes a raw JSON string. The common case (no escapes, valid
-// UTF-8) is one copy; anything else goes through encoding/json, which
-// also turns invalid UTF-8 into U+FFFD.
+// unquote decodes a raw JSON string (valid, quotes included) the way
+// encoding/json does: escapes decoded, an unpaired surrogate and every
+// byte of invalid UTF-8 turned into U+FFFD. One allocation.
 func unquote(raw []byte) string {
 	inner := raw[1 : len(raw)-1]
 	if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
 		return string(inner)
 	}
-	var s string
-	json.Unmarshal(raw, &s)
-	return s
+	out := make([]byte, 0, len(inner))
+	for i := 0; i < len(inner); {
+		c := inner[i]
+		switch {
+		case c == '\\':
+			i++
+			switch e := inner[i]; e {
+			case 'b':
+				out = append(out, '\b')
+			case 'f':
+				out = append(out, '\f')
+			case 'n':
+				out = append(out, '\n')
+			case 'r':
+				out = append(out, '\r')
+			case 't':
+				out = append(out, '\t')
+			case 'u':
+				r := hex4(inner[i+1:])
+				i += 4
+				if utf16.IsSurrogate(r) {
+					if i+2 < len(inner) && inner[i+1] == '\\' && inner[i+2] == 'u' {
+						if r2 := utf16.DecodeRune(r, hex4(inner[i+3:])); r2 != utf8.RuneError {
+							r = r2
+							i += 6
+						} else {
+							r = utf8.RuneError
+						}
+					} else {
+						r = utf8.RuneError
+					}
+				}
+				out = utf8.AppendRune(out, r)
+			default: // " \ /
+				out = append(out, e)
+			}
+			i++
+		case c < utf8.RuneSelf:
+			out = append(out, c)
+			i++
+		default:
+			r, size := utf8.DecodeRune(inner[i:])
+			if r == utf8.RuneError && size == 1 {
+				out = utf8.AppendRune(out, utf8.RuneError)
+			} else {
+				out = append(out, inner[i:i+size]...)
+			}
+			i += size
+		}
+	}
+	return string(out)
+}
+
+// hex4 reads the four hex digits of a \u escape (valid JSON: they are
+// there).
+func hex4(b []byte) rune {
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		default:
+			c = c - 'A' + 10
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
 }
 
 // trimJSONSpace trims JSON whitespace (space, tab, CR, LF) — not the

@@ -37,7 +37,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stagecraft/stagecraft/internal/ids"
 	"github.com/stagecraft/stagecraft/internal/sigv4"
@@ -58,7 +57,6 @@ type Invocation struct {
 	FunctionName string
 	Header       http.Header
 	Payload      []byte
-	Time         time.Time
 }
 
 // Decode unmarshals the payload into v, failing the test on error.
@@ -349,7 +347,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if h == nil {
 		h = s.fns[name]
 	}
-	inv := Invocation{Function: name, Qualifier: qual, FunctionName: fnName, Header: r.Header.Clone(), Payload: payload, Time: time.Now()}
+	inv := Invocation{Function: name, Qualifier: qual, FunctionName: fnName, Header: r.Header.Clone(), Payload: payload}
 	gate := s.gates[name]
 	if h != nil {
 		s.calls = append(s.calls, inv)
