@@ -36,6 +36,15 @@ type Config struct {
 	// function is invoked under the name "function".
 	Functions map[string]string
 
+	// SendARN puts the full function ARN (qualifier included) in the
+	// invocation path, as API Gateway itself calls Lambda; LocalStack then
+	// finds the function in the ARN's region and account whatever the
+	// signature says. By default the path carries the bare name and the
+	// qualifier goes in ?Qualifier=, which every Invoke implementation
+	// takes (SAM's start-lambda knows functions by name only). A function
+	// referenced without region and account is always sent by name.
+	SendARN bool
+
 	// Region signs requests for functions referenced without a region
 	// (a bare name). Default us-east-1.
 	Region string
@@ -65,6 +74,7 @@ type Client struct {
 	endpoint  *url.URL
 	functions map[string]*url.URL
 	region    string
+	sendARN   bool
 	creds     aws.CredentialsProvider
 	signer    *v4.Signer
 	clk       clock.Clock
@@ -96,7 +106,7 @@ func NewTransport() *http.Transport {
 
 // New returns a Client for cfg.
 func New(cfg Config) (*Client, error) {
-	c := &Client{region: cfg.Region, creds: cfg.Credentials, clk: cfg.Clock, hc: cfg.HTTPClient, max: cfg.MaxResponseBytes}
+	c := &Client{region: cfg.Region, sendARN: cfg.SendARN, creds: cfg.Credentials, clk: cfg.Clock, hc: cfg.HTTPClient, max: cfg.MaxResponseBytes}
 	if cfg.Endpoint != "" {
 		u, err := parseEndpoint(cfg.Endpoint)
 		if err != nil {
@@ -226,24 +236,23 @@ func (c *Client) Invoke(ctx context.Context, fn Function, payload []byte) (*Resu
 // wrapping ErrTimeout, or a transport error.
 func (c *Client) Do(ctx context.Context, inv *Invocation) (*Result, error) {
 	fn := inv.Function
-	base, name := c.endpoint, fn.Name
+	base, name, qualifier := c.endpoint, fn.Name, fn.Qualifier
 	if u, ok := c.functions[fn.Name]; ok {
 		base, name = u, "function"
+	} else if c.sendARN && fn.Region != "" && fn.Account != "" {
+		name, qualifier = fn.ARN(), ""
 	}
 	if base == nil {
 		return nil, fmt.Errorf("lambda: no endpoint for function %s", fn.Name)
 	}
-	// The path carries the bare function name and the qualifier goes in
-	// ?Qualifier=, which every Invoke implementation takes: Lambda,
-	// LocalStack, SAM's start-lambda (which knows functions by name only)
-	// and lambdatest. The ARN's region picks the signing region; its
-	// account is the caller's.
+	// See Config.SendARN for what goes in the path. The ARN's region
+	// picks the signing region.
 	u := url.URL{Scheme: base.Scheme, Host: base.Host}
 	// FunctionName is a URI label: the SDKs escape it fully, ':' too.
 	u.Path = base.Path + "/2015-03-31/functions/" + name + "/invocations"
 	u.RawPath = base.Path + "/2015-03-31/functions/" + url.PathEscape(name) + "/invocations"
-	if fn.Qualifier != "" {
-		u.RawQuery = "Qualifier=" + url.QueryEscape(fn.Qualifier)
+	if qualifier != "" {
+		u.RawQuery = "Qualifier=" + url.QueryEscape(qualifier)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base.Scheme+"://"+base.Host, bytes.NewReader(inv.Payload))
 	if err != nil {

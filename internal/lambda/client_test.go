@@ -147,6 +147,34 @@ func TestInvokeUnknownFunction(t *testing.T) {
 	if n := len(srv.Invocations()); n != 0 {
 		t.Errorf("%d invocations recorded for unknown functions", n)
 	}
+
+	// With SendARN the path carries the ARN, as API Gateway sends it, and
+	// the server answers in the ARN's region and account.
+	arnClient := newClient(t, lambda.Config{Endpoint: srv.URL, SendARN: true})
+	_, err := arnClient.Invoke(context.Background(), mustFunction(t, cases[1].uri), nil)
+	var se *lambda.ServiceError
+	if !errors.As(err, &se) || se.Message != "Function not found: arn:aws:lambda:eu-west-1:210987654321:function:gone:live" {
+		t.Errorf("SendARN: %v", err)
+	}
+}
+
+func TestInvokeSendARN(t *testing.T) {
+	srv := lambdatest.Start(t)
+	srv.Register("fn", func(context.Context, []byte) ([]byte, error) { return []byte(`1`), nil })
+	c := newClient(t, lambda.Config{Endpoint: srv.URL, SendARN: true})
+	for _, c2 := range []struct{ uri, path, qual string }{
+		{"arn:aws:lambda:eu-west-1:210987654321:function:fn:live", "arn:aws:lambda:eu-west-1:210987654321:function:fn:live", "live"},
+		{"arn:aws:lambda:eu-west-1:210987654321:function:fn", "arn:aws:lambda:eu-west-1:210987654321:function:fn", ""},
+		{"fn:3", "fn", "3"}, // no ARN to send
+	} {
+		if _, err := c.Invoke(context.Background(), mustFunction(t, c2.uri), nil); err != nil {
+			t.Fatal(err)
+		}
+		inv := srv.Last(t, "fn")
+		if inv.FunctionName != c2.path || inv.Qualifier != c2.qual {
+			t.Errorf("%s: path name %q qualifier %q", c2.uri, inv.FunctionName, inv.Qualifier)
+		}
+	}
 }
 
 func TestInvokeTimeout(t *testing.T) {

@@ -30,6 +30,18 @@
 //
 // Everything but Client is a pure function over plain Go values.
 //
+// A REST AWS_PROXY integration, end to end:
+//
+//	fn, err := lambda.ParseFunction(lambda.SubstituteStageVariables(integ.URI, stageVars))
+//	if err != nil { /* 500 Internal server error */ }
+//	ctx, cancel := context.WithTimeout(ctx, integ.Timeout) // timeoutInMillis, default 29 s
+//	defer cancel()
+//	res, err := client.Do(ctx, &lambda.Invocation{Function: fn, Payload: lambda.RESTEvent(&req), TraceID: trace})
+//	if err != nil { /* see the table below */ }
+//	resp, err := lambda.ParseResponseV1(res.Payload)
+//	if err != nil { /* 502 Internal server error */ }
+//	body, err := resp.DecodeBody(acceptMatchesBinaryMediaTypes)
+//
 // Mapping to API Gateway answers (the data plane's job; listed here so
 // the error types are used consistently):
 //
