@@ -444,3 +444,58 @@ func TestServiceErrorShapes(t *testing.T) {
 		t.Errorf("unreachable endpoint: %v", err)
 	}
 }
+
+// TestRoundTripPerAPIType: each event builder's output is what a function
+// written with aws-lambda-go's matching type reads, and each parser reads
+// what such a function returns.
+func TestRoundTripPerAPIType(t *testing.T) {
+	srv := lambdatest.Start(t)
+	srv.RegisterV2("v2", func(e events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		return events.APIGatewayV2HTTPResponse{StatusCode: 202, Headers: map[string]string{"x-route": e.RouteKey},
+			Body: e.Cookies[0] + " " + e.QueryStringParameters["a"], Cookies: []string{"s=1; HttpOnly", "t=2"}}, nil
+	})
+	srv.RegisterProxy("v1", func(e events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+		return events.APIGatewayProxyResponse{StatusCode: 200, Body: e.Headers["x-multi"] + " " + e.RequestContext.Stage,
+			IsBase64Encoded: true}, nil
+	})
+	srv.RegisterWebsocket("ws", func(e events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+		if e.RequestContext.EventType == "CONNECT" && e.QueryStringParameters["token"] != "ok" {
+			return events.APIGatewayProxyResponse{StatusCode: 401}, nil
+		}
+		return events.APIGatewayProxyResponse{StatusCode: 200, Body: e.RequestContext.RouteKey + ":" + e.Body}, nil
+	})
+	c := newClient(t, lambda.Config{Endpoint: srv.URL})
+	invoke := func(fn string, payload []byte) []byte {
+		t.Helper()
+		res, err := c.Invoke(context.Background(), lambda.Function{Name: fn}, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Payload
+	}
+
+	r2, err := lambda.ParseResponseV2(invoke("v2", lambda.HTTPEventV2(v2Request())))
+	if err != nil || r2.StatusCode != 202 || r2.Body != "c1=v1 1,2" || r2.Headers["x-route"][0] != "POST /pets/{id}" ||
+		strings.Join(r2.Cookies, "|") != "s=1; HttpOnly|t=2" {
+		t.Errorf("2.0: %+v %v", r2, err)
+	}
+
+	v1 := v2Request()
+	r1, err := lambda.ParseResponseV1(invoke("v1", lambda.HTTPEventV1(v1)))
+	if err != nil || r1.StatusCode != 200 || !r1.IsBase64Encoded || r1.Body != "v2 prod" {
+		t.Errorf("1.0: %+v %v", r1, err)
+	}
+
+	connect := wsRequest("$connect")
+	connect.Query = map[string][]string{"token": {"bad"}}
+	rc, err := lambda.ParseResponseWebSocket(invoke("ws", lambda.WebSocketEvent(connect, &lambda.WebSocket{EventType: lambda.EventConnect, ConnectionID: "c"})))
+	if err != nil || rc.StatusCode != 401 {
+		t.Errorf("$connect: %+v %v", rc, err)
+	}
+	msg := wsRequest("sendmessage")
+	msg.Body = []byte(`{"action":"sendmessage","data":"hi"}`)
+	rm, err := lambda.ParseResponseWebSocket(invoke("ws", lambda.WebSocketEvent(msg, &lambda.WebSocket{EventType: lambda.EventMessage, ConnectionID: "c", MessageID: "m"})))
+	if err != nil || rm.StatusCode != 200 || rm.Body != `sendmessage:{"action":"sendmessage","data":"hi"}` {
+		t.Errorf("message: %+v %v", rm, err)
+	}
+}

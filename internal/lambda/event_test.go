@@ -426,6 +426,13 @@ func TestHTTPEventV2OmitsEmpty(t *testing.T) {
 			t.Errorf("%s present in an event without it", k)
 		}
 	}
+	// A Cookie header with no cookie in it gives no cookies field.
+	r.Headers["Cookie"] = []string{" ; "}
+	m = nil
+	json.Unmarshal(lambda.HTTPEventV2(r), &m)
+	if _, ok := m["cookies"]; ok || m["headers"].(map[string]any)["cookie"] != nil {
+		t.Errorf("empty Cookie header: %v", m)
+	}
 	if m["rawQueryString"] != "" || m["isBase64Encoded"] != false || m["routeKey"] != "$default" {
 		t.Errorf("event: %v", m)
 	}

@@ -34,41 +34,34 @@ func appendV2Fields(b []byte, r *Request, withBody bool) []byte {
 	b = appendString(b, r.RawQuery)
 
 	hs := headerList(r.Headers, true)
-	nCookies := 0
+	first := true
 	for _, e := range hs {
-		if e.name == "cookie" {
-			for _, v := range e.vals {
-				nCookies += strings.Count(v, ";") + 1
+		if e.name != "cookie" {
+			continue
+		}
+		for _, v := range e.vals {
+			for part := range strings.SplitSeq(v, ";") {
+				part = strings.TrimSpace(part)
+				if part == "" {
+					continue
+				}
+				if first {
+					b = appendKey(b, "cookies")
+					b = append(b, '[')
+				} else {
+					b = append(b, ',')
+				}
+				first = false
+				b = appendString(b, part)
 			}
 		}
 	}
-	if nCookies > 0 {
-		b = appendKey(b, "cookies")
-		b = append(b, '[')
-		first := true
-		for _, e := range hs {
-			if e.name != "cookie" {
-				continue
-			}
-			for _, v := range e.vals {
-				for part := range strings.SplitSeq(v, ";") {
-					part = strings.TrimSpace(part)
-					if part == "" {
-						continue
-					}
-					if !first {
-						b = append(b, ',')
-					}
-					first = false
-					b = appendString(b, part)
-				}
-			}
-		}
+	if !first {
 		b = append(b, ']')
 	}
 	b = appendKey(b, "headers")
 	b = append(b, '{')
-	first := true
+	first = true
 	for _, e := range hs {
 		if e.name == "cookie" {
 			continue
