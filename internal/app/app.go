@@ -24,9 +24,11 @@ import (
 	"github.com/stagecraft/stagecraft/internal/dataplane"
 	"github.com/stagecraft/stagecraft/internal/server"
 	"github.com/stagecraft/stagecraft/internal/service/apigateway"
+	mgmtsvc "github.com/stagecraft/stagecraft/internal/service/apigatewaymanagementapi"
 	"github.com/stagecraft/stagecraft/internal/service/apigatewayv2"
 	"github.com/stagecraft/stagecraft/internal/service/appconfig"
 	"github.com/stagecraft/stagecraft/internal/service/appconfigdata"
+	"github.com/stagecraft/stagecraft/internal/service/cloudwatch"
 	"github.com/stagecraft/stagecraft/internal/store"
 	"github.com/stagecraft/stagecraft/internal/store/bolt"
 	"github.com/stagecraft/stagecraft/internal/wire"
@@ -84,7 +86,7 @@ func Build(cfg Config) (*Node, error) {
 		server.APIGatewayV2:  wire.NewService(server.APIGatewayV2, apigwv2api.Operations, apigatewayv2.New(st, cfg.Clock), cfg.Log),
 		server.AppConfig:     wire.NewService(server.AppConfig, appconfigapi.Operations, appconfig.New(st, cfg.Clock), cfg.Log),
 		server.AppConfigData: wire.NewService(server.AppConfigData, appconfigdataapi.Operations, appconfigdata.New(st, cfg.Clock), cfg.Log),
-		server.Management:    wire.NewService(server.Management, mgmtapi.Operations, mgmtapi.Unimplemented{}, cfg.Log),
+		server.Management:    wire.NewService(server.Management, mgmtsvc.Operations(mgmtapi.Operations), mgmtsvc.New(st, cfg.Clock), cfg.Log),
 	}
 	srv := server.New(server.Config{
 		DefaultAccount: cfg.DefaultAccount,
@@ -92,6 +94,7 @@ func Build(cfg Config) (*Node, error) {
 		Auth:           cfg.Auth,
 		Keys:           cfg.AuthKeys,
 		Now:            cfg.Clock.Now,
+		CloudWatch:     cloudwatch.New(st, cfg.Clock).WithLogger(cfg.Log),
 	}, st, svcs, dataplane.New(st, dataplane.Config{DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log}), cfg.Log)
 	return &Node{Config: cfg, Store: st, Handler: srv, done: make(chan error, 1)}, nil
 }

@@ -18,6 +18,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -41,6 +42,11 @@ type Config struct {
 	Keys    map[string]string
 	MaxSkew time.Duration
 	Now     func() time.Time
+	// CloudWatch answers the requests isCloudWatch picks (it speaks the
+	// query and RPC v2 CBOR protocols, not restJson1); nil: none.
+	CloudWatch interface {
+		Serve(w http.ResponseWriter, r *http.Request, scope wire.Scope)
+	}
 }
 
 // Server routes requests to services.
@@ -117,7 +123,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := pickService(cred, signed, path, isMgmt)
 	svc := s.services[name]
 	reqID := ids.UUID()
-	if svc == nil {
+	cw := s.cfg.CloudWatch != nil && isCloudWatch(r, cred, signed)
+	if svc == nil && !cw {
 		wire.WriteError(w, reqID, wire.Errorf(http.StatusNotFound, "UnknownOperationException", "No service answers %s %s", r.Method, r.URL.EscapedPath()))
 		return
 	}
@@ -147,7 +154,44 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			scope.Region = cred.Region
 		}
 	}
+	if cw {
+		s.cfg.CloudWatch.Serve(w, r, scope)
+		return
+	}
 	svc.Serve(w, r, scope)
+}
+
+// cloudWatchActions are the query-protocol actions that reach CloudWatch
+// unsigned; signed requests are picked by their signing name.
+var cloudWatchActions = map[string]bool{"PutMetricAlarm": true, "DescribeAlarms": true, "SetAlarmState": true, "DeleteAlarms": true}
+
+// isCloudWatch reports whether r is for CloudWatch: signed for
+// "monitoring", an RPC v2 CBOR path of its service shape, an AWS JSON 1.0
+// X-Amz-Target of it (current botocore prefers that protocol), or an unsigned
+// query-protocol form (POST / body or GET query) naming one of
+// cloudWatchActions with Version 2010-08-01. Peeking at a form body reads
+// it (up to wire.MaxBody) and puts it back.
+func isCloudWatch(r *http.Request, cred sigv4.Credential, signed bool) bool {
+	if signed {
+		return cred.Service == "monitoring"
+	}
+	if strings.HasPrefix(r.URL.Path, "/service/GraniteServiceVersion20100801/operation/") ||
+		strings.HasPrefix(r.Header.Get("X-Amz-Target"), "GraniteServiceVersion20100801.") {
+		return true
+	}
+	if r.URL.Path != "/" {
+		return false
+	}
+	form := r.URL.Query()
+	if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") && r.Body != nil {
+		body, err := io.ReadAll(io.LimitReader(r.Body, wire.MaxBody+1))
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+		if err != nil {
+			return false
+		}
+		form, _ = url.ParseQuery(string(body))
+	}
+	return cloudWatchActions[form.Get("Action")] && form.Get("Version") == "2010-08-01"
 }
 
 func isAccountID(s string) bool {
