@@ -248,9 +248,10 @@ func (c *Client) Do(ctx context.Context, inv *Invocation) (*Result, error) {
 	// See Config.SendARN for what goes in the path. The ARN's region
 	// picks the signing region.
 	u := url.URL{Scheme: base.Scheme, Host: base.Host}
-	// FunctionName is a URI label: the SDKs escape it fully, ':' too.
+	// FunctionName is a URI label: the SDKs escape everything but the
+	// unreserved characters, ':' and '$' too.
 	u.Path = base.Path + "/2015-03-31/functions/" + name + "/invocations"
-	u.RawPath = base.Path + "/2015-03-31/functions/" + url.PathEscape(name) + "/invocations"
+	u.RawPath = base.Path + "/2015-03-31/functions/" + escapeLabel(name) + "/invocations"
 	if qualifier != "" {
 		u.RawQuery = "Qualifier=" + url.QueryEscape(qualifier)
 	}
@@ -296,6 +297,33 @@ func (c *Client) Do(ctx context.Context, inv *Invocation) (*Result, error) {
 		return nil, fe
 	}
 	return &Result{Payload: body, ExecutedVersion: resp.Header.Get("X-Amz-Executed-Version")}, nil
+}
+
+// escapeLabel percent-encodes all but A-Z a-z 0-9 - _ . ~, as the AWS
+// SDKs encode URI labels.
+func escapeLabel(s string) string {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !unreserved(s[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; unreserved(c) {
+			b = append(b, c)
+		} else {
+			b = append(b, '%', "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&15])
+		}
+	}
+	return string(b)
+}
+
+func unreserved(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
 }
 
 var (

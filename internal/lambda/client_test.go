@@ -293,6 +293,16 @@ func TestInvokeSigV4(t *testing.T) {
 		t.Errorf("Authorization %q", auth)
 	}
 
+	// The ARN in the path (':' and '$' percent-encoded, as the SDKs do)
+	// is signed correctly too.
+	arnSigned := newClient(t, lambda.Config{Endpoint: srv.URL, SendARN: true, Credentials: credentials.NewStaticCredentialsProvider("AKIDSTAGECRAFT", "s3cr3t", "")})
+	if _, err := arnSigned.Invoke(context.Background(), mustFunction(t, "arn:aws:lambda:eu-central-1:123456789012:function:signed:$LATEST"), []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	if inv := srv.Last(t, "signed"); inv.FunctionName != "arn:aws:lambda:eu-central-1:123456789012:function:signed:$LATEST" || inv.Qualifier != "$LATEST" {
+		t.Errorf("ARN invocation: %q %q", inv.FunctionName, inv.Qualifier)
+	}
+
 	cases := []struct {
 		name   string
 		cfg    lambda.Config
