@@ -4,7 +4,10 @@
 // latency percentiles and the ratio.
 //
 //	go build -o /tmp/stagecraft ./cmd/stagecraft
-//	go run ./bench/cpbench -stagecraft /tmp/stagecraft -n 500
+//	go run ./bench/cpbench -stagecraft /tmp/stagecraft -n 500 -c 1,8
+//
+// Each concurrency level gets fresh servers (and a fresh data directory on
+// the default temp dir, so the disk's fsync cost is part of the figure).
 package main
 
 import (
@@ -17,6 +20,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -32,18 +36,26 @@ func main() {
 	flag.StringVar(&cfg.Stagecraft, "stagecraft", "", "path of a built stagecraft binary (required)")
 	flag.StringVar(&cfg.Moto, "moto", "moto_server", "moto_server command")
 	flag.IntVar(&cfg.N, "n", 300, "workload iterations per target (each is 3 calls)")
-	flag.IntVar(&cfg.Concurrency, "c", 1, "concurrent clients")
+	conc := flag.String("c", "1,8", "concurrent clients: one run per comma-separated value")
 	flag.Parse()
 	if cfg.Stagecraft == "" {
 		fmt.Fprintln(os.Stderr, "cpbench: -stagecraft is required")
 		os.Exit(2)
 	}
-	rep, err := Run(context.Background(), cfg)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "cpbench:", err)
-		os.Exit(1)
+	for _, c := range strings.Split(*conc, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "cpbench: -c %q is not a list of positive numbers\n", *conc)
+			os.Exit(2)
+		}
+		cfg.Concurrency = n
+		rep, err := Run(context.Background(), cfg)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "cpbench:", err)
+			os.Exit(1)
+		}
+		fmt.Print(rep.String(), "\n")
 	}
-	fmt.Print(rep.String())
 }
 
 // Config says what to run.
@@ -236,36 +248,32 @@ func runTarget(ctx context.Context, name, url string, cfg Config) (Result, error
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Keep draining work after a failure so the feeder never blocks;
+			// the first error is reported when all workers are done.
 			for i := range work {
-				if timed("CreateDeployment", func() error {
+				mu.Lock()
+				failed := firstErr != nil
+				mu.Unlock()
+				if failed {
+					continue
+				}
+				_ = timed("CreateDeployment", func() error {
 					_, err := c.CreateDeployment(ctx, &sdk.CreateDeploymentInput{RestApiId: &apiID, StageName: aws.String("prod"), Description: aws.String(fmt.Sprint("d", i))})
 					return err
-				}) != nil {
-					return
-				}
-				if timed("GetStage", func() error {
-					_, err := c.GetStage(ctx, &sdk.GetStageInput{RestApiId: &apiID, StageName: aws.String("prod")})
-					return err
-				}) != nil {
-					return
-				}
-				if timed("GetDeployments", func() error {
-					_, err := c.GetDeployments(ctx, &sdk.GetDeploymentsInput{RestApiId: &apiID})
-					return err
-				}) != nil {
-					return
-				}
+				}) == nil &&
+					timed("GetStage", func() error {
+						_, err := c.GetStage(ctx, &sdk.GetStageInput{RestApiId: &apiID, StageName: aws.String("prod")})
+						return err
+					}) == nil &&
+					timed("GetDeployments", func() error {
+						_, err := c.GetDeployments(ctx, &sdk.GetDeploymentsInput{RestApiId: &apiID})
+						return err
+					}) == nil
 			}
 		}()
 	}
 	for i := 0; i < cfg.N; i++ {
 		work <- i
-		mu.Lock()
-		stop := firstErr != nil
-		mu.Unlock()
-		if stop {
-			break
-		}
 	}
 	close(work)
 	wg.Wait()
