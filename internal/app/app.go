@@ -24,6 +24,7 @@ import (
 	"github.com/stagecraft/stagecraft/internal/dataplane"
 	"github.com/stagecraft/stagecraft/internal/server"
 	"github.com/stagecraft/stagecraft/internal/service/apigateway"
+	mgmtsvc "github.com/stagecraft/stagecraft/internal/service/apigatewaymanagementapi"
 	"github.com/stagecraft/stagecraft/internal/service/apigatewayv2"
 	"github.com/stagecraft/stagecraft/internal/service/appconfig"
 	"github.com/stagecraft/stagecraft/internal/service/appconfigdata"
@@ -85,7 +86,7 @@ func Build(cfg Config) (*Node, error) {
 		server.APIGatewayV2:  wire.NewService(server.APIGatewayV2, apigwv2api.Operations, apigatewayv2.New(st, cfg.Clock), cfg.Log),
 		server.AppConfig:     wire.NewService(server.AppConfig, appconfigapi.Operations, appconfig.New(st, cfg.Clock), cfg.Log),
 		server.AppConfigData: wire.NewService(server.AppConfigData, appconfigdataapi.Operations, appconfigdata.New(st, cfg.Clock), cfg.Log),
-		server.Management:    wire.NewService(server.Management, mgmtapi.Operations, mgmtapi.Unimplemented{}, cfg.Log),
+		server.Management:    wire.NewService(server.Management, mgmtsvc.Operations(mgmtapi.Operations), mgmtsvc.New(st, cfg.Clock), cfg.Log),
 	}
 	srv := server.New(server.Config{
 		DefaultAccount: cfg.DefaultAccount,

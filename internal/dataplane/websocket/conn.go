@@ -1,0 +1,348 @@
+package websocket
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	ws "github.com/coder/websocket"
+
+	"github.com/stagecraft/stagecraft/internal/dataplane/v2core"
+	"github.com/stagecraft/stagecraft/internal/lambda"
+)
+
+// session is a connection's data-plane state: what its $connect request
+// carried (headers and query string are visible to $connect and
+// $disconnect), and the authorizer's output, which every later event
+// carries.
+type session struct {
+	h          *Handler
+	c          *Conn
+	domain     string
+	header     http.Header
+	query      url.Values
+	rawQuery   string
+	authorizer map[string]any // requestContext.authorizer / $context.authorizer
+}
+
+// event is one CONNECT, MESSAGE or DISCONNECT going through a route.
+type event struct {
+	s       *session
+	typ     string // lambda.EventConnect, …
+	reqID   string
+	msgID   string
+	now     time.Time
+	route   *route
+	vars    map[string]string
+	body    []byte
+	binary  bool
+	discode int
+	disreas string
+
+	bodyJSON any
+	parsed   bool
+}
+
+func (h *Handler) serveStage(w http.ResponseWriter, r *http.Request, a *v2core.API[*deployment], stageName, host string) {
+	st := a.Stages[stageName]
+	if st == nil || stageName == "" {
+		refuse(w, http.StatusForbidden, "Forbidden")
+		return
+	}
+	if st.DeploymentID == "" {
+		// Nothing deployed: nothing to connect to [?].
+		refuse(w, http.StatusForbidden, "Forbidden")
+		return
+	}
+	if !st.Deployed {
+		h.log.Error("stage has no deployment snapshot to serve", "api", a.APIID, "stage", st.Name, "deployment", st.DeploymentID)
+		refuse(w, http.StatusInternalServerError, "Internal server error")
+		return
+	}
+	if !isUpgrade(r) {
+		// A plain HTTP request to a WebSocket stage [?: AWS's exact
+		// answer is undocumented]: 426 tells the client what is needed.
+		w.Header().Set("Upgrade", "websocket")
+		refuse(w, http.StatusUpgradeRequired, "Upgrade Required")
+		return
+	}
+	dep := st.Deployment
+	now := h.clk.Now()
+	c := &Conn{id: v2core.ConnectionID(), account: a.Account, region: a.Region, apiID: a.APIID, stage: st.Name,
+		sourceIP: v2core.ClientIP(r), userAgent: r.UserAgent(), connectedAt: now, owner: h}
+	c.lastActive.Store(now.UnixNano())
+	hdr := r.Header.Clone()
+	hdr["Host"] = []string{r.Host}
+	s := &session{h: h, c: c, domain: host, header: hdr, query: r.URL.Query(), rawQuery: r.URL.RawQuery}
+
+	var subprotocols []string
+	if rt := dep.routes["$connect"]; rt != nil {
+		e := &event{s: s, typ: lambda.EventConnect, reqID: v2core.RequestID(), now: now, route: rt, vars: st.Vars}
+		if status, msg := s.authorize(r.Context(), e, st.AuthEpoch); status != 0 {
+			refuse(w, status, msg)
+			return
+		}
+		if rt.integ != nil {
+			res, err := e.run(r.Context())
+			if err != nil {
+				h.log.Warn("$connect integration failed; refusing the connection", "api", a.APIID, "stage", st.Name, "error", err, "request_id", e.reqID)
+				refuse(w, http.StatusInternalServerError, "Internal server error")
+				return
+			}
+			if res.status < 200 || res.status > 299 {
+				// A non-2xx $connect answer refuses the upgrade with that
+				// status [D].
+				for k, vs := range res.header {
+					w.Header()[k] = vs
+				}
+				w.WriteHeader(res.status)
+				w.Write(res.body)
+				return
+			}
+			if p := res.header.Get("Sec-WebSocket-Protocol"); p != "" {
+				subprotocols = []string{strings.TrimSpace(strings.Split(p, ",")[0])}
+			}
+		}
+	}
+	ww := &watchWriter{ResponseWriter: w}
+	conn, err := ws.Accept(ww, r, &ws.AcceptOptions{InsecureSkipVerify: true, Subprotocols: subprotocols})
+	if err != nil {
+		h.log.Warn("WebSocket handshake failed", "error", err)
+		return
+	}
+	conn.SetReadLimit(MaxMessageSize)
+	c.ws = conn
+	h.mu.Lock()
+	h.conns[c] = struct{}{}
+	h.mu.Unlock()
+	h.hub.add(c)
+	h.wg.Add(1)
+	defer h.wg.Done()
+	s.readLoop(ww.fw)
+}
+
+// readLoop reads the client's messages until the connection ends, then
+// runs $disconnect.
+func (s *session) readLoop(fw *frameWatch) {
+	c, h := s.c, s.h
+	ctx := context.Background()
+	code, reason := ws.StatusNoStatusRcvd, ""
+	for {
+		typ, data, err := c.ws.Read(ctx)
+		if err != nil {
+			var ce ws.CloseError
+			switch {
+			case errors.As(err, &ce):
+				code, reason = ce.Code, ce.Reason
+			case strings.Contains(err.Error(), "read limited at"):
+				code, reason = ws.StatusMessageTooBig, "Message too big"
+			default:
+				code = ws.StatusAbnormalClosure
+			}
+			break
+		}
+		if fw != nil && fw.oversize.Load() {
+			code, reason = ws.StatusMessageTooBig, "Frame size exceeds the 32 KB quota"
+			c.closing.Store(true)
+			c.ws.Close(code, reason)
+			break
+		}
+		c.lastActive.Store(h.clk.Now().UnixNano())
+		s.message(typ, data)
+	}
+	c.closing.Store(true)
+	c.ws.CloseNow()
+	h.hub.remove(c)
+	h.mu.Lock()
+	delete(h.conns, c)
+	h.mu.Unlock()
+	if sc := c.closeCode.Load(); sc != 0 {
+		code = ws.StatusCode(sc)
+	}
+	s.disconnect(int(code), reason)
+}
+
+// errorFrame is what API Gateway sends a client whose message found no
+// route ("Forbidden") or whose integration failed ("Internal server
+// error") [C: the frames AWS sends, spacing included].
+func (s *session) errorFrame(msg, reqID string) {
+	frame := `{"message": "` + msg + `", "connectionId":"` + s.c.id + `", "requestId":"` + reqID + `"}`
+	if err := s.c.Send(context.Background(), []byte(frame)); err != nil && !errors.Is(err, ErrGone) {
+		s.h.log.Debug("sending an error frame failed", "connection", s.c.id, "error", err)
+	}
+}
+
+// current returns the connection's stage as deployed now: later
+// deployments apply to open connections.
+func (s *session) current() (*deployment, map[string]string, bool) {
+	v := s.h.reg.Current(context.Background())
+	a := v.APIIn(s.c.account, s.c.region, s.c.apiID)
+	if a == nil {
+		return nil, nil, false
+	}
+	st := a.Stages[s.c.stage]
+	if st == nil || !st.Deployed {
+		return nil, nil, false
+	}
+	return st.Deployment, st.Vars, true
+}
+
+// message routes one client message [D: websocket-api-develop-routes]:
+// the API's routeSelectionExpression is evaluated against the message;
+// a route whose key equals the value serves it, else $default, else the
+// client gets a Forbidden error frame.
+func (s *session) message(typ ws.MessageType, data []byte) {
+	h := s.h
+	e := &event{s: s, typ: lambda.EventMessage, reqID: v2core.RequestID(), msgID: v2core.RequestID(), now: h.clk.Now(),
+		body: data, binary: typ == ws.MessageBinary}
+	dep, vars, ok := s.current()
+	if !ok {
+		// The stage or API went away under the connection.
+		s.c.Close(ws.StatusGoingAway, "Going away")
+		return
+	}
+	e.vars = vars
+	e.route = dep.selectRoute(e)
+	if e.route == nil {
+		s.errorFrame("Forbidden", e.reqID)
+		return
+	}
+	if e.route.integ == nil {
+		h.log.Warn("route has no integration", "api", s.c.apiID, "route", e.route.key, "request_id", e.reqID)
+		s.errorFrame("Internal server error", e.reqID)
+		return
+	}
+	res, err := e.run(context.Background())
+	if err != nil {
+		h.log.Warn("integration failed", "api", s.c.apiID, "route", e.route.key, "error", err, "request_id", e.reqID)
+		s.errorFrame("Internal server error", e.reqID)
+		return
+	}
+	if e.route.twoWay && len(res.body) > 0 {
+		if err := s.c.Send(context.Background(), res.body); err != nil && !errors.Is(err, ErrGone) {
+			h.log.Debug("sending the route response failed", "connection", s.c.id, "error", err)
+		}
+	}
+}
+
+// selectRoute evaluates the route selection expression. A message that
+// is not JSON cannot be evaluated against $request.body and goes to
+// $default, as does a value no route key equals; the reserved $connect
+// and $disconnect routes are never selected by a message.
+func (d *deployment) selectRoute(e *event) *route {
+	usesBody := false
+	d.rse.Vars(func(k v2core.Kind, _ string) {
+		if k == v2core.KindBody {
+			usesBody = true
+		}
+	})
+	if !usesBody || e.json() != nil {
+		v := d.rse.Eval(e)
+		if v != "$connect" && v != "$disconnect" {
+			if r := d.routes[v]; r != nil {
+				return r
+			}
+		}
+	}
+	return d.routes["$default"]
+}
+
+// disconnect runs the $disconnect route, best effort [D].
+func (s *session) disconnect(code int, reason string) {
+	dep, vars, ok := s.current()
+	if !ok {
+		return
+	}
+	rt := dep.routes["$disconnect"]
+	if rt == nil || rt.integ == nil {
+		return
+	}
+	e := &event{s: s, typ: lambda.EventDisconnect, reqID: v2core.RequestID(), now: s.h.clk.Now(), route: rt, vars: vars,
+		discode: code, disreas: reason}
+	if _, err := e.run(context.Background()); err != nil {
+		s.h.log.Warn("$disconnect integration failed", "api", s.c.apiID, "connection", s.c.id, "error", err, "request_id", e.reqID)
+	}
+}
+
+// json is the message body parsed as JSON, nil when it is not JSON.
+func (e *event) json() any {
+	if !e.parsed {
+		e.bodyJSON, _ = v2core.ParseJSON(e.body)
+		e.parsed = true
+	}
+	return e.bodyJSON
+}
+
+// Lookup implements v2core.Source for selection expressions.
+func (e *event) Lookup(kind v2core.Kind, name string) (string, bool) {
+	switch kind {
+	case v2core.KindBody:
+		if name == "" {
+			return string(e.body), true
+		}
+		doc := e.json()
+		if doc == nil {
+			return "", false
+		}
+		return v2core.JSONPath(doc, name)
+	case v2core.KindHeader:
+		vs := e.s.header.Values(name)
+		if len(vs) == 0 {
+			return "", false
+		}
+		return strings.Join(vs, ","), true
+	case v2core.KindQuery:
+		vs, ok := e.s.query[name]
+		if !ok {
+			return "", false
+		}
+		return strings.Join(vs, ","), true
+	case v2core.KindContext:
+		var cur any = e.contextMap()
+		for _, p := range strings.Split(name, ".") {
+			m, ok := cur.(map[string]any)
+			if !ok {
+				return "", false
+			}
+			if cur, ok = m[p]; !ok {
+				return "", false
+			}
+		}
+		return v2core.RenderJSONValue(cur), true
+	case v2core.KindStageVar:
+		v, ok := e.vars[name]
+		return v, ok
+	}
+	return "", false
+}
+
+// contextMap is $context for mapping templates and expressions
+// [D: websocket-api-mapping-template-reference].
+func (e *event) contextMap() map[string]any {
+	c := e.s.c
+	m := map[string]any{
+		"connectionId":      c.id,
+		"connectedAt":       c.connectedAt.UnixMilli(),
+		"routeKey":          e.route.key,
+		"eventType":         e.typ,
+		"requestId":         e.reqID,
+		"extendedRequestId": e.reqID,
+		"apiId":             c.apiID,
+		"stage":             c.stage,
+		"domainName":        e.s.domain,
+		"messageDirection":  "IN",
+		"requestTime":       e.now.UTC().Format(v2core.CLFLayout),
+		"requestTimeEpoch":  e.now.UnixMilli(),
+		"identity":          map[string]any{"sourceIp": c.sourceIP, "userAgent": c.userAgent},
+	}
+	if e.msgID != "" {
+		m["messageId"] = e.msgID
+	}
+	if e.s.authorizer != nil {
+		m["authorizer"] = e.s.authorizer
+	}
+	return m
+}
