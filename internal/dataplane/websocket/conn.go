@@ -107,31 +107,48 @@ func (h *Handler) serveStage(w http.ResponseWriter, r *http.Request, a *v2core.A
 			}
 		}
 	}
+	// Registered before the handshake completes, so that a client that
+	// has its 101 is already subject to Sweep and Close; the hub (and
+	// with it @connections) learns of the connection only after the
+	// upgrade: during $connect it does not exist yet [D: posting to a
+	// connection from its $connect handler fails].
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		refuse(w, http.StatusServiceUnavailable, "Service Unavailable")
+		return
+	}
+	h.conns[c] = struct{}{}
+	h.wg.Add(1)
+	h.mu.Unlock()
+	defer h.wg.Done()
 	ww := &watchWriter{ResponseWriter: w}
 	conn, err := ws.Accept(ww, r, &ws.AcceptOptions{InsecureSkipVerify: true, Subprotocols: subprotocols})
 	if err != nil {
 		h.log.Warn("WebSocket handshake failed", "error", err)
+		h.mu.Lock()
+		delete(h.conns, c)
+		h.mu.Unlock()
 		return
 	}
 	conn.SetReadLimit(MaxMessageSize)
-	c.ws = conn
-	h.mu.Lock()
-	h.conns[c] = struct{}{}
-	h.mu.Unlock()
+	c.wsc.Store(conn)
+	if c.closing.Load() {
+		// Closed (Sweep, Close) while the handshake was finishing.
+		go c.shutdown(conn)
+	}
 	h.hub.add(c)
-	h.wg.Add(1)
-	defer h.wg.Done()
-	s.readLoop(ww.fw)
+	s.readLoop(conn, ww.fw)
 }
 
 // readLoop reads the client's messages until the connection ends, then
 // runs $disconnect.
-func (s *session) readLoop(fw *frameWatch) {
+func (s *session) readLoop(conn *ws.Conn, fw *frameWatch) {
 	c, h := s.c, s.h
 	ctx := context.Background()
 	code, reason := ws.StatusNoStatusRcvd, ""
 	for {
-		typ, data, err := c.ws.Read(ctx)
+		typ, data, err := conn.Read(ctx)
 		if err != nil {
 			var ce ws.CloseError
 			switch {
@@ -146,15 +163,16 @@ func (s *session) readLoop(fw *frameWatch) {
 		}
 		if fw != nil && fw.oversize.Load() {
 			code, reason = ws.StatusMessageTooBig, "Frame size exceeds the 32 KB quota"
-			c.closing.Store(true)
-			c.ws.Close(code, reason)
+			if c.markClosing(code, reason) {
+				c.shutdown(conn)
+			}
 			break
 		}
 		c.lastActive.Store(h.clk.Now().UnixNano())
 		s.message(typ, data)
 	}
 	c.closing.Store(true)
-	c.ws.CloseNow()
+	conn.CloseNow()
 	h.hub.remove(c)
 	h.mu.Lock()
 	delete(h.conns, c)

@@ -64,11 +64,12 @@ type Handler struct {
 	client *http.Client
 	cache  *authz.Cache
 
-	mu    sync.Mutex
-	conns map[*Conn]struct{} // this handler's connections
-	stop  chan struct{}
-	done  chan struct{}
-	wg    sync.WaitGroup
+	mu     sync.Mutex
+	conns  map[*Conn]struct{} // this handler's connections
+	closed bool               // Close was called: no new connections
+	stop   chan struct{}
+	done   chan struct{}
+	wg     sync.WaitGroup
 }
 
 // New returns the WebSocket data plane over st. Connections register in
@@ -110,6 +111,7 @@ func (h *Handler) Close() {
 	close(h.stop)
 	<-h.done
 	h.mu.Lock()
+	h.closed = true
 	list := make([]*Conn, 0, len(h.conns))
 	for c := range h.conns {
 		list = append(list, c)

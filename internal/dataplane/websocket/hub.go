@@ -99,8 +99,12 @@ type Conn struct {
 	closing     atomic.Bool
 	closeCode   atomic.Int32 // the code the server closed with; 0 when the client closed
 
-	ws    *ws.Conn
+	wsc   atomic.Pointer[ws.Conn] // set once the handshake is done
 	owner *Handler
+
+	cmu         sync.Mutex // guards closeReason and the close handshake
+	closeReason string
+	closeOnce   sync.Once
 }
 
 // ID is the connection id.
@@ -130,7 +134,8 @@ const postTimeout = 10 * time.Second
 // Send writes one message to the client: a text frame when data is UTF-8
 // text, else a binary frame [?: AWS does not document the frame type].
 func (c *Conn) Send(ctx context.Context, data []byte) error {
-	if c.closing.Load() {
+	w := c.wsc.Load()
+	if w == nil || c.closing.Load() {
 		return ErrGone
 	}
 	typ := ws.MessageText
@@ -139,7 +144,7 @@ func (c *Conn) Send(ctx context.Context, data []byte) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, postTimeout)
 	defer cancel()
-	if err := c.ws.Write(ctx, typ, data); err != nil {
+	if err := w.Write(ctx, typ, data); err != nil {
 		if c.closing.Load() || ctx.Err() == nil {
 			return ErrGone
 		}
@@ -152,10 +157,37 @@ func (c *Conn) Send(ctx context.Context, data []byte) error {
 // later Get, Send and Close (which answer ErrGone), the closing handshake
 // in the background; $disconnect runs when the connection is done.
 func (c *Conn) Close(code ws.StatusCode, reason string) error {
-	if !c.closing.CompareAndSwap(false, true) {
+	if !c.markClosing(code, reason) {
 		return ErrGone
 	}
-	c.closeCode.Store(int32(code))
-	go c.ws.Close(code, reason)
+	if w := c.wsc.Load(); w != nil {
+		go c.shutdown(w)
+	}
 	return nil
+}
+
+// markClosing records a server-side close; false when the connection
+// was already closing.
+func (c *Conn) markClosing(code ws.StatusCode, reason string) bool {
+	c.cmu.Lock()
+	defer c.cmu.Unlock()
+	if !c.closing.CompareAndSwap(false, true) {
+		return false
+	}
+	c.closeCode.Store(int32(code))
+	c.closeReason = reason
+	return true
+}
+
+// shutdown runs the closing handshake once, with the recorded code.
+func (c *Conn) shutdown(w *ws.Conn) {
+	c.closeOnce.Do(func() {
+		c.cmu.Lock()
+		code, reason := ws.StatusCode(c.closeCode.Load()), c.closeReason
+		c.cmu.Unlock()
+		if code == 0 {
+			code = ws.StatusNormalClosure
+		}
+		w.Close(code, reason)
+	})
 }

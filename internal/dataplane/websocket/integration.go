@@ -170,7 +170,10 @@ func (e *event) mock(in *integration) (*result, error) {
 		}
 		status = code
 	}
-	return e.respond(in, strconv.Itoa(status), status, http.Header{}, nil)
+	// The response templates see the request template's output as the
+	// mock's answer ($input), so a MOCK route can echo what it was sent
+	// [?: AWS documents no $input for MOCK responses].
+	return e.respond(in, strconv.Itoa(status), status, http.Header{}, out)
 }
 
 var mockLenientCode = regexp.MustCompile(`(?:^|[{,\s])["']?statusCode["']?\s*:\s*(-?\d+)\s*[,}\s]`)
