@@ -72,7 +72,7 @@ func (h *Handler) serveStage(w http.ResponseWriter, r *http.Request, a *v2core.A
 	dep := st.Deployment
 	now := h.clk.Now()
 	c := &Conn{id: v2core.ConnectionID(), account: a.Account, region: a.Region, apiID: a.APIID, stage: st.Name,
-		sourceIP: v2core.ClientIP(r), userAgent: r.UserAgent(), connectedAt: now, owner: h}
+		sourceIP: v2core.ClientIP(r), userAgent: r.UserAgent(), connectedAt: now, owner: h, ready: make(chan struct{})}
 	c.lastActive.Store(now.UnixNano())
 	hdr := r.Header.Clone()
 	hdr["Host"] = []string{r.Host}
@@ -108,10 +108,10 @@ func (h *Handler) serveStage(w http.ResponseWriter, r *http.Request, a *v2core.A
 		}
 	}
 	// Registered before the handshake completes, so that a client that
-	// has its 101 is already subject to Sweep and Close; the hub (and
-	// with it @connections) learns of the connection only after the
-	// upgrade: during $connect it does not exist yet [D: posting to a
-	// connection from its $connect handler fails].
+	// has its 101 is already subject to Sweep, Close and @connections
+	// (Send waits for the handshake to finish); during $connect the
+	// connection does not exist yet [C: posting to a connection from its
+	// own $connect handler answers GoneException].
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
@@ -122,10 +122,14 @@ func (h *Handler) serveStage(w http.ResponseWriter, r *http.Request, a *v2core.A
 	h.wg.Add(1)
 	h.mu.Unlock()
 	defer h.wg.Done()
+	h.hub.add(c)
 	ww := &watchWriter{ResponseWriter: w}
 	conn, err := ws.Accept(ww, r, &ws.AcceptOptions{InsecureSkipVerify: true, Subprotocols: subprotocols})
 	if err != nil {
 		h.log.Warn("WebSocket handshake failed", "error", err)
+		c.closing.Store(true)
+		close(c.ready)
+		h.hub.remove(c)
 		h.mu.Lock()
 		delete(h.conns, c)
 		h.mu.Unlock()
@@ -133,11 +137,11 @@ func (h *Handler) serveStage(w http.ResponseWriter, r *http.Request, a *v2core.A
 	}
 	conn.SetReadLimit(MaxMessageSize)
 	c.wsc.Store(conn)
+	close(c.ready)
 	if c.closing.Load() {
 		// Closed (Sweep, Close) while the handshake was finishing.
 		go c.shutdown(conn)
 	}
-	h.hub.add(c)
 	s.readLoop(conn, ww.fw)
 }
 

@@ -100,6 +100,7 @@ type Conn struct {
 	closeCode   atomic.Int32 // the code the server closed with; 0 when the client closed
 
 	wsc   atomic.Pointer[ws.Conn] // set once the handshake is done
+	ready chan struct{}           // closed when the handshake is done (or failed)
 	owner *Handler
 
 	cmu         sync.Mutex // guards closeReason and the close handshake
@@ -134,6 +135,14 @@ const postTimeout = 10 * time.Second
 // Send writes one message to the client: a text frame when data is UTF-8
 // text, else a binary frame [?: AWS does not document the frame type].
 func (c *Conn) Send(ctx context.Context, data []byte) error {
+	// A connection is registered just before its handshake completes:
+	// the client may know its id (from a message) before the server side
+	// is ready.
+	select {
+	case <-c.ready:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	w := c.wsc.Load()
 	if w == nil || c.closing.Load() {
 		return ErrGone
