@@ -42,6 +42,7 @@ func main() {
 	flag.StringVar(&authKeys, "auth-keys", env("STAGECRAFT_AUTH_KEYS", ""), "access keys for --auth strict, as AKID:SECRET[,AKID:SECRET...] (STAGECRAFT_AUTH_KEYS)")
 	flag.StringVar(&cfg.DefaultAccount, "default-account", env("STAGECRAFT_DEFAULT_ACCOUNT", "000000000000"), "account id for access keys that are not 12-digit account ids (STAGECRAFT_DEFAULT_ACCOUNT)")
 	flag.StringVar(&cfg.DefaultRegion, "default-region", env("STAGECRAFT_DEFAULT_REGION", "us-east-1"), "region for unsigned requests (STAGECRAFT_DEFAULT_REGION)")
+	flag.StringVar(&cfg.AgentListen, "agent-listen", env("STAGECRAFT_AGENT_LISTEN", ""), "address of an AWS AppConfig Agent-compatible endpoint, e.g. 127.0.0.1:2772; empty: none (STAGECRAFT_AGENT_LISTEN)")
 	flag.StringVar(&clockRate, "clock-rate", env("STAGECRAFT_CLOCK_RATE", "1"), "how many times faster than real time rollouts and expiries run (STAGECRAFT_CLOCK_RATE)")
 	flag.StringVar(&logLevel, "log-level", env("STAGECRAFT_LOG_LEVEL", "info"), "debug, info, warn or error (STAGECRAFT_LOG_LEVEL)")
 	flag.BoolVar(&showVer, "version", false, "print the version and exit")
@@ -59,7 +60,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "stagecraft:", err)
 		os.Exit(1)
 	}
-	cfg.Log.Info("stagecraft listening", "addr", node.Addr, "data_dir", cfg.DataDir, "store", node.Store.Name(), "auth", cfg.Auth, "version", server.Version)
+	cfg.Log.Info("stagecraft listening", "addr", node.Addr, "data_dir", cfg.DataDir, "store", node.Store.Name(), "auth", cfg.Auth, "version", server.Version, "agent_addr", node.AgentAddr)
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)

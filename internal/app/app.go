@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/stagecraft/stagecraft/internal/agent"
 	apigwapi "github.com/stagecraft/stagecraft/internal/api/apigateway"
 	mgmtapi "github.com/stagecraft/stagecraft/internal/api/apigatewaymanagementapi"
 	apigwv2api "github.com/stagecraft/stagecraft/internal/api/apigatewayv2"
@@ -44,6 +45,7 @@ type Config struct {
 	DefaultAccount string            // --default-account, STAGECRAFT_DEFAULT_ACCOUNT
 	DefaultRegion  string            // --default-region, STAGECRAFT_DEFAULT_REGION
 	ClockRate      float64           // --clock-rate, STAGECRAFT_CLOCK_RATE (1)
+	AgentListen    string            // --agent-listen, STAGECRAFT_AGENT_LISTEN ("" = no AppConfig Agent endpoint)
 	Log            *slog.Logger
 	Clock          clock.Clock // tests inject a fake clock
 }
@@ -57,6 +59,8 @@ type Node struct {
 	listener net.Listener
 	http     *http.Server
 	done     chan error
+
+	AgentAddr string // where the AppConfig Agent endpoint listens ("" = off)
 }
 
 // Build opens the store and assembles the handler without listening.
@@ -118,6 +122,16 @@ func Start(cfg Config) (*Node, error) {
 	n.Addr = ln.Addr().String()
 	n.http = &http.Server{Handler: n.Handler, ReadHeaderTimeout: 30 * time.Second}
 	go func() { n.done <- n.http.Serve(ln) }()
+	if n.Config.AgentListen != "" {
+		// The agent endpoint stops when the store is closed.
+		n.AgentAddr, err = agent.Listen(n.Config.AgentListen, n.Store, agent.Config{Account: n.Config.DefaultAccount,
+			Region: n.Config.DefaultRegion, Clock: n.Config.Clock, Log: n.Config.Log})
+		if err != nil {
+			n.http.Close()
+			n.Store.Close()
+			return nil, fmt.Errorf("agent endpoint: %w", err)
+		}
+	}
 	return n, nil
 }
 
@@ -136,6 +150,9 @@ func (n *Node) Shutdown(ctx context.Context) error {
 		if e := <-n.done; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
 			err = e
 		}
+	}
+	if e := appconfigdata.Flush(ctx, n.Store); e != nil && err == nil { // consumed configuration tokens
+		err = e
 	}
 	if e := n.Store.Close(); e != nil && err == nil {
 		err = e
