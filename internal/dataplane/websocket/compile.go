@@ -38,7 +38,7 @@ type integration struct {
 	method      string
 	timeout     time.Duration
 	tse         *v2core.Expr // templateSelectionExpression
-	templates   map[string]*vtl.Template
+	templates   map[string]*tmpl
 	passthrough string // WHEN_NO_MATCH (default), WHEN_NO_TEMPLATES, NEVER
 	responses   []*intResponse
 	reqParams   []reqParam
@@ -48,7 +48,22 @@ type intResponse struct {
 	key       string
 	re        *regexp.Regexp // nil for $default
 	tse       *v2core.Expr
-	templates map[string]*vtl.Template
+	templates map[string]*tmpl
+}
+
+// tmpl is a parsed mapping template; one without references or
+// directives renders as its source, without running the engine.
+type tmpl struct {
+	t      *vtl.Template
+	static bool
+	src    string
+}
+
+func (t *tmpl) render(ctx func() *vtl.Context) (string, error) {
+	if t.static {
+		return t.src, nil
+	}
+	return t.t.Render(ctx())
 }
 
 // reqParam is one WebSocket integration request parameter
@@ -165,17 +180,17 @@ func compileIntegration(si *apigatewayv2.SnapshotIntegration) (*integration, err
 	return it, nil
 }
 
-func parseTemplates(kind string, m map[string]string) (map[string]*vtl.Template, error) {
+func parseTemplates(kind string, m map[string]string) (map[string]*tmpl, error) {
 	if len(m) == 0 {
 		return nil, nil
 	}
-	out := make(map[string]*vtl.Template, len(m))
+	out := make(map[string]*tmpl, len(m))
 	for k, src := range m {
 		t, err := vtl.Parse(kind+" template "+k, src)
 		if err != nil {
 			return nil, err
 		}
-		out[k] = t
+		out[k] = &tmpl{t: t, src: src, static: !strings.ContainsAny(src, "$#\\")}
 	}
 	return out, nil
 }
@@ -197,7 +212,7 @@ func parseReqParam(k, v string) (reqParam, bool) {
 // selectTemplate picks a mapping template by a template selection
 // expression's value, falling back to $default [D: websocket-api-
 // selection-expressions "templateSelectionExpression"].
-func selectTemplate(ts map[string]*vtl.Template, value string) (*vtl.Template, bool) {
+func selectTemplate(ts map[string]*tmpl, value string) (*tmpl, bool) {
 	if t := ts[value]; t != nil {
 		return t, true
 	}

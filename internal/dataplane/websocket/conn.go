@@ -6,12 +6,14 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	ws "github.com/coder/websocket"
 
 	"github.com/stagecraft/stagecraft/internal/dataplane/v2core"
 	"github.com/stagecraft/stagecraft/internal/lambda"
+	"github.com/stagecraft/stagecraft/internal/vtl"
 )
 
 // session is a connection's data-plane state: what its $connect request
@@ -26,6 +28,9 @@ type session struct {
 	query      url.Values
 	rawQuery   string
 	authorizer map[string]any // requestContext.authorizer / $context.authorizer
+
+	paramsOnce sync.Once
+	paramsV    vtl.Params
 }
 
 // event is one CONNECT, MESSAGE or DISCONNECT going through a route.
@@ -44,6 +49,7 @@ type event struct {
 
 	bodyJSON any
 	parsed   bool
+	ctxMap   *vtl.Map
 }
 
 func (h *Handler) serveStage(w http.ResponseWriter, r *http.Request, a *v2core.API[*deployment], stageName, host string) {
@@ -323,13 +329,16 @@ func (e *event) Lookup(kind v2core.Kind, name string) (string, bool) {
 		}
 		return strings.Join(vs, ","), true
 	case v2core.KindContext:
-		var cur any = e.contextMap()
+		var cur any = e.contextVTL()
 		for _, p := range strings.Split(name, ".") {
-			m, ok := cur.(map[string]any)
-			if !ok {
-				return "", false
+			var ok bool
+			switch m := cur.(type) {
+			case *vtl.Map:
+				cur, ok = m.Get(p)
+			case map[string]any:
+				cur, ok = m[p]
 			}
-			if cur, ok = m[p]; !ok {
+			if !ok {
 				return "", false
 			}
 		}
@@ -341,30 +350,33 @@ func (e *event) Lookup(kind v2core.Kind, name string) (string, bool) {
 	return "", false
 }
 
-// contextMap is $context for mapping templates and expressions
-// [D: websocket-api-mapping-template-reference].
-func (e *event) contextMap() map[string]any {
+// contextVTL is $context for mapping templates and expressions
+// [D: websocket-api-mapping-template-reference], built once per event.
+func (e *event) contextVTL() *vtl.Map {
+	if e.ctxMap != nil {
+		return e.ctxMap
+	}
 	c := e.s.c
-	m := map[string]any{
-		"connectionId":      c.id,
-		"connectedAt":       c.connectedAt.UnixMilli(),
-		"routeKey":          e.route.key,
-		"eventType":         e.typ,
-		"requestId":         e.reqID,
-		"extendedRequestId": e.reqID,
-		"apiId":             c.apiID,
-		"stage":             c.stage,
-		"domainName":        e.s.domain,
-		"messageDirection":  "IN",
-		"requestTime":       e.now.UTC().Format(v2core.CLFLayout),
-		"requestTimeEpoch":  e.now.UnixMilli(),
-		"identity":          map[string]any{"sourceIp": c.sourceIP, "userAgent": c.userAgent},
-	}
-	if e.msgID != "" {
-		m["messageId"] = e.msgID
-	}
+	m := vtl.NewMap()
+	m.Put("apiId", c.apiID)
 	if e.s.authorizer != nil {
-		m["authorizer"] = e.s.authorizer
+		m.Put("authorizer", e.s.authorizer)
 	}
+	m.Put("connectedAt", c.connectedAt.UnixMilli())
+	m.Put("connectionId", c.id)
+	m.Put("domainName", e.s.domain)
+	m.Put("eventType", e.typ)
+	m.Put("extendedRequestId", e.reqID)
+	m.Put("identity", map[string]any{"sourceIp": c.sourceIP, "userAgent": c.userAgent})
+	m.Put("messageDirection", "IN")
+	if e.msgID != "" {
+		m.Put("messageId", e.msgID)
+	}
+	m.Put("requestId", e.reqID)
+	m.Put("requestTime", e.now.UTC().Format(v2core.CLFLayout))
+	m.Put("requestTimeEpoch", e.now.UnixMilli())
+	m.Put("routeKey", e.route.key)
+	m.Put("stage", c.stage)
+	e.ctxMap = m
 	return m
 }

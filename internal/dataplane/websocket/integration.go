@@ -74,26 +74,39 @@ func (e *event) requestPayload(in *integration) (out []byte, ok bool, err error)
 		}
 		return nil, false, nil
 	}
-	s, err := t.Render(&vtl.Context{Vars: vtl.NewVars(&vtl.Input{Body: e.body, Params: e.params()}, e.contextMap(), e.vars)})
+	s, err := t.render(func() *vtl.Context {
+		return e.vtlContext(e.body)
+	})
 	if err != nil {
 		return nil, false, err
 	}
 	return []byte(s), true, nil
 }
 
+// vtlContext is a template's variables: $input over body, $context,
+// $stageVariables.
+func (e *event) vtlContext(body []byte) *vtl.Context {
+	vars := vtl.NewVars(&vtl.Input{Body: body, Params: e.s.params()}, nil, e.vars)
+	vars["context"] = e.contextVTL()
+	return &vtl.Context{Vars: vars}
+}
+
 // params are $input.params(): the $connect request's headers and query
-// string (empty on later messages) [?].
-func (e *event) params() vtl.Params {
-	p := vtl.Params{Path: map[string]string{}, QueryString: map[string]string{}, Header: map[string]string{}}
-	for k, vs := range e.s.header {
-		p.Header[k] = strings.Join(vs, ",")
-	}
-	for k, vs := range e.s.query {
-		if len(vs) > 0 {
-			p.QueryString[k] = vs[len(vs)-1]
+// string (the same on every later message) [?], built once.
+func (s *session) params() vtl.Params {
+	s.paramsOnce.Do(func() {
+		p := vtl.Params{Path: map[string]string{}, QueryString: map[string]string{}, Header: map[string]string{}}
+		for k, vs := range s.header {
+			p.Header[k] = strings.Join(vs, ",")
 		}
-	}
-	return p
+		for k, vs := range s.query {
+			if len(vs) > 0 {
+				p.QueryString[k] = vs[len(vs)-1]
+			}
+		}
+		s.paramsV = p
+	})
+	return s.paramsV
 }
 
 // respond selects the integration response for key (a status code, or a
@@ -118,7 +131,9 @@ func (e *event) respond(in *integration, key string, status int, header http.Hea
 		res.body = backend
 		return res, nil
 	}
-	s, err := t.Render(&vtl.Context{Vars: vtl.NewVars(&vtl.Input{Body: backend, Params: e.params()}, e.contextMap(), e.vars)})
+	s, err := t.render(func() *vtl.Context {
+		return e.vtlContext(backend)
+	})
 	if err != nil {
 		return nil, err
 	}
