@@ -23,6 +23,26 @@ const authorizerTimeout = 10 * time.Second
 // the handshake with.
 func (s *session) authorize(ctx context.Context, e *event, epoch uint64) (int, string) {
 	rt := e.route
+	var missing []string
+	for _, p := range rt.required {
+		var ok bool
+		switch {
+		case strings.HasPrefix(p, "route.request.header."):
+			ok = s.header.Get(p[len("route.request.header."):]) != ""
+		case strings.HasPrefix(p, "route.request.querystring."):
+			ok = s.query.Get(p[len("route.request.querystring."):]) != ""
+		default:
+			ok = true
+		}
+		if !ok {
+			missing = append(missing, p[strings.LastIndexByte(p, '.')+1:])
+		}
+	}
+	if len(missing) > 0 {
+		// Required $connect parameters [D: websocket-api-data-mapping];
+		// the wording is REST's request validation message [?].
+		return http.StatusBadRequest, "Missing required request parameters: [" + strings.Join(missing, ", ") + "]"
+	}
 	if rt.apiKey && s.header.Get("X-Api-Key") == "" {
 		// API keys live in REST usage plans, which the WebSocket data
 		// plane does not consult: a key must be present, any key is

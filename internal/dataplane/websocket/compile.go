@@ -29,6 +29,7 @@ type route struct {
 	integ    *integration
 	twoWay   bool // a route response will carry the integration's answer back
 	operName string
+	required []string // required $connect request parameters (route.request.header.X, route.request.querystring.X)
 }
 
 type integration struct {
@@ -98,6 +99,12 @@ func compile(loc v2core.Location, snap *apigatewayv2.Snapshot) (*deployment, err
 		// Two-way: routeResponseSelectionExpression set and a route
 		// response to select [D: apigateway-websocket-api-route-response].
 		r.twoWay = str(rt.RouteResponseSelectionExpression) != "" && len(sr.Responses) > 0
+		for k, pc := range rt.RequestParameters {
+			if pc.Required != nil && *pc.Required {
+				r.required = append(r.required, k)
+			}
+		}
+		sort.Strings(r.required)
 		if si := snap.Target(sr); si != nil {
 			id := str(si.Integration.IntegrationId)
 			in := integs[id]

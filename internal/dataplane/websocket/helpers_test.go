@@ -73,6 +73,10 @@ func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 			h.ServeAPI(w, r, tg.APIID, tg.Rest)
 			return
 		}
+		if h.LookupDomain(r.Host) {
+			h.ServeHTTP(w, r)
+			return
+		}
 		env.Node.Handler.ServeHTTP(w, r)
 	})
 	srv := httptest.NewServer(front)

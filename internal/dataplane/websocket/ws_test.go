@@ -79,10 +79,15 @@ func TestConnectRoute(t *testing.T) {
 	connect := hs.integration(id, &sdk.CreateIntegrationInput{IntegrationType: types.IntegrationTypeMock,
 		RequestTemplates:            map[string]string{"$default": `#if($input.params('token') == "ok"){"statusCode":200}#else{"statusCode":401}#end`},
 		TemplateSelectionExpression: aws.String(`\$default`)})
-	hs.route(id, "$connect", connect, false, nil)
+	hs.route(id, "$connect", connect, false, func(in *sdk.CreateRouteInput) {
+		in.RequestParameters = map[string]types.ParameterConstraints{"route.request.querystring.token": {Required: aws.Bool(true)}}
+	})
 	hs.route(id, "who", hs.mock(id, 200, `$context.authorizer.principalId/$context.authorizer.tier`), true, nil)
 	hs.stage(id, "v1")
 
+	if _, res, err := hs.dial(id, "v1", "", nil); err == nil || res.StatusCode != 400 {
+		t.Fatalf("dial without the required token: %v %v", err, res)
+	}
 	if _, res, err := hs.dial(id, "v1", "?token=bad", nil); err == nil || res.StatusCode != 401 {
 		t.Fatalf("dial with a bad token: %v %v", err, res)
 	}
@@ -313,5 +318,37 @@ func TestSizeLimits(t *testing.T) {
 	w.Close()
 	if code := closeStatus(t, c3); code != ws.StatusMessageTooBig {
 		t.Fatalf("oversized message closed with %d", code)
+	}
+}
+
+// TestCustomDomain connects through a custom domain name's API mapping.
+func TestCustomDomain(t *testing.T) {
+	hs := newHarness(t)
+	id := hs.api("domain", "$request.body.action")
+	hs.route(id, "$default", hs.mock(id, 200, `$context.stage:$context.domainName`), true, nil)
+	hs.stage(id, "live")
+	if _, err := hs.c.CreateDomainName(hs.ctx, &sdk.CreateDomainNameInput{DomainName: aws.String("ws.example.com"),
+		DomainNameConfigurations: []types.DomainNameConfiguration{{CertificateArn: aws.String("arn:aws:acm:us-east-1:000000000000:certificate/x"), EndpointType: types.EndpointTypeRegional}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hs.c.CreateApiMapping(hs.ctx, &sdk.CreateApiMappingInput{DomainName: aws.String("ws.example.com"), ApiId: &id, Stage: aws.String("live"), ApiMappingKey: aws.String("chat")}); err != nil {
+		t.Fatal(err)
+	}
+	if !hs.h.LookupDomain("ws.example.com:443") {
+		t.Fatal("LookupDomain")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := ws.Dial(ctx, "ws://"+hs.addr()+"/chat", &ws.DialOptions{Host: "ws.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	send(t, c, "hi")
+	if got := read(t, c); got != "live:ws.example.com" {
+		t.Fatalf("got %q", got)
+	}
+	if _, res, err := ws.Dial(ctx, "ws://"+hs.addr()+"/other", &ws.DialOptions{Host: "ws.example.com"}); err == nil || res.StatusCode != 403 {
+		t.Fatalf("unmapped path: %v %v", err, res)
 	}
 }
