@@ -45,6 +45,10 @@ func main() {
 	flag.StringVar(&cfg.AgentListen, "agent-listen", env("STAGECRAFT_AGENT_LISTEN", ""), "address of an AWS AppConfig Agent-compatible endpoint, e.g. 127.0.0.1:2772; empty: none (STAGECRAFT_AGENT_LISTEN)")
 	flag.StringVar(&clockRate, "clock-rate", env("STAGECRAFT_CLOCK_RATE", "1"), "how many times faster than real time rollouts and expiries run (STAGECRAFT_CLOCK_RATE)")
 	flag.StringVar(&logLevel, "log-level", env("STAGECRAFT_LOG_LEVEL", "info"), "debug, info, warn or error (STAGECRAFT_LOG_LEVEL)")
+	flag.StringVar(&cfg.LambdaEndpoint, "lambda-endpoint", env("STAGECRAFT_LAMBDA_ENDPOINT", ""), "base URL of a Lambda Invoke API for Lambda integrations and authorizers; empty: they answer 500 (STAGECRAFT_LAMBDA_ENDPOINT)")
+	flag.StringVar(&cfg.AccessLogFile, "access-log-file", env("STAGECRAFT_ACCESS_LOG_FILE", ""), "file that REST API stage access logs are appended to; empty: stdout (STAGECRAFT_ACCESS_LOG_FILE)")
+	flag.StringVar(&cfg.CognitoIssuer, "cognito-issuer", env("STAGECRAFT_COGNITO_ISSUER", ""), "issuer of Cognito user pool tokens, with {region} and {poolId}; empty: AWS's (STAGECRAFT_COGNITO_ISSUER)")
+	flag.StringVar(&cfg.CognitoJWKSURL, "cognito-jwks-url", env("STAGECRAFT_COGNITO_JWKS_URL", ""), "where Cognito user pool keys are fetched, with {region} and {poolId}; empty: {issuer}/.well-known/jwks.json (STAGECRAFT_COGNITO_JWKS_URL)")
 	flag.BoolVar(&showVer, "version", false, "print the version and exit")
 	flag.Parse()
 	if showVer {

@@ -23,6 +23,7 @@ import (
 	appconfigdataapi "github.com/stagecraft/stagecraft/internal/api/appconfigdata"
 	"github.com/stagecraft/stagecraft/internal/clock"
 	"github.com/stagecraft/stagecraft/internal/dataplane"
+	"github.com/stagecraft/stagecraft/internal/lambda"
 	"github.com/stagecraft/stagecraft/internal/server"
 	"github.com/stagecraft/stagecraft/internal/service/apigateway"
 	mgmtsvc "github.com/stagecraft/stagecraft/internal/service/apigatewaymanagementapi"
@@ -45,6 +46,10 @@ type Config struct {
 	DefaultAccount string            // --default-account, STAGECRAFT_DEFAULT_ACCOUNT
 	DefaultRegion  string            // --default-region, STAGECRAFT_DEFAULT_REGION
 	ClockRate      float64           // --clock-rate, STAGECRAFT_CLOCK_RATE (1)
+	LambdaEndpoint string            // --lambda-endpoint, STAGECRAFT_LAMBDA_ENDPOINT ("": Lambda integrations answer 500)
+	AccessLogFile  string            // --access-log-file, STAGECRAFT_ACCESS_LOG_FILE ("": stdout)
+	CognitoIssuer  string            // --cognito-issuer, STAGECRAFT_COGNITO_ISSUER ("": AWS's issuer URL)
+	CognitoJWKSURL string            // --cognito-jwks-url, STAGECRAFT_COGNITO_JWKS_URL ("": {issuer}/.well-known/jwks.json)
 	AgentListen    string            // --agent-listen, STAGECRAFT_AGENT_LISTEN ("" = no AppConfig Agent endpoint)
 	Log            *slog.Logger
 	Clock          clock.Clock // tests inject a fake clock
@@ -59,6 +64,9 @@ type Node struct {
 	listener net.Listener
 	http     *http.Server
 	done     chan error
+
+	DataPlane *dataplane.Handler // serves deployed REST API stages; tests call its Sync
+	accessLog *os.File
 
 	AgentAddr string // where the AppConfig Agent endpoint listens ("" = off)
 }
@@ -81,10 +89,35 @@ func Build(cfg Config) (*Node, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
+	dpCfg := dataplane.Config{DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log,
+		CognitoIssuer: cfg.CognitoIssuer, CognitoJWKSURL: cfg.CognitoJWKSURL}
+	if cfg.LambdaEndpoint != "" {
+		lc, err := lambda.New(lambda.Config{Endpoint: cfg.LambdaEndpoint, Region: cfg.DefaultRegion, Clock: cfg.Clock})
+		if err != nil {
+			return nil, fmt.Errorf("lambda endpoint: %w", err)
+		}
+		dpCfg.Lambda = lc
+	}
+	if cfg.Auth == "strict" {
+		keys := cfg.AuthKeys
+		dpCfg.IAMKeys = func(ak string) (string, bool) { sk, ok := keys[ak]; return sk, ok }
+	}
+	var accessLog *os.File
+	if cfg.AccessLogFile != "" {
+		f, err := os.OpenFile(cfg.AccessLogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("access log file: %w", err)
+		}
+		accessLog, dpCfg.AccessLog = f, f
+	}
 	st, err := bolt.Open(filepath.Join(cfg.DataDir, "stagecraft.db"))
 	if err != nil {
+		if accessLog != nil {
+			accessLog.Close()
+		}
 		return nil, err
 	}
+	dp := dataplane.New(st, dpCfg)
 	svcs := map[string]*wire.Service{
 		server.APIGateway:    wire.NewService(server.APIGateway, apigwapi.Operations, apigateway.New(st, cfg.Clock), cfg.Log),
 		server.APIGatewayV2:  wire.NewService(server.APIGatewayV2, apigwv2api.Operations, apigatewayv2.New(st, cfg.Clock), cfg.Log),
@@ -99,8 +132,8 @@ func Build(cfg Config) (*Node, error) {
 		Keys:           cfg.AuthKeys,
 		Now:            cfg.Clock.Now,
 		CloudWatch:     cloudwatch.New(st, cfg.Clock).WithLogger(cfg.Log),
-	}, st, svcs, dataplane.New(st, dataplane.Config{DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log}), cfg.Log)
-	return &Node{Config: cfg, Store: st, Handler: srv, done: make(chan error, 1)}, nil
+	}, st, svcs, dp, cfg.Log)
+	return &Node{Config: cfg, Store: st, Handler: dp.DomainFront(srv), DataPlane: dp, accessLog: accessLog, done: make(chan error, 1)}, nil
 }
 
 // Start builds a node and serves it on cfg.Listen in the background.
@@ -154,8 +187,12 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	if e := appconfigdata.Flush(ctx, n.Store); e != nil && err == nil { // consumed configuration tokens
 		err = e
 	}
+	n.DataPlane.Close() // writes the usage counted since the last sync
 	if e := n.Store.Close(); e != nil && err == nil {
 		err = e
+	}
+	if n.accessLog != nil {
+		n.accessLog.Close()
 	}
 	return err
 }

@@ -28,12 +28,20 @@ type deployment struct {
 
 	gateway           map[string]*gatewayResponse // by response type
 	disableExecuteAPI bool
+
+	binaryTypes    []string // binaryMediaTypes, lower case
+	minCompression int      // minimumCompressionSize; -1 when compression is off
+	apiKeySource   string   // HEADER or AUTHORIZER
+	authorizers    map[string]*authorizer
 }
 
 // method is a compiled api.Method.
 type method struct {
 	verb       string
 	authType   string // NONE, AWS_IAM, CUSTOM, COGNITO_USER_POOLS
+	authorizer *authorizer
+	scopes     []string // authorizationScopes
+	opName     string   // operationName
 	apiKey     bool
 	integ      *integration
 	required   []paramRef        // required method.request.* parameters
@@ -55,6 +63,7 @@ type integration struct {
 	passthrough string // WHEN_NO_MATCH, WHEN_NO_TEMPLATES, NEVER
 	timeout     time.Duration
 	insecureTLS bool
+	contentConv string // contentHandling: "", CONVERT_TO_TEXT, CONVERT_TO_BINARY
 
 	requestTemplates templates
 	requestParams    []mapping // integration.request.{path,querystring,header}.X
@@ -65,10 +74,11 @@ type integration struct {
 
 // intResponse is a compiled api.IntegrationResponse.
 type intResponse struct {
-	status    int
-	pattern   *regexp.Regexp
-	params    []mapping // method.response.header.X
-	templates templates
+	status      int
+	contentConv string // contentHandling
+	pattern     *regexp.Regexp
+	params      []mapping // method.response.header.X
+	templates   templates
 }
 
 // templates are mapping templates by content type.
@@ -156,7 +166,27 @@ func compileDeployment(account, region, apiID string, snap *apigateway.Snapshot,
 		d.disableExecuteAPI = *snap.RestApi.DisableExecuteApiEndpoint
 	}
 	lg := log.With("api", apiID, "deployment", snap.DeploymentID)
-	cc := &compileCtx{snap: snap, lg: lg}
+	ra := &snap.RestApi
+	d.minCompression = -1
+	if ra.MinimumCompressionSize != nil && *ra.MinimumCompressionSize >= 0 {
+		d.minCompression = int(*ra.MinimumCompressionSize)
+	}
+	for _, t := range ra.BinaryMediaTypes {
+		// Patch paths escape "/" as "~1"; the stored value may keep it.
+		t = strings.ToLower(strings.TrimSpace(strings.ReplaceAll(t, "~1", "/")))
+		if t != "" {
+			d.binaryTypes = append(d.binaryTypes, t)
+		}
+	}
+	d.apiKeySource = "HEADER"
+	if str(ra.ApiKeySource) == "AUTHORIZER" {
+		d.apiKeySource = "AUTHORIZER"
+	}
+	d.authorizers = make(map[string]*authorizer, len(snap.Authorizers))
+	for id, a := range snap.Authorizers {
+		d.authorizers[id] = compileAuthorizer(id, &a, lg)
+	}
+	cc := &compileCtx{snap: snap, lg: lg, authorizers: d.authorizers}
 
 	nodes := make(map[string]*node, len(snap.Resources))
 	for i := range snap.Resources {
@@ -202,9 +232,10 @@ func compileDeployment(account, region, apiID string, snap *apigateway.Snapshot,
 
 // compileCtx is what compiling one snapshot shares across methods.
 type compileCtx struct {
-	snap   *apigateway.Snapshot
-	lg     *slog.Logger
-	models map[string]*model // compiled on first use
+	snap        *apigateway.Snapshot
+	lg          *slog.Logger
+	models      map[string]*model // compiled on first use
+	authorizers map[string]*authorizer
 }
 
 func compileResource(sr *apigateway.SnapshotResource, cc *compileCtx) *resource {
@@ -227,6 +258,14 @@ func compileMethod(verb string, m *api.Method, cc *compileCtx, lg *slog.Logger) 
 	}
 	if m.ApiKeyRequired != nil {
 		cm.apiKey = *m.ApiKeyRequired
+	}
+	cm.scopes = m.AuthorizationScopes
+	cm.opName = str(m.OperationName)
+	if cm.authType == "CUSTOM" || cm.authType == "COGNITO_USER_POOLS" {
+		cm.authorizer = cc.authorizers[str(m.AuthorizerId)]
+		if cm.authorizer == nil {
+			lg.Warn("method names an authorizer that is not in the deployment; requests answer 500", "authorizer", str(m.AuthorizerId))
+		}
 	}
 	if id := str(m.RequestValidatorId); id != "" {
 		if v, ok := snap.RequestValidators[id]; ok {
@@ -302,6 +341,7 @@ func compileIntegration(in *api.Integration, lg *slog.Logger) *integration {
 	if in.TlsConfig != nil && in.TlsConfig.InsecureSkipVerification != nil {
 		ci.insecureTLS = *in.TlsConfig.InsecureSkipVerification
 	}
+	ci.contentConv = str(in.ContentHandling)
 	ci.uri = compileURI(ci.rawURI)
 	ci.requestTemplates = compileTemplates("integration request", in.RequestTemplates, lg)
 	for target, src := range in.RequestParameters {
@@ -340,7 +380,7 @@ func compileIntegration(in *api.Integration, lg *slog.Logger) *integration {
 		if err != nil {
 			code, _ = strconv.Atoi(k)
 		}
-		cr := &intResponse{status: code, templates: compileTemplates("integration response "+k, ir.ResponseTemplates, lg)}
+		cr := &intResponse{status: code, contentConv: str(ir.ContentHandling), templates: compileTemplates("integration response "+k, ir.ResponseTemplates, lg)}
 		for target, src := range ir.ResponseParameters {
 			name, ok := strings.CutPrefix(target, "method.response.header.")
 			if !ok {

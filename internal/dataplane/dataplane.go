@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -17,7 +18,10 @@ import (
 	"time"
 
 	api "github.com/stagecraft/stagecraft/internal/api/apigateway"
+	"github.com/stagecraft/stagecraft/internal/authz"
 	"github.com/stagecraft/stagecraft/internal/clock"
+	"github.com/stagecraft/stagecraft/internal/lambda"
+	"github.com/stagecraft/stagecraft/internal/quota"
 	"github.com/stagecraft/stagecraft/internal/service/apigateway"
 	"github.com/stagecraft/stagecraft/internal/store"
 	"github.com/stagecraft/stagecraft/internal/wire"
@@ -42,6 +46,39 @@ type Config struct {
 	// Transport carries HTTP and HTTP_PROXY integration requests; nil
 	// uses a tuned http.Transport with connection reuse.
 	Transport http.RoundTripper
+
+	// Lambda invokes Lambda integrations (AWS_PROXY and AWS) and Lambda
+	// authorizers; *lambda.Client is one. Nil answers them 500 Internal
+	// server error and logs that no Lambda endpoint is configured.
+	Lambda Invoker
+	// JWKSClient fetches the key sets of Cognito user pools; nil uses a
+	// client with a 10 s timeout.
+	JWKSClient *http.Client
+	// CognitoIssuer is the issuer (iss) tokens of a user pool carry, with
+	// {region} and {poolId} placeholders; "" is AWS's
+	// https://cognito-idp.{region}.amazonaws.com/{poolId}. A local Cognito
+	// emulator issues tokens under its own URL.
+	CognitoIssuer string
+	// CognitoJWKSURL, when set, is where a user pool's keys are fetched
+	// from (same placeholders) instead of {issuer}/.well-known/jwks.json:
+	// offline use and tests.
+	CognitoJWKSURL string
+	// IAMKeys returns the secret key of an access key id, to verify the
+	// SigV4 signature of requests to AWS_IAM methods. Nil accepts any
+	// well-formed signature without checking it (the node's --auth off).
+	IAMKeys func(accessKeyID string) (secret string, ok bool)
+	// AccessLog receives the access log lines of stages that have an
+	// accessLogSettings.format; nil writes them to os.Stdout.
+	AccessLog io.Writer
+	// SyncInterval is how often (wall time) usage plan counters are
+	// written to the store and read back (Sync). 0 means every 10 s;
+	// negative never: tests call Sync.
+	SyncInterval time.Duration
+}
+
+// Invoker invokes Lambda functions synchronously; *lambda.Client is one.
+type Invoker interface {
+	Invoke(ctx context.Context, fn lambda.Function, payload []byte) (*lambda.Result, error)
 }
 
 // Handler serves deployed REST API stages. It is an http.Handler for the
@@ -63,6 +100,14 @@ type Handler struct {
 	ins  *http.Client           // tlsConfig.insecureSkipVerification
 	stop context.CancelFunc
 	done chan struct{}
+
+	authCache *authz.Cache     // Lambda authorizer results
+	verifier  *authz.Verifier  // Cognito user pool tokens
+	throttle  *quota.Throttler // account, stage and usage plan throttling
+	counters  *quota.Counters  // usage plan quotas
+	alog      *accessLogger
+	syncMu    sync.Mutex // serialises Sync
+	closeOnce sync.Once
 }
 
 type depKey struct{ account, region, apiID, deploymentID string }
@@ -74,6 +119,11 @@ type compiled struct {
 	rev   uint64
 	apis  map[string][]*apiEntry // by API id; several only across accounts/regions
 	byKey map[string]*stageEntry // by store key, to reuse unchanged stages
+
+	usage    *usageState             // API keys, usage plans, account throttles
+	domains  map[string]*domainEntry // custom domain names, by lower-case name
+	epochs   map[string]uint64       // authorizer cache epochs by stage store key
+	epochSum uint64
 }
 
 type apiEntry struct {
@@ -92,6 +142,11 @@ type stageEntry struct {
 	canary        *deployment
 	canaryPercent float64
 	canaryVars    map[string]string // stage variables overlaid with stageVariableOverrides
+
+	// throttles are the stage's methodSettings throttles by key
+	// ("pets/GET", "*/*" for the stage default).
+	throttles map[string]quota.Limit
+	accessLog *accessLogFormat // nil: no access logging
 }
 
 // New returns the data plane over st. It compiles what the store holds
@@ -116,7 +171,15 @@ func New(st store.Store, cfg Config) *Handler {
 		h.rnd, h.rlck = cfg.Rand, true
 	}
 	h.http, h.ins = newClients(cfg.Transport)
-	h.cur.Store(&compiled{apis: map[string][]*apiEntry{}, byKey: map[string]*stageEntry{}})
+	h.authCache = authz.NewCache(cfg.Clock, 0)
+	h.verifier = newVerifier(cfg)
+	h.throttle = quota.NewThrottler(cfg.Clock)
+	h.counters = quota.NewCounters(cfg.Clock)
+	h.alog = newAccessLogger(cfg.AccessLog)
+	h.cur.Store(&compiled{apis: map[string][]*apiEntry{}, byKey: map[string]*stageEntry{}, usage: emptyUsage})
+	if err := h.counters.Load(context.Background(), st); err != nil {
+		h.log.Error("loading usage plan counters failed; quotas start from zero", "error", err)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop, h.done = cancel, make(chan struct{})
@@ -127,19 +190,57 @@ func New(st store.Store, cfg Config) *Handler {
 		h.log.Error("initial data plane build failed; retrying on the next request", "error", err)
 	}
 	h.mu.Unlock()
+	var tick <-chan time.Time
+	stopTick := func() {}
+	if cfg.SyncInterval >= 0 {
+		iv := cfg.SyncInterval
+		if iv == 0 {
+			iv = 10 * time.Second
+		}
+		t := time.NewTicker(iv)
+		tick, stopTick = t.C, t.Stop
+	}
 	go func() {
 		defer close(h.done)
-		for rev := range ch {
-			h.refresh(rev)
+		defer stopTick()
+		for {
+			select {
+			case rev, ok := <-ch:
+				if !ok {
+					return
+				}
+				h.refresh(rev)
+			case <-tick:
+				if err := h.Sync(ctx); err != nil && ctx.Err() == nil {
+					h.log.Warn("syncing usage plan counters failed; retrying at the next sync", "error", err)
+				}
+			}
 		}
 	}()
 	return h
 }
 
-// Close stops watching the store.
+// Close stops watching the store and writes the usage counted since the
+// last Sync. Call it before closing the store.
 func (h *Handler) Close() {
-	h.stop()
-	<-h.done
+	h.closeOnce.Do(func() {
+		h.stop()
+		<-h.done
+		if err := h.Sync(context.Background()); err != nil {
+			h.log.Warn("final sync of usage plan counters failed", "error", err)
+		}
+	})
+}
+
+// Sync writes the usage plan requests counted since the last Sync to the
+// store and reads back every key's totals (other nodes' requests, and
+// UpdateUsage's quota extensions), and forgets idle throttling buckets.
+// It runs every Config.SyncInterval and on Close; tests call it.
+func (h *Handler) Sync(ctx context.Context) error {
+	h.syncMu.Lock()
+	defer h.syncMu.Unlock()
+	h.throttle.Sweep()
+	return h.counters.Sync(ctx, h.st)
 }
 
 // current returns the compiled view, rebuilding first when the store has
@@ -215,10 +316,32 @@ func (h *Handler) buildLocked(ctx context.Context) error {
 		if err == nil {
 			err = scanErr
 		}
+		if err != nil {
+			return err
+		}
+		if next.usage, err = loadUsage(tx, prev.usage); err != nil {
+			return err
+		}
+		if next.domains, err = loadDomains(tx); err != nil {
+			return err
+		}
+		next.epochs, next.epochSum, err = loadEpochs(tx)
 		return err
 	})
 	if err != nil {
 		return err
+	}
+	if next.epochSum != prev.epochSum {
+		// FlushStageAuthorizersCache bumped a stage's epoch: drop that
+		// stage's cached authorizer results.
+		for k, e := range next.epochs {
+			if prev.epochs[k] != e {
+				p := strings.SplitN(k, "/", 4)
+				if len(p) == 4 {
+					h.authCache.Flush(authz.StageScope(p[0], p[1], p[2], p[3]))
+				}
+			}
+		}
 	}
 	for _, list := range next.apis {
 		sort.Slice(list, func(i, j int) bool {
@@ -243,6 +366,10 @@ func (h *Handler) compileStage(ctx context.Context, tx store.Tx, parts []string,
 	se := &stageEntry{name: parts[3], raw: bytes.Clone(raw), vars: st.Variables}
 	if se.vars == nil {
 		se.vars = map[string]string{}
+	}
+	se.throttles = stageThrottles(st.MethodSettings)
+	if als := st.AccessLogSettings; als != nil && str(als.Format) != "" {
+		se.accessLog = compileAccessLog(str(als.Format))
 	}
 	var err error
 	if se.dep, err = h.deployment(ctx, tx, parts, str(st.DeploymentId)); err != nil {

@@ -51,6 +51,11 @@ type gwErr struct {
 	message string // $context.error.message
 	// validation is $context.error.validationErrorString.
 	validation string
+	// null makes $context.error.messageString JSON null (REST authorizer
+	// configuration errors answer {"message":null}).
+	null bool
+	// errType overrides the type's x-amzn-ErrorType.
+	errType string
 }
 
 var (

@@ -247,23 +247,6 @@ func TestRequestParameterValidation(t *testing.T) {
 	expect(t, call(t, env.URL, formHost, f.api, "s", "GET", "/q?page=1", map[string]string{"X-Token": "t"}, ""), 200, "ok", "")
 }
 
-// Features of a later piece answer 500 rather than pretending.
-func TestNotImplementedYet(t *testing.T) {
-	env := testenv.Start(t)
-	f := newFixture(t, env, "later")
-	f.method("/iam", "GET", &sdk.PutMethodInput{AuthorizationType: aws.String("AWS_IAM")})
-	f.integration("/iam", "GET", &sdk.PutIntegrationInput{Type: "MOCK"})
-	f.method("/key", "GET", &sdk.PutMethodInput{ApiKeyRequired: true})
-	f.integration("/key", "GET", &sdk.PutIntegrationInput{Type: "MOCK"})
-	f.method("/lambda", "POST", nil)
-	f.integration("/lambda", "POST", &sdk.PutIntegrationInput{Type: "AWS_PROXY", IntegrationHttpMethod: aws.String("POST"),
-		Uri: aws.String("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:f/invocations")})
-	f.deploy("s", nil)
-	for _, p := range []struct{ m, path string }{{"GET", "/iam"}, {"GET", "/key"}, {"POST", "/lambda"}} {
-		expect(t, call(t, env.URL, formHost, f.api, "s", p.m, p.path, nil, ""), 500, `{"message":"Internal server error"}`, "InternalServerErrorException")
-	}
-}
-
 // Request body validation against the method's request model (JSON
 // Schema draft 4), with references to other models of the API.
 func TestRequestBodyValidation(t *testing.T) {

@@ -110,9 +110,16 @@ func (ci *integration) selectResponse(selection string) *intResponse {
 }
 
 // integrationResponse maps a backend (or mock) response through the
-// selected integration response to the method response.
+// integration response its selection value selects.
 func (c *call) integrationResponse(selection string, be *backend) {
-	ir := c.m.integ.selectResponse(selection)
+	c.respond(c.m.integ.selectResponse(selection), selection, be)
+}
+
+// respond maps a backend response through integration response ir to the
+// method response: header mappings, contentHandling (binary media types),
+// the response template chosen by Accept, and
+// $context.responseOverride.
+func (c *call) respond(ir *intResponse, selection string, be *backend) {
 	if ir == nil {
 		// AWS requires a default integration response for non-proxy
 		// integrations; without a match it fails like this [D, L].
@@ -130,10 +137,16 @@ func (c *call) integrationResponse(selection string, be *backend) {
 		}
 	}
 	status := ir.status
-	body := be.body
+	respBinary := c.dep.isBinary(mediaType(be.header.Get("Content-Type")))
+	encode, decode := responseConversion(len(c.dep.binaryTypes) > 0, respBinary, c.acceptsBinary(), ir.contentConv)
+	in := be.body
+	if encode {
+		in = b64encode(in)
+	}
+	body := in
 	ct := "application/json"
 	if t := selectByAccept(ir.templates, c.r.Header.Values("Accept")); t != nil {
-		out, vc, err := c.render(t, be.body, ctx)
+		out, vc, err := c.render(t, in, ctx)
 		if err != nil {
 			c.templateFailed("integration response", err)
 			return
@@ -151,6 +164,16 @@ func (c *call) integrationResponse(selection string, be *backend) {
 			}
 		}
 	}
+	if decode {
+		out, err := b64decode(body)
+		if err != nil {
+			c.h.log.Warn("Execution failed: the response body is not base64 and cannot be converted to binary",
+				"api", c.t.apiID, "resource", c.res.path, "method", c.m.verb, "request_id", c.reqID)
+			c.fail(errConfig)
+			return
+		}
+		body = out
+	}
 	if hdr.Get("Content-Type") == "" {
 		hdr.Set("Content-Type", ct)
 	}
@@ -166,11 +189,16 @@ func joinValues(s *source, vals []string) string {
 	return vals[len(vals)-1]
 }
 
-// write sends a method response.
+// write sends a method response, compressed when the API enables
+// compression and the client accepts it.
 func (c *call) write(status int, hdr http.Header, body []byte) {
 	out := c.w.Header()
 	for k, v := range hdr {
 		out[k] = v
+	}
+	if enc := c.compressEncoding(len(body)); enc != "" && hasHeader(out, "Content-Encoding") == "" {
+		body = compress(body, enc)
+		out.Set("Content-Encoding", enc)
 	}
 	out.Set("Content-Length", strconv.Itoa(len(body)))
 	c.w.WriteHeader(status)
@@ -216,13 +244,19 @@ func (c *call) httpIntegration(proxy bool) {
 		tmplCT   string
 	)
 	if !proxy {
+		var err error
+		if reqBody, err = convertRequest(c.body, c.binaryRequest(), ci.contentConv); err != nil {
+			c.h.log.Warn("Execution failed: the request body could not be converted to binary (contentHandling CONVERT_TO_BINARY)", "error", err, "request_id", c.reqID)
+			c.fail(errConfig)
+			return
+		}
 		t, unsupported := c.selectRequestTemplate(ci)
 		if unsupported {
 			c.fail(errMediaType)
 			return
 		}
 		if t != nil {
-			out, vc, err := c.render(t, c.body, c.contextMap())
+			out, vc, err := c.render(t, reqBody, c.contextMap())
 			if err != nil {
 				c.templateFailed("integration request", err)
 				return
@@ -440,7 +474,12 @@ func (c *call) roundTrip(ir *integrationRequest) (be *backendResponse, failed bo
 	if ci.insecureTLS {
 		client = c.h.ins
 	}
+	c.integStart = c.h.clk.Now()
 	resp, err := client.Do(req)
+	c.integLatency = c.h.clk.Now().Sub(c.integStart).Milliseconds()
+	if err == nil {
+		c.integStatus = strconv.Itoa(resp.StatusCode)
+	}
 	var data []byte
 	if err == nil {
 		data, err = io.ReadAll(io.LimitReader(resp.Body, maxPayload+1))

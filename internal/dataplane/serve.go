@@ -3,7 +3,6 @@ package dataplane
 import (
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stagecraft/stagecraft/internal/ids"
+	"github.com/stagecraft/stagecraft/internal/lambda"
 	"github.com/stagecraft/stagecraft/internal/vtl"
 )
 
@@ -21,13 +21,16 @@ const maxPayload = 10 << 20
 type call struct {
 	h       *Handler
 	w       http.ResponseWriter
+	rec     *recorder
 	r       *http.Request
 	reqID   string // x-amzn-RequestId, $context.requestId
 	apigwID string // x-amz-apigw-id, $context.extendedRequestId
 	now     time.Time
 	t       target
+	cp      *compiled
 
 	api       *apiEntry
+	se        *stageEntry
 	dep       *deployment
 	vars      map[string]string
 	hasCanary bool
@@ -41,22 +44,58 @@ type call struct {
 	query   url.Values // decoded query, parsed once
 	vparams *vtl.Params
 	ctxMap  map[string]any
+	trace   string // X-Amzn-Trace-Id, made on first use
+
+	// Authorization results.
+	authCtx    map[string]any   // $context.authorizer
+	authEvent  map[string]any   // requestContext.authorizer of Lambda events
+	usageKey   string           // a Lambda authorizer's usageIdentifierKey
+	iam        *lambda.Identity // the SigV4 caller of an AWS_IAM method
+	authStatus int              // the authorizer's answer when it refused
+	authOK     bool
+	apiKey     string // the API key value and id a usage plan admitted
+	apiKeyID   string
+
+	// For access logs.
+	errInfo      *gwErr
+	integStart   time.Time
+	integLatency int64
+	integStatus  string
 }
 
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	c := &call{h: h, w: w, r: r, reqID: ids.UUID(), apigwID: ids.Base64ID(), now: h.clk.Now()}
+func (h *Handler) newCall(w http.ResponseWriter, r *http.Request) *call {
+	rec := &recorder{ResponseWriter: w}
+	c := &call{h: h, w: rec, rec: rec, r: r, reqID: ids.UUID(), apigwID: ids.Base64ID(), now: h.clk.Now()}
 	hdr := w.Header()
 	// AWS's spelling; Go would canonicalise to X-Amzn-Requestid.
 	hdr["x-amzn-RequestId"] = []string{c.reqID}
 	hdr["x-amz-apigw-id"] = []string{c.apigwID}
+	return c
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c := h.newCall(w, r)
+	defer c.finish()
 
 	t, ok := parseTarget(r)
+	cp := h.current(r.Context())
+	c.cp = cp
+	if t.host != "" && !strings.Contains(t.host, ".execute-api.") {
+		// A Host that is not execute-api may be a custom domain name.
+		if d := cp.domains[t.host]; d != nil {
+			c.serveDomain(cp, d)
+			return
+		}
+	}
 	if !ok {
+		if d := cp.domains[hostOnly(r.Host)]; d != nil {
+			c.serveDomain(cp, d)
+			return
+		}
 		c.forbidden()
 		return
 	}
 	c.t = t
-	cp := h.current(r.Context())
 	// An unknown API, a URL without a stage, and an unknown stage all
 	// answer 403 {"message":"Forbidden"} (ForbiddenException), not
 	// "Missing Authentication Token" (spec §9 open question 1). Evidence:
@@ -75,6 +114,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.forbidden()
 		return
 	}
+	c.serveStage(se, false)
+}
+
+// serveStage answers a request addressed to a stage: pick the deployment
+// (canary split), route, then authorization, API key, throttling and
+// quota, request validation, and the integration.
+func (c *call) serveStage(se *stageEntry, viaDomain bool) {
+	h, t, r, w := c.h, c.t, c.r, c.w
+	c.se = se
 	c.hasCanary = se.hasCanary
 	c.dep, c.vars, c.canary = h.pick(se)
 	if c.dep == nil {
@@ -82,9 +130,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.fail(errInternal)
 		return
 	}
-	if c.dep.disableExecuteAPI {
+	if c.dep.disableExecuteAPI && !viaDomain {
 		// disableExecuteApiEndpoint takes effect with the deployment:
-		// REST APIs answer 403 Forbidden on the default endpoint [D].
+		// REST APIs answer 403 Forbidden on the default endpoint [D]; a
+		// custom domain name still serves the API.
 		c.forbidden()
 		return
 	}
@@ -106,14 +155,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.fail(gwErr{typ: "BAD_REQUEST_BODY", status: 400, message: "Invalid request body"})
 		return
 	}
+	if body, err = c.decompressRequest(body); err != nil {
+		if errors.Is(err, errTooLargeBody) {
+			c.fail(errTooLarge)
+			return
+		}
+		h.log.Debug("decompressing the request body failed", "error", err, "request_id", c.reqID)
+		c.fail(gwErr{typ: "BAD_REQUEST_BODY", status: 400, message: "Invalid request body"})
+		return
+	}
 	c.body = body
 
-	switch {
-	case m.authType != "NONE":
-		c.notImplemented("authorization type " + m.authType + " (authorizers and IAM authorization)")
+	if !c.authorize() {
 		return
-	case m.apiKey:
-		c.notImplemented("apiKeyRequired (API keys and usage plans)")
+	}
+	c.authOK = true
+	if !c.meter() {
 		return
 	}
 	if m.validate {
@@ -141,8 +198,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.httpIntegration(false)
 	case "HTTP_PROXY":
 		c.httpIntegration(true)
+	case "AWS_PROXY":
+		c.lambdaProxy()
+	case "AWS":
+		c.awsIntegration()
 	default:
-		c.notImplemented("integration type " + m.integ.typ + " (Lambda and AWS service integrations)")
+		c.notImplemented("integration type " + m.integ.typ)
 	}
 }
 
@@ -157,9 +218,9 @@ func (c *call) forbidden() {
 }
 
 // notImplemented answers 500 Internal server error for a feature that is
-// not implemented yet, and says so in the log.
+// not implemented, and says so in the log.
 func (c *call) notImplemented(what string) {
-	c.h.log.Warn("not implemented yet in the data plane: "+what+"; answering 500",
+	c.h.log.Warn("not implemented in the data plane: "+what+"; answering 500",
 		"api", c.t.apiID, "stage", c.t.stage, "resource", c.res.path, "method", c.m.verb, "request_id", c.reqID)
 	c.fail(errInternal)
 }
@@ -264,15 +325,8 @@ func (c *call) contextMap() map[string]any {
 		return c.ctxMap
 	}
 	r := c.r
-	ip := r.RemoteAddr
-	if h, _, err := net.SplitHostPort(ip); err == nil {
-		ip = h
-	}
-	domain := c.t.host
-	if domain == "" {
-		// The path forms have no execute-api host; use the one AWS would.
-		domain = c.t.apiID + ".execute-api." + c.region() + ".amazonaws.com"
-	}
+	ip := c.sourceIP()
+	domain := c.domainName()
 	prefix, _, _ := strings.Cut(domain, ".")
 	m := map[string]any{
 		"accountId":         c.account(),
@@ -287,7 +341,7 @@ func (c *call) contextMap() map[string]any {
 			"cognitoIdentityId": "", "cognitoIdentityPoolId": "", "principalOrgId": "",
 			"sourceIp": ip, "user": "", "userAgent": r.UserAgent(), "userArn": "",
 		},
-		"path":             "/" + c.t.stage + c.t.rest,
+		"path":             c.t.full,
 		"protocol":         r.Proto,
 		"requestId":        c.reqID,
 		"requestTime":      c.now.UTC().Format("02/Jan/2006:15:04:05 -0700"),
@@ -305,8 +359,20 @@ func (c *call) contextMap() map[string]any {
 	if c.hasCanary {
 		m["isCanaryRequest"] = c.canary
 	}
+	if c.authCtx != nil {
+		m["authorizer"] = c.authCtx
+	}
 	c.ctxMap = m
 	return m
+}
+
+// domainName is the Host the client used ($context.domainName); the path
+// forms have no execute-api host, so it is the one AWS would have.
+func (c *call) domainName() string {
+	if c.t.host != "" {
+		return c.t.host
+	}
+	return c.t.apiID + ".execute-api." + c.region() + ".amazonaws.com"
 }
 
 func (c *call) account() string {
@@ -333,13 +399,19 @@ func (c *call) stageVars() map[string]string {
 	return out
 }
 
+// quietRoots: an undefined $stageVariables.x renders as "" in API
+// Gateway (spec §8.5 [V]), and so does an absent $context variable
+// ($context.authorizer.claims.x without an authorizer) [C].
+var quietRoots = []string{"stageVariables", "context"}
+
 // render runs a template with $input over body and the method request
 // parameters.
 func (c *call) render(t *template, body []byte, ctx map[string]any) (string, *vtl.Context, error) {
 	if t.err != nil {
 		return "", nil, t.err
 	}
-	vc := &vtl.Context{Vars: vtl.NewVars(&vtl.Input{Body: body, Params: c.inputParams()}, ctx, c.stageVars())}
+	vc := &vtl.Context{Vars: vtl.NewVars(&vtl.Input{Body: body, Params: c.inputParams()}, ctx, c.stageVars()),
+		QuietRoots: quietRoots}
 	out, err := t.t.Render(vc)
 	return out, vc, err
 }
@@ -348,6 +420,7 @@ func (c *call) render(t *template, body []byte, ctx map[string]any) (string, *vt
 // type (spec §8.6): status, headers from responseParameters, and the body
 // from the template chosen by Accept, rendered with $context.error.*.
 func (c *call) fail(e gwErr) {
+	c.errInfo = &e
 	gws := defaultGateway
 	if c.dep != nil {
 		gws = c.dep.gateway
@@ -367,9 +440,13 @@ func (c *call) fail(e gwErr) {
 	for k, v := range ctx {
 		ec[k] = v
 	}
+	msgString := messageString(e.message)
+	if e.null {
+		msgString = "null"
+	}
 	ec["error"] = map[string]any{
 		"message":               e.message,
-		"messageString":         messageString(e.message),
+		"messageString":         msgString,
 		"responseType":          e.typ,
 		"validationErrorString": e.validation,
 	}
@@ -386,7 +463,7 @@ func (c *call) fail(e gwErr) {
 		out, _, err := c.render(t, c.body, ec)
 		if err != nil {
 			c.h.log.Warn("gateway response template failed; answering the default body", "type", e.typ, "error", err, "request_id", c.reqID)
-			out = `{"message":` + messageString(e.message) + `}`
+			out = `{"message":` + msgString + `}`
 		} else {
 			ct = t.contentType
 		}
@@ -395,7 +472,11 @@ func (c *call) fail(e gwErr) {
 	if hdr.Get("Content-Type") == "" {
 		hdr.Set("Content-Type", ct)
 	}
-	hdr["x-amzn-ErrorType"] = []string{gatewayTypes[e.typ].errType}
+	errType := e.errType
+	if errType == "" {
+		errType = gatewayTypes[e.typ].errType
+	}
+	hdr["x-amzn-ErrorType"] = []string{errType}
 	hdr.Set("Content-Length", strconv.Itoa(len(body)))
 	c.w.WriteHeader(status)
 	io.WriteString(c.w, body)

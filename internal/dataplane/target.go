@@ -19,6 +19,13 @@ type target struct {
 	// hostRegion is the region label of an AWS-shaped host
 	// ({id}.execute-api.{region}.amazonaws.com), "" otherwise.
 	hostRegion string
+	// full is the escaped request path as API Gateway sees it:
+	// "/{stage}{rest}" on the execute-api endpoint, the path as requested
+	// on a custom domain name ($context.path, requestContext.path).
+	full string
+	// domain is the custom domain name the request came through, "" for
+	// the execute-api endpoint.
+	domain string
 }
 
 const (
@@ -71,6 +78,7 @@ func parseTarget(r *http.Request) (t target, ok bool) {
 	if t.rest != "" && t.rest[0] != '/' {
 		t.rest = "/" + t.rest
 	}
+	t.full = "/" + t.stage + t.rest
 	return t, t.apiID != ""
 }
 

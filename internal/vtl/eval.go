@@ -325,7 +325,7 @@ func (r *renderer) renderRef(n *refNode) error {
 		case v == nil:
 			// An unresolved reference is plain text: every backslash stays.
 			lit := n.lit
-			if n.quiet && !escaped {
+			if (n.quiet || r.quietRoot(n.root)) && !escaped {
 				lit = ""
 			}
 			return r.write(strings.Repeat(`\`, n.backslashes) + lit)
@@ -337,12 +337,23 @@ func (r *renderer) renderRef(n *refNode) error {
 		}
 	}
 	if v == nil {
-		if n.quiet {
+		if n.quiet || r.quietRoot(n.root) {
 			return nil
 		}
 		return r.write(n.lit)
 	}
 	return r.writeValue(v)
+}
+
+// quietRoot reports whether null references under root print as nothing
+// (Context.QuietRoots).
+func (r *renderer) quietRoot(root string) bool {
+	for _, q := range r.ctx.QuietRoots {
+		if q == root {
+			return true
+		}
+	}
+	return false
 }
 
 // writeValue prints a value at top level (strings fast-pathed).

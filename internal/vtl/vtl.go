@@ -111,6 +111,13 @@ type Context struct {
 	MaxSteps int
 	// MaxOutput bounds the output size in bytes (0: DefaultMaxOutput).
 	MaxOutput int
+	// QuietRoots names top-level references whose null values render as
+	// nothing, as if written $!name: an undefined $stageVariables.x or
+	// $context.x prints "" in API Gateway rather than the reference text
+	// Velocity prints (apigateway-rest spec §8.5 [V]). Only printing is
+	// affected (#if, #set and method arguments still see null); escaped
+	// references (\$stageVariables.x) stay literal. Empty: plain Velocity.
+	QuietRoots []string
 
 	// RequestOverride and ResponseOverride are filled by Render with
 	// what the template assigned under $context.requestOverride and

@@ -2,6 +2,7 @@ package apigateway
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"slices"
 	"strings"
@@ -260,10 +261,32 @@ func (s *Service) FlushStageCache(ctx context.Context, in *api.FlushStageCacheRe
 	return s.stageCheck(ctx, in.RestApiId, in.StageName)
 }
 
-// FlushStageAuthorizersCache empties the stage's authorizer result cache;
-// as for FlushStageCache, only the stage check has an effect.
+// FlushStageAuthorizersCache empties the stage's authorizer result cache:
+// it bumps the stage's epoch in apigw.authcache ({"epoch": n}), and the
+// data plane (internal/dataplane) drops the stage's cached Lambda
+// authorizer results when it sees the epoch change.
 func (s *Service) FlushStageAuthorizersCache(ctx context.Context, in *api.FlushStageAuthorizersCacheRequest) error {
-	return s.stageCheck(ctx, in.RestApiId, in.StageName)
+	return s.st.Update(ctx, func(tx store.Tx) error {
+		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+			return err
+		}
+		if _, err := stageLoad(ctx, tx, in.RestApiId, in.StageName); err != nil {
+			return err
+		}
+		type epoch struct {
+			Epoch uint64 `json:"epoch"`
+		}
+		k := key(ctx, in.RestApiId, in.StageName)
+		e, err := store.GetJSON[epoch](tx, "apigw.authcache", k)
+		if errors.Is(err, store.ErrNotFound) {
+			e, err = &epoch{}, nil
+		}
+		if err != nil {
+			return err
+		}
+		e.Epoch++
+		return store.PutJSON(tx, "apigw.authcache", k, e)
+	})
 }
 
 // UpdateStage applies the operations in order to a copy of the stage and

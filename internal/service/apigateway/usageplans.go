@@ -10,7 +10,9 @@ import (
 
 	api "github.com/stagecraft/stagecraft/internal/api/apigateway"
 	"github.com/stagecraft/stagecraft/internal/ids"
+	"github.com/stagecraft/stagecraft/internal/quota"
 	"github.com/stagecraft/stagecraft/internal/store"
+	"github.com/stagecraft/stagecraft/internal/wire"
 )
 
 // Usage plans, their keys, and usage.
@@ -578,29 +580,163 @@ func (s *Service) DeleteUsagePlanKey(ctx context.Context, in *api.DeleteUsagePla
 	})
 }
 
-// GetUsage answers the plan's usage for [startDate, endDate]. Requests are
-// not counted yet: that comes with the data plane's usage plan enforcement,
-// so `values` (the per-key daily [used, remaining] logs) is always an empty
-// map for now.
+// GetUsage answers the plan's usage for [startDate, endDate]: for each
+// API key of the plan (or only keyId), one [used, remaining] pair per day
+// [D: "values": the daily logs of used and remaining quotas], from the
+// counts the data plane's usage sync has written (quota.Usage; requests
+// of the last few seconds may not be in yet). remaining is 0 for a plan
+// without a quota [?]. Keys are listed in id order and paged by limit and
+// position over the keys [?: AWS pages GetUsage but does not say by
+// what]. Every key of the plan is listed, used or not [?].
 func (s *Service) GetUsage(ctx context.Context, in *api.GetUsageRequest) (*api.Usage, error) {
-	err := s.st.View(ctx, func(tx store.Tx) error {
-		_, err := acctPlan(ctx, tx, in.UsagePlanId)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
 	for _, d := range []*string{in.StartDate, in.EndDate} {
 		if d != nil && !acctIsDate(*d) {
 			return nil, badRequest("Invalid date format: %s. Expected yyyy-MM-dd", *d) // [?] wording
 		}
 	}
-	return &api.Usage{
+	out := &api.Usage{
 		UsagePlanId: ptr(in.UsagePlanId),
 		StartDate:   in.StartDate,
 		EndDate:     in.EndDate,
 		Items:       map[string][][]int64{},
-	}, nil
+	}
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		plan, err := acctPlan(ctx, tx, in.UsagePlanId)
+		if err != nil {
+			return err
+		}
+		var keyIDs []string
+		if in.KeyId != nil {
+			ok := acctPlain(*in.KeyId)
+			if ok {
+				if ok, err = exists(tx, tUsagePlanKeys, key(ctx, in.UsagePlanId, *in.KeyId)); err != nil {
+					return err
+				}
+			}
+			if !ok {
+				return acctErrNoKey() // [?] wording for a key not in the plan
+			}
+			keyIDs = []string{*in.KeyId}
+		} else {
+			err := tx.Scan(tUsagePlanKeys, prefix(ctx, in.UsagePlanId), func(k string, _ []byte) bool {
+				keyIDs = append(keyIDs, k[strings.LastIndexByte(k, '/')+1:])
+				return true
+			})
+			if err != nil {
+				return err
+			}
+		}
+		sort.Strings(keyIDs)
+		page, next, err := acctPage(keyIDs, func(id string) string { return id }, in.Position, in.Limit)
+		if err != nil {
+			return err
+		}
+		out.Position = next
+		if len(page) == 0 || in.StartDate == nil || in.EndDate == nil {
+			return nil
+		}
+		sc := wire.ScopeFrom(ctx)
+		vals, err := quota.Usage(tx, sc.Account, sc.Region, in.UsagePlanId, page, usageQuota(plan), *in.StartDate, *in.EndDate)
+		if err != nil {
+			return err
+		}
+		for id, rows := range vals {
+			out.Items[id] = rows
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// usageQuota is a plan's quota in internal/quota's terms; nil when none.
+func usageQuota(p *api.UsagePlan) *quota.Settings {
+	q := p.Quota
+	if q == nil || q.Limit == nil {
+		return nil
+	}
+	out := &quota.Settings{Limit: int64(*q.Limit), Period: quota.Period(str(q.Period))}
+	if q.Offset != nil {
+		out.Offset = int(*q.Offset)
+	}
+	if out.Validate() != nil {
+		return nil
+	}
+	return out
+}
+
+// UpdateUsage grants a temporary extension to what is left of an API
+// key's quota in the current quota period [D]: the only operation is
+// "replace /remaining" with the new number of remaining requests
+// (quota.SetRemaining). The data plane applies it at its next usage sync.
+// It answers the key's usage for the current period: startDate and
+// endDate are the period's first and last day, and values holds the
+// key's one [used, remaining] pair [?: AWS's exact shape is not
+// documented].
+func (s *Service) UpdateUsage(ctx context.Context, in *api.UpdateUsageRequest) (*api.Usage, error) {
+	var remaining *int64
+	for _, o := range in.PatchOperations {
+		op, path := str(o.Op), str(o.Path)
+		if op != "replace" || path != "/remaining" {
+			return nil, errInvalidPatch(op, path)
+		}
+		n, err := strconv.ParseInt(str(o.Value), 10, 64)
+		if err != nil || n < 0 {
+			return nil, badRequest("Invalid remaining value: %s", str(o.Value)) // [?] wording
+		}
+		remaining = &n
+	}
+	out := &api.Usage{UsagePlanId: ptr(in.UsagePlanId), Items: map[string][][]int64{}}
+	err := s.st.Update(ctx, func(tx store.Tx) error {
+		plan, err := acctPlan(ctx, tx, in.UsagePlanId)
+		if err != nil {
+			return err
+		}
+		ok := acctPlain(in.KeyId)
+		if ok {
+			if ok, err = exists(tx, tUsagePlanKeys, key(ctx, in.UsagePlanId, in.KeyId)); err != nil {
+				return err
+			}
+		}
+		if !ok {
+			return acctErrNoKey()
+		}
+		q := usageQuota(plan)
+		if q == nil {
+			return badRequest("Usage plan %s does not have a quota", in.UsagePlanId) // [?] wording
+		}
+		now := s.clk.Now()
+		st, en := q.Window(now)
+		out.StartDate = ptr(st.Format("2006-01-02"))
+		out.EndDate = ptr(en.AddDate(0, 0, -1).Format("2006-01-02"))
+		sc := wire.ScopeFrom(ctx)
+		k := quota.Key{Account: sc.Account, Region: sc.Region, Plan: in.UsagePlanId, APIKey: in.KeyId}
+		if remaining == nil {
+			vals, err := quota.Usage(tx, sc.Account, sc.Region, in.UsagePlanId, []string{in.KeyId}, q, *out.StartDate, now.UTC().Format("2006-01-02"))
+			if err != nil {
+				return err
+			}
+			var used, rem int64 = 0, q.Limit
+			for _, r := range vals[in.KeyId] {
+				used += r[0]
+				rem = r[1]
+			}
+			out.Items[in.KeyId] = [][]int64{{used, rem}}
+			return nil
+		}
+		used, rem, err := quota.SetRemaining(tx, k, *q, now, *remaining)
+		if err != nil {
+			return err
+		}
+		out.Items[in.KeyId] = [][]int64{{used, rem}}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // acctIsDate reports whether s is a yyyy-MM-dd date.

@@ -388,10 +388,11 @@ func TestGetUsage(t *testing.T) {
 	apiErr(t, err, "NotFoundException", "Invalid Usage Plan ID specified")
 	_, err = c.GetUsage(ctx, &sdk.GetUsageInput{UsagePlanId: plan.Id, StartDate: aws.String("03/01/2026"), EndDate: aws.String("2026-03-05")})
 	apiErr(t, err, "BadRequestException", "Invalid date format: 03/01/2026. Expected yyyy-MM-dd")
-	// UpdateUsage is not implemented yet.
+	// UpdateUsage on a key that is not in the plan (counting and quota
+	// extensions are tested with the data plane, internal/dataplane).
 	_, err = c.UpdateUsage(ctx, &sdk.UpdateUsageInput{UsagePlanId: plan.Id, KeyId: aws.String("k"),
 		PatchOperations: []types.PatchOperation{acctOp(types.OpReplace, "/remaining", "10")}})
-	apiErr(t, err, "NotImplementedException", "")
+	apiErr(t, err, "NotFoundException", "Invalid API Key identifier specified")
 }
 
 // TestUsagePlanFlowBoto3 runs the API key + usage plan + usage plan key flow
