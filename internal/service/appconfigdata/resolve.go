@@ -219,7 +219,8 @@ type Resolver struct {
 	clk clock.Clock
 	log *slog.Logger
 
-	cur atomic.Pointer[view]
+	cur  atomic.Pointer[view]
+	keys atomic.Pointer[tokenKeys] // derived from the store's secret
 
 	// usage throttles RecordConfigurationFetch per target (see recordFetch).
 	usage sync.Map // usageKey → *atomic.Int64 (clock UnixNano of the last record)
@@ -238,8 +239,8 @@ func NewResolver(st store.Store, clk clock.Clock, log *slog.Logger) *Resolver {
 
 // view is the cache for one store revision.
 type view struct {
-	rev    uint64
-	secret []byte // nil when the store has none yet
+	rev  uint64
+	keys *tokenKeys // nil when the store has no secret yet
 
 	mu     sync.RWMutex
 	states map[Target]*stateEntry
@@ -277,7 +278,7 @@ func (r *Resolver) view(ctx context.Context) (*view, error) {
 		if err != nil {
 			return err
 		}
-		nv.secret = append([]byte(nil), b...)
+		nv.keys = r.keysFor(b)
 		return nil
 	}); err != nil {
 		return nil, err
@@ -286,14 +287,24 @@ func (r *Resolver) view(ctx context.Context) (*view, error) {
 	return nv, nil
 }
 
-// Secret is the store's token key, created on first use.
-func (r *Resolver) Secret(ctx context.Context) ([]byte, error) {
+// keysFor returns the token keys of secret, derived once per secret.
+func (r *Resolver) keysFor(secret []byte) *tokenKeys {
+	if k := r.keys.Load(); k != nil && bytes.Equal(k.secret, secret) {
+		return k
+	}
+	k := newTokenKeys(append([]byte(nil), secret...))
+	r.keys.Store(k)
+	return k
+}
+
+// tokenKeys are the store's token keys; the secret is created on first use.
+func (r *Resolver) tokenKeys(ctx context.Context) (*tokenKeys, error) {
 	v, err := r.view(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if v.secret != nil {
-		return v.secret, nil
+	if v.keys != nil {
+		return v.keys, nil
 	}
 	var secret []byte
 	err = r.st.Update(ctx, func(tx store.Tx) error {
@@ -308,16 +319,20 @@ func (r *Resolver) Secret(ctx context.Context) ([]byte, error) {
 		secret = randomBytes(32)
 		return tx.Put(tSecret, secretKey, secret)
 	})
-	return secret, err
+	if err != nil {
+		return nil, err
+	}
+	return r.keysFor(secret), nil
 }
 
-// secretIfAny is the token key of the current view, nil when none exists.
-func (r *Resolver) secretIfAny(ctx context.Context) ([]byte, error) {
+// keysIfAny are the token keys of the current view, nil when the store
+// has no secret (then no token can be valid).
+func (r *Resolver) keysIfAny(ctx context.Context) (*tokenKeys, error) {
 	v, err := r.view(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return v.secret, nil
+	return v.keys, nil
 }
 
 // Resolve finds the application, environment and profile named by ID or

@@ -21,7 +21,7 @@
 //
 // Tables (keys start with account and region):
 //
-//	appconfigdata.secret    "hmac"                      → 32 random bytes, the token signing key
+//	appconfigdata.secret    "hmac"                      → 32 random bytes, the secret token keys are derived from
 //	appconfigdata.sessions  account/region/<session id> → sessionRecord (replay guard: next acceptable sequence, expiry)
 //
 // Read from the control plane: appconfig.applications, .environments,
@@ -146,14 +146,14 @@ func (s *Service) StartConfigurationSession(ctx context.Context, in *api.StartCo
 	if in.RequiredMinimumPollIntervalInSeconds != nil {
 		interval = *in.RequiredMinimumPollIntervalInSeconds
 	}
-	secret, err := s.r.Secret(ctx)
+	keys, err := s.r.tokenKeys(ctx)
 	if err != nil {
 		return nil, err
 	}
 	now := s.clk.Now().Truncate(time.Millisecond)
 	tok := &token{session: newSessionID(), seq: 0, issued: now, interval: interval, t: t}
 	s.g.start(t, tok.session, now.Add(tokenLifetime))
-	return &api.StartConfigurationSessionResponse{InitialConfigurationToken: ptr(tok.encode(secret))}, nil
+	return &api.StartConfigurationSessionResponse{InitialConfigurationToken: ptr(tok.encode(keys))}, nil
 }
 
 // Token problems (BadRequestException Details.InvalidParameters
@@ -200,11 +200,11 @@ func badToken(problem, msg string) error {
 // issued (PollIntervalNotSatisfied — the token stays usable). Then the
 // application, environment and profile must still exist (404).
 func (s *Service) GetLatestConfiguration(ctx context.Context, in *api.GetLatestConfigurationRequest) (*api.GetLatestConfigurationResponse, error) {
-	secret, err := s.r.secretIfAny(ctx)
+	keys, err := s.r.keysIfAny(ctx)
 	if err != nil {
 		return nil, err
 	}
-	tok, err := decodeToken(*in.ConfigurationToken, secret)
+	tok, err := decodeToken(*in.ConfigurationToken, keys)
 	if err != nil {
 		return nil, badToken(problemCorrupted, msgTokenNotValid)
 	}
@@ -258,6 +258,6 @@ func (s *Service) GetLatestConfiguration(ctx context.Context, in *api.GetLatestC
 	if !s.g.consume(tok, now.Add(tokenLifetime)) {
 		return nil, badToken(problemExpired, msgTokenAlreadyUsed)
 	}
-	out.NextPollConfigurationToken = ptr(next.encode(secret))
+	out.NextPollConfigurationToken = ptr(next.encode(keys))
 	return out, nil
 }

@@ -1,6 +1,8 @@
 package appconfigdata
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -12,24 +14,31 @@ import (
 
 // Configuration tokens.
 //
-// A token is the whole state of its session, signed: base64url (no
+// A token is the whole state of its session, sealed: base64url (no
 // padding) of
 //
 //	version (1 byte, 1)
+//	tag (16 bytes): HMAC-SHA256 over the version and the plaintext, truncated
+//	ciphertext: the plaintext encrypted with AES-256-CTR, the tag as IV
+//
+// where the plaintext is
+//
 //	session ID (16 bytes)
 //	sequence (uvarint; 0 for the initial token)
 //	issued at (varint, Unix milliseconds on the injected clock)
 //	poll interval (uvarint, seconds)
 //	last deployment received (uvarint; 0 = none) and its digest (8 bytes)
 //	account, region, application, environment, profile IDs (uvarint length + bytes each)
-//	HMAC-SHA256 of everything before, truncated to 16 bytes
 //
-// keyed with a random 32-byte secret kept in the store (table
-// appconfigdata.secret), so a token cannot be forged or altered, it
-// survives restarts of the node (and works on any node sharing the store),
-// and serving it needs no store read: the resolved IDs, the interval and
-// what the session last received travel with it. About 140 characters,
-// well under the model's 8192 and free of whitespace.
+// (the SIV construction: the MAC of the plaintext is the IV, so nothing
+// else is needed to make IVs unique). The MAC and encryption keys are
+// derived from a random 32-byte secret kept in the store (table
+// appconfigdata.secret). A token therefore cannot be forged or altered
+// (tamper-evident), reveals nothing (opaque), survives restarts of the
+// node and works on any node sharing the store, and serving it needs no
+// store read: the resolved IDs, the interval and what the session last
+// received travel with it. About 140 characters, well under the model's
+// 8192 and free of whitespace.
 //
 // Why the session lives in the token rather than in the store: a store
 // write is an fsync, and GetLatestConfiguration is the hottest call of the
@@ -55,11 +64,40 @@ type token struct {
 
 var errCorrupted = errors.New("corrupted token")
 
-// encode signs tok with secret.
-func (tok *token) encode(secret []byte) string {
+// tokenKeys are the MAC and encryption keys derived from the secret.
+type tokenKeys struct {
+	secret []byte
+	mac    []byte
+	enc    cipher.Block
+}
+
+func newTokenKeys(secret []byte) *tokenKeys {
+	derive := func(label string) []byte {
+		m := hmac.New(sha256.New, secret)
+		m.Write([]byte(label))
+		return m.Sum(nil)
+	}
+	block, err := aes.NewCipher(derive("appconfigdata token encryption v1"))
+	if err != nil {
+		panic(err) // a 32-byte key always makes a cipher
+	}
+	return &tokenKeys{secret: secret, mac: derive("appconfigdata token mac v1"), enc: block}
+}
+
+func (k *tokenKeys) tag(version byte, plain []byte) [tokenMACLen]byte {
+	m := hmac.New(sha256.New, k.mac)
+	m.Write([]byte{version})
+	m.Write(plain)
+	var sum [sha256.Size]byte
+	var tag [tokenMACLen]byte
+	copy(tag[:], m.Sum(sum[:0]))
+	return tag
+}
+
+// encode seals tok with keys.
+func (tok *token) encode(k *tokenKeys) string {
 	var buf [256]byte
-	b := append(buf[:0], tokenVersion)
-	b = append(b, tok.session[:]...)
+	b := append(buf[:0], tok.session[:]...)
 	b = binary.AppendUvarint(b, tok.seq)
 	b = binary.AppendVarint(b, tok.issued.UnixMilli())
 	b = binary.AppendUvarint(b, uint64(tok.interval))
@@ -69,37 +107,36 @@ func (tok *token) encode(secret []byte) string {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
-	m := hmac.New(sha256.New, secret)
-	m.Write(b)
-	var sum [sha256.Size]byte
-	b = append(b, m.Sum(sum[:0])[:tokenMACLen]...)
-	return base64.RawURLEncoding.EncodeToString(b)
+	tag := k.tag(tokenVersion, b)
+	var out [1 + tokenMACLen + 256]byte
+	out[0] = tokenVersion
+	copy(out[1:], tag[:])
+	sealed := out[:1+tokenMACLen+len(b)]
+	cipher.NewCTR(k.enc, tag[:]).XORKeyStream(sealed[1+tokenMACLen:], b)
+	return base64.RawURLEncoding.EncodeToString(sealed)
 }
 
-// decodeToken verifies and decodes s; any failure is errCorrupted.
-func decodeToken(s string, secret []byte) (*token, error) {
-	if secret == nil || len(s) < 24 || len(s) > 1024 {
+// decodeToken opens and verifies s; any failure is errCorrupted.
+func decodeToken(s string, k *tokenKeys) (*token, error) {
+	if k == nil || len(s) < 24 || len(s) > 1024 {
 		return nil, errCorrupted
 	}
 	var buf [768]byte
 	n, err := base64.RawURLEncoding.Decode(buf[:], []byte(s))
-	if err != nil || n < 1+16+tokenMACLen {
+	if err != nil || n < 1+tokenMACLen+17 || buf[0] != tokenVersion {
 		return nil, errCorrupted
 	}
-	b, mac := buf[:n-tokenMACLen], buf[n-tokenMACLen:n]
-	m := hmac.New(sha256.New, secret)
-	m.Write(b)
-	var sum [sha256.Size]byte
-	if !hmac.Equal(m.Sum(sum[:0])[:tokenMACLen], mac) {
-		return nil, errCorrupted
-	}
-	if b[0] != tokenVersion {
+	var plainBuf [768]byte
+	plain := plainBuf[:n-1-tokenMACLen]
+	cipher.NewCTR(k.enc, buf[1:1+tokenMACLen]).XORKeyStream(plain, buf[1+tokenMACLen:n])
+	tag := k.tag(buf[0], plain)
+	if !hmac.Equal(tag[:], buf[1:1+tokenMACLen]) {
 		return nil, errCorrupted
 	}
 	tok := &token{}
-	copy(tok.session[:], b[1:17])
-	r := b[17:]
-	var ok bool
+	copy(tok.session[:], plain[:16])
+	r := plain[16:]
+	ok := true
 	next := func() uint64 {
 		v, k := binary.Uvarint(r)
 		if k <= 0 {
@@ -109,13 +146,12 @@ func decodeToken(s string, secret []byte) (*token, error) {
 		r = r[k:]
 		return v
 	}
-	ok = true
 	tok.seq = next()
-	ms, k := binary.Varint(r)
-	if k <= 0 {
+	ms, kk := binary.Varint(r)
+	if !ok || kk <= 0 {
 		return nil, errCorrupted
 	}
-	r = r[k:]
+	r = r[kk:]
 	tok.issued = time.UnixMilli(ms).UTC()
 	tok.interval = int32(next())
 	tok.lastDep = int32(next())
