@@ -124,9 +124,10 @@ func b64decode(b []byte) ([]byte, error) {
 
 // decompressRequest undoes a request Content-Encoding when the API has
 // compression enabled: API Gateway then accepts gzip and deflate payloads
-// and decompresses them before mapping [D: "API Gateway decompresses the
-// payload" for a request with Content-Encoding when minimumCompressionSize
-// is set]. Without compression enabled, the body passes as it is.
+// and decompresses them before applying mapping templates [D: "Call an
+// API method with a compressed payload"]. Without compression enabled the
+// body passes as it is, and proxy integrations always get it as sent
+// (the caller skips them) [?].
 func (c *call) decompressRequest(body []byte) ([]byte, error) {
 	if c.dep.minCompression < 0 || len(body) == 0 {
 		return body, nil

@@ -155,7 +155,12 @@ func (c *call) serveStage(se *stageEntry, viaDomain bool) {
 		c.fail(gwErr{typ: "BAD_REQUEST_BODY", status: 400, message: "Invalid request body"})
 		return
 	}
-	if body, err = c.decompressRequest(body); err != nil {
+	// Proxy integrations get the payload as it came; the others see it
+	// decompressed (compression enabled, Content-Encoding gzip/deflate).
+	if m.integ != nil && m.integ.typ != "HTTP_PROXY" && m.integ.typ != "AWS_PROXY" {
+		body, err = c.decompressRequest(body)
+	}
+	if err != nil {
 		if errors.Is(err, errTooLargeBody) {
 			c.fail(errTooLarge)
 			return
