@@ -24,14 +24,34 @@
 //     with the compiled revision and, when the store is newer, rebuilds
 //     first (single flight) — so the request after a CreateDeployment or
 //     UpdateStage already sees it.
+//   - The same rebuild reads API keys, usage plans and account throttles
+//     (compiled to quota.KeyIndex and limits only when those rows
+//     changed), custom domain base path mappings and the authorizer cache
+//     epochs.
 //
-// Implemented: routing (spec §8.3), canary split (§7.2), MOCK (§8.4),
-// integration response selection and mapping (§8.5), gateway responses
-// (§8.6), HTTP and HTTP_PROXY (§8.7), request validation (required
-// parameters; bodies against JSON Schema draft-4 models, validate.go).
-// Not implemented yet (answer 500 Internal server error and log what is
-// missing): AWS and AWS_PROXY (Lambda, AWS services) integrations,
-// authorizers and AWS_IAM authorization, API keys and usage plans. Access
-// logs, throttling, caching, binary media types / contentHandling and
-// custom domain names are not done either.
+// The request path, in order: resolve the stage (execute-api host or
+// path forms, or a custom domain name through its base path mappings,
+// domain.go), pick the deployment (canary split), route, then
+// authorization (auth.go: Lambda TOKEN/REQUEST authorizers through
+// internal/authz with the result cache, Cognito user pool tokens, AWS_IAM
+// SigV4), the API key and throttling/quota layers (usage.go through
+// internal/quota), request validation, and the integration: MOCK (§8.4),
+// HTTP and HTTP_PROXY (§8.7), AWS_PROXY and AWS with Lambda (lambda.go,
+// through internal/lambda and Config.Lambda). Errors are answered through
+// the deployment's gateway responses (§8.6). binary.go holds the binary
+// media type conversions (contentHandling) and payload compression
+// (minimumCompressionSize); accesslog.go the stage access logs.
+//
+// Usage plan counts live in memory on the request path; Sync (every
+// Config.SyncInterval, and on Close) writes them to the store and reads
+// back other nodes' counts and UpdateUsage's extensions, which is what the
+// control plane's GetUsage reports. FlushStageAuthorizersCache bumps an
+// epoch in apigw.authcache; a rebuild that sees it change drops the
+// stage's cached authorizer results.
+//
+// Not implemented (answer 500 Internal server error and log what is
+// missing): AWS service integrations other than Lambda, VPC links, the
+// response cache (cachingEnabled), IAM policy evaluation for AWS_IAM
+// methods (a valid signature is allowed), resource policies, mutual TLS
+// and client certificates.
 package dataplane

@@ -310,3 +310,21 @@ func TestCustomDomain(t *testing.T) {
 		t.Errorf("deleted mapping still serves: %d %q", r.status, r.body)
 	}
 }
+
+// An undefined $stageVariables.x renders as "" (spec §8.5 [V]), and so
+// does a $context variable that has no value; escaped references and
+// other undefined references keep Velocity's literal text.
+func TestUndefinedVariablesInTemplates(t *testing.T) {
+	env := testenv.Start(t)
+	f := newFixture(t, env, "undefined")
+	f.method("/v", "GET", nil)
+	f.integration("/v", "GET", &sdk.PutIntegrationInput{Type: "MOCK", RequestTemplates: map[string]string{"application/json": `{"statusCode": 200}`}})
+	f.response("/v", "GET", "200", "", nil, map[string]string{"application/json": `{"defined":"$stageVariables.x","undefined":"$stageVariables.y",` +
+		`"formal":"${stageVariables.y}","ctx":"$context.authorizer.principalId","escaped":"\$stageVariables.y","other":"$nothing.here"}`})
+	f.deploy("s", map[string]string{"x": "X"})
+	r := call(t, env.URL, formHost, f.api, "s", "GET", "/v", nil, "")
+	want := `{"defined":"X","undefined":"","formal":"","ctx":"","escaped":"\$stageVariables.y","other":"$nothing.here"}`
+	if r.status != 200 || r.body != want {
+		t.Errorf("got %d %s\nwant %s", r.status, r.body, want)
+	}
+}
