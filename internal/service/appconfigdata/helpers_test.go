@@ -35,7 +35,7 @@ type fixture struct {
 	app, env, prof string
 }
 
-func start(t *testing.T, opts ...testenv.Option) *fixture {
+func start(t testing.TB, opts ...testenv.Option) *fixture {
 	t.Helper()
 	clk := clock.NewFake(t0)
 	e := testenv.Start(t, append([]testenv.Option{testenv.WithFakeClock(clk)}, opts...)...)
@@ -44,7 +44,7 @@ func start(t *testing.T, opts ...testenv.Option) *fixture {
 
 // basic creates application "app", environment "env" and a hosted
 // profile "prof" of type typ ("" = freeform).
-func (f *fixture) basic(t *testing.T, typ string) *fixture {
+func (f *fixture) basic(t testing.TB, typ string) *fixture {
 	t.Helper()
 	a, err := f.c.CreateApplication(ctx, &ac.CreateApplicationInput{Name: aws.String("app")})
 	if err != nil {
@@ -69,7 +69,7 @@ func (f *fixture) basic(t *testing.T, typ string) *fixture {
 }
 
 // version creates a hosted version of the profile (label "" = none).
-func (f *fixture) version(t *testing.T, content, contentType, label string) string {
+func (f *fixture) version(t testing.TB, content, contentType, label string) string {
 	t.Helper()
 	in := &ac.CreateHostedConfigurationVersionInput{ApplicationId: &f.app, ConfigurationProfileId: &f.prof,
 		Content: []byte(content), ContentType: &contentType}
@@ -85,7 +85,7 @@ func (f *fixture) version(t *testing.T, content, contentType, label string) stri
 
 func itoa(n int32) string { return strconv.Itoa(int(n)) }
 
-func (f *fixture) strategy(t *testing.T, minutes int32, growth float32, bake int32) string {
+func (f *fixture) strategy(t testing.TB, minutes int32, growth float32, bake int32) string {
 	t.Helper()
 	s, err := f.c.CreateDeploymentStrategy(ctx, &ac.CreateDeploymentStrategyInput{Name: aws.String("linear"),
 		DeploymentDurationInMinutes: aws.Int32(minutes), GrowthFactor: aws.Float32(growth),
@@ -96,7 +96,7 @@ func (f *fixture) strategy(t *testing.T, minutes int32, growth float32, bake int
 	return *s.Id
 }
 
-func (f *fixture) deploy(t *testing.T, version, strategy string) int32 {
+func (f *fixture) deploy(t testing.TB, version, strategy string) int32 {
 	t.Helper()
 	d, err := f.c.StartDeployment(ctx, &ac.StartDeploymentInput{ApplicationId: &f.app, EnvironmentId: &f.env,
 		ConfigurationProfileId: &f.prof, ConfigurationVersion: &version, DeploymentStrategyId: &strategy})
@@ -106,7 +106,7 @@ func (f *fixture) deploy(t *testing.T, version, strategy string) int32 {
 	return d.DeploymentNumber
 }
 
-func (f *fixture) deployment(t *testing.T, n int32) *ac.GetDeploymentOutput {
+func (f *fixture) deployment(t testing.TB, n int32) *ac.GetDeploymentOutput {
 	t.Helper()
 	d, err := f.c.GetDeployment(ctx, &ac.GetDeploymentInput{ApplicationId: &f.app, EnvironmentId: &f.env, DeploymentNumber: &n})
 	if err != nil {
@@ -116,7 +116,7 @@ func (f *fixture) deployment(t *testing.T, n int32) *ac.GetDeploymentOutput {
 }
 
 // session starts a session by the given identifiers (interval 0 = omitted).
-func (f *fixture) session(t *testing.T, app, env, prof string, interval int32) string {
+func (f *fixture) session(t testing.TB, app, env, prof string, interval int32) string {
 	t.Helper()
 	in := &acd.StartConfigurationSessionInput{ApplicationIdentifier: &app, EnvironmentIdentifier: &env, ConfigurationProfileIdentifier: &prof}
 	if interval != 0 {
@@ -129,7 +129,7 @@ func (f *fixture) session(t *testing.T, app, env, prof string, interval int32) s
 	return *out.InitialConfigurationToken
 }
 
-func (f *fixture) poll(t *testing.T, tok string) *acd.GetLatestConfigurationOutput {
+func (f *fixture) poll(t testing.TB, tok string) *acd.GetLatestConfigurationOutput {
 	t.Helper()
 	out, err := f.d.GetLatestConfiguration(ctx, &acd.GetLatestConfigurationInput{ConfigurationToken: &tok})
 	if err != nil {
@@ -140,7 +140,7 @@ func (f *fixture) poll(t *testing.T, tok string) *acd.GetLatestConfigurationOutp
 
 // rawPoll calls GetLatestConfiguration over plain HTTP to see headers as
 // sent.
-func (f *fixture) rawPoll(t *testing.T, tok string) (*http.Response, []byte) {
+func (f *fixture) rawPoll(t testing.TB, tok string) (*http.Response, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, f.e.URL+"/configuration?configuration_token="+url.QueryEscape(tok), nil)
 	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20250302/us-east-1/appconfig/aws4_request, SignedHeaders=host, Signature=0")

@@ -6,9 +6,12 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"hash"
+	"sync"
 	"time"
 )
 
@@ -67,8 +70,10 @@ var errCorrupted = errors.New("corrupted token")
 // tokenKeys are the MAC and encryption keys derived from the secret.
 type tokenKeys struct {
 	secret []byte
-	mac    []byte
 	enc    cipher.Block
+	// macs pools HMAC states: hmac.New hashes the key pads every time,
+	// Reset on a used one restores them from a saved state.
+	macs sync.Pool
 }
 
 func newTokenKeys(secret []byte) *tokenKeys {
@@ -81,23 +86,63 @@ func newTokenKeys(secret []byte) *tokenKeys {
 	if err != nil {
 		panic(err) // a 32-byte key always makes a cipher
 	}
-	return &tokenKeys{secret: secret, mac: derive("appconfigdata token mac v1"), enc: block}
+	macKey := derive("appconfigdata token mac v1")
+	k := &tokenKeys{secret: secret, enc: block}
+	k.macs.New = func() any { return hmac.New(sha256.New, macKey) }
+	return k
 }
 
-func (k *tokenKeys) tag(version byte, plain []byte) [tokenMACLen]byte {
-	m := hmac.New(sha256.New, k.mac)
-	m.Write([]byte{version})
+func (k *tokenKeys) tag(sc *scratch, version byte, plain []byte) [tokenMACLen]byte {
+	m := k.macs.Get().(hash.Hash)
+	m.Reset()
+	sc.ver[0] = version
+	m.Write(sc.ver[:])
 	m.Write(plain)
-	var sum [sha256.Size]byte
 	var tag [tokenMACLen]byte
-	copy(tag[:], m.Sum(sum[:0]))
+	copy(tag[:], m.Sum(sc.sum[:0]))
+	k.macs.Put(m)
 	return tag
 }
 
+// ctr XORs src into dst with the AES-CTR key stream that starts at iv
+// (the 128-bit counter incremented big-endian per block), without the
+// allocations of cipher.NewCTR.
+func (k *tokenKeys) ctr(sc *scratch, dst, src []byte, iv [tokenMACLen]byte) {
+	ks, ctr := sc.ks[:], sc.ctr[:]
+	copy(ctr, iv[:])
+	for len(src) > 0 {
+		k.enc.Encrypt(ks, ctr)
+		n := subtle.XORBytes(dst, src, ks)
+		dst, src = dst[n:], src[n:]
+		for i := len(ctr) - 1; i >= 0; i-- {
+			ctr[i]++
+			if ctr[i] != 0 {
+				break
+			}
+		}
+	}
+}
+
+// scratch holds the buffers of one encode or decode: they go through
+// interface calls (hash, cipher) and would otherwise escape to the heap
+// on every request.
+type scratch struct {
+	raw   [1024]byte
+	plain [1024]byte
+	out   [1 + tokenMACLen + 256]byte
+	ks    [aes.BlockSize]byte
+	ctr   [aes.BlockSize]byte
+	sum   [sha256.Size]byte
+	ver   [1]byte
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
 // encode seals tok with keys.
 func (tok *token) encode(k *tokenKeys) string {
-	var buf [256]byte
-	b := append(buf[:0], tok.session[:]...)
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	b := append(sc.plain[:0], tok.session[:]...)
 	b = binary.AppendUvarint(b, tok.seq)
 	b = binary.AppendVarint(b, tok.issued.UnixMilli())
 	b = binary.AppendUvarint(b, uint64(tok.interval))
@@ -107,12 +152,12 @@ func (tok *token) encode(k *tokenKeys) string {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
-	tag := k.tag(tokenVersion, b)
-	var out [1 + tokenMACLen + 256]byte
+	tag := k.tag(sc, tokenVersion, b)
+	out := sc.out[:]
 	out[0] = tokenVersion
 	copy(out[1:], tag[:])
 	sealed := out[:1+tokenMACLen+len(b)]
-	cipher.NewCTR(k.enc, tag[:]).XORKeyStream(sealed[1+tokenMACLen:], b)
+	k.ctr(sc, sealed[1+tokenMACLen:], b, tag)
 	return base64.RawURLEncoding.EncodeToString(sealed)
 }
 
@@ -121,15 +166,22 @@ func decodeToken(s string, k *tokenKeys) (*token, error) {
 	if k == nil || len(s) < 24 || len(s) > 1024 {
 		return nil, errCorrupted
 	}
-	var buf [768]byte
-	n, err := base64.RawURLEncoding.Decode(buf[:], []byte(s))
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	m := copy(sc.raw[:], s)
+	buf := sc.out[:]
+	if base64.RawURLEncoding.DecodedLen(m) > len(buf) {
+		return nil, errCorrupted
+	}
+	n, err := base64.RawURLEncoding.Decode(buf, sc.raw[:m])
 	if err != nil || n < 1+tokenMACLen+17 || buf[0] != tokenVersion {
 		return nil, errCorrupted
 	}
-	var plainBuf [768]byte
-	plain := plainBuf[:n-1-tokenMACLen]
-	cipher.NewCTR(k.enc, buf[1:1+tokenMACLen]).XORKeyStream(plain, buf[1+tokenMACLen:n])
-	tag := k.tag(buf[0], plain)
+	plain := sc.plain[:n-1-tokenMACLen]
+	var iv [tokenMACLen]byte
+	copy(iv[:], buf[1:])
+	k.ctr(sc, plain, buf[1+tokenMACLen:n], iv)
+	tag := k.tag(sc, buf[0], plain)
 	if !hmac.Equal(tag[:], buf[1:1+tokenMACLen]) {
 		return nil, errCorrupted
 	}
