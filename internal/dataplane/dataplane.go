@@ -70,6 +70,11 @@ type Config struct {
 	// AccessLog receives the access log lines of stages that have an
 	// accessLogSettings.format; nil writes them to os.Stdout.
 	AccessLog io.Writer
+	// AccountThrottling applies the account-level throttle (GetAccount's
+	// throttleSettings, rate 10000 and burst 5000 by default) to every
+	// request, as AWS does. Off by default: it is a service quota AWS
+	// raises on request, and it would cap local load tests.
+	AccountThrottling bool
 	// SyncInterval is how often (wall time) usage plan counters are
 	// written to the store and read back (Sync). 0 means every 10 s;
 	// negative never: tests call Sync.

@@ -229,11 +229,13 @@ func (c *call) meter() bool {
 	} else if l, ok := c.se.throttles["*/*"]; ok {
 		check.MethodLimit = &l
 	}
-	acct, ok := u.accounts[ar]
-	if !ok {
-		acct = defaultAccountLimit
+	if c.h.cfg.AccountThrottling {
+		acct, ok := u.accounts[ar]
+		if !ok {
+			acct = defaultAccountLimit
+		}
+		check.AccountLimit = &acct
 	}
-	check.AccountLimit = &acct
 	if g != nil {
 		check.Plan, check.Key, check.PlanLimit = g.Plan.ID, g.KeyID, g.Plan.Throttle
 		check.PlanMethod, check.PlanMethodLimit = g.MethodLimit(c.res.path, c.m.verb)
