@@ -343,9 +343,11 @@ func TestStartDeploymentSemanticChecks(t *testing.T) {
 	}
 
 	// Extensions: dynamic parameters must name an associated extension's
-	// dynamic parameter; associations show up as AppliedExtensions.
+	// dynamic parameter; associations show up as AppliedExtensions. (The
+	// action targets a queue, which is not invoked; Lambda actions are
+	// tested in lambda_test.go.)
 	x, err := c.CreateExtension(ctx, &sdk.CreateExtensionInput{Name: aws.String("gate"), Parameters: map[string]types.Parameter{"ticket": {Dynamic: true}, "url": {}},
-		Actions: map[string][]types.Action{"PRE_START_DEPLOYMENT": {{Name: aws.String("a"), Uri: aws.String("arn:aws:lambda:us-east-1:111122223333:function:f")}}}})
+		Actions: map[string][]types.Action{"PRE_START_DEPLOYMENT": {{Name: aws.String("a"), Uri: aws.String("arn:aws:sqs:us-east-1:111122223333:gate")}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

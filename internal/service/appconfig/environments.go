@@ -188,7 +188,7 @@ func (s *Service) DeleteEnvironment(ctx context.Context, in *api.DeleteEnvironme
 				return err
 			}
 		}
-		for _, t := range []string{TableDeployments, TableDeploymentContent, tLeases} {
+		for _, t := range []string{TableDeployments, TableDeploymentContent, tLeases, tExtPending} {
 			if _, err := tx.DeletePrefix(t, p); err != nil {
 				return err
 			}

@@ -11,7 +11,9 @@ import (
 )
 
 // Extensions and extension associations are stored and reported
-// (Deployment.AppliedExtensions); their actions are not invoked yet.
+// (Deployment.AppliedExtensions). Lambda actions at PRE_START_DEPLOYMENT
+// and ON_DEPLOYMENT_* are invoked (lambda.go, actions.go); other targets,
+// other action points and the AWS-authored extensions are not.
 
 type extensionRecord struct {
 	api.Extension

@@ -238,25 +238,34 @@ func (s *Service) DeleteHostedConfigurationVersion(ctx context.Context, in *api.
 	})
 }
 
-// ValidateConfiguration runs the profile's validators against a version.
+// ValidateConfiguration runs the profile's validators against a version:
+// the feature flag or JSON Schema checks, then the LAMBDA validators
+// (invoked outside the store transaction).
 func (s *Service) ValidateConfiguration(ctx context.Context, in *api.ValidateConfigurationRequest) error {
-	return s.st.View(ctx, func(tx store.Tx) error {
+	var (
+		p       *profileRecord
+		version *hostedVersionRecord
+		content []byte
+	)
+	err := s.st.View(ctx, func(tx store.Tx) (err error) {
 		if _, err := application(ctx, tx, in.ApplicationId); err != nil {
 			return err
 		}
-		p, err := profile(ctx, tx, in.ApplicationId, in.ConfigurationProfileId)
-		if err != nil {
+		if p, err = profile(ctx, tx, in.ApplicationId, in.ConfigurationProfileId); err != nil {
 			return err
 		}
 		if !p.hosted() {
 			return badRequest("Stagecraft can only validate configurations in the AWS AppConfig hosted configuration store; %s is not available.", str(p.LocationUri))
 		}
-		_, content, err := resolveVersion(ctx, tx, p, str(in.ConfigurationVersion))
-		if err != nil {
+		if version, content, err = resolveVersion(ctx, tx, p, str(in.ConfigurationVersion)); err != nil {
 			return err
 		}
 		return validateContent(p, content)
 	})
+	if err != nil {
+		return err
+	}
+	return s.runLambdaValidators(ctx, p, strconv.Itoa(int(*version.VersionNumber)), content)
 }
 
 // resolveVersion finds a hosted version by number or label.

@@ -7,7 +7,14 @@
 // strategy snapshot, start instant and explicit interventions (rollback,
 // revert), and every read computes its state at the injected clock's now.
 // A background rollout.Driver (one per node, leased per deployment)
-// persists completions and is where monitors (alarms) are checked.
+// persists completions, is where monitors (alarms) are checked, and
+// invokes the ON_DEPLOYMENT_* Lambda actions of associated extensions
+// (actions.go).
+//
+// Lambda (lambda.go): LAMBDA validators run at StartDeployment and
+// ValidateConfiguration, PRE_START_DEPLOYMENT actions at StartDeployment,
+// through Options.Lambda (*lambda.Client). Without it both answer a
+// BadRequestException saying that no Lambda endpoint is configured.
 //
 // State lives in the store, one table per resource kind; keys start with
 // account and region (store.Key(account, region, ...)):
@@ -27,6 +34,7 @@
 //	appconfig.settings          "account"                   → api.AccountSettings
 //	appconfig.usage             env|profile/appId/id        → usageRecord (last configuration fetch, for deletion protection)
 //	appconfig.leases            appId/envId/%010d(number)   → rollout.Lease (which node drives a deployment)
+//	appconfig.extpending        appId/envId/%010d(number)   → activeRecord (a deployment whose ON_* extension actions are not all delivered)
 //
 // Counters (store.NextSequence): "appconfig.order"/"seq" orders records by
 // creation; "appconfig.hostedversions"/<profile key> numbers hosted
@@ -43,6 +51,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	api "github.com/stagecraft/stagecraft/internal/api/appconfig"
@@ -72,6 +81,7 @@ const (
 	tSettings              = "appconfig.settings"
 	TableUsage             = "appconfig.usage"
 	tLeases                = "appconfig.leases"
+	tExtPending            = "appconfig.extpending"
 	tOrder                 = "appconfig.order"
 )
 
@@ -86,6 +96,15 @@ type Service struct {
 	driver *rollout.Driver
 	// maxContentKB is the hosted configuration size limit.
 	maxContentKB int
+	// lambda invokes validators and extension actions; nil: none configured.
+	lambda Invoker
+	log    *slog.Logger
+
+	// inflight are the extension deliveries running in the background,
+	// by deployment lease key (at most one per deployment); the channel
+	// is closed when the delivery has finished.
+	mu       sync.Mutex
+	inflight map[string]chan struct{}
 }
 
 var _ api.Service = (*Service)(nil)
@@ -101,6 +120,19 @@ type Options struct {
 	MaxContentKB int
 	// Node names this node in driver leases (default: random).
 	Node string
+	// Lambda invokes LAMBDA validators and the Lambda actions of
+	// extensions (*lambda.Client is one). Nil: no Lambda endpoint is
+	// configured; see lambda.go for what fails then.
+	Lambda Invoker
+	// Log receives the driver's warnings and the outcome of extension
+	// actions (default slog.Default()).
+	Log *slog.Logger
+	// Ticks, when set, replaces the driver's wall-clock passes: the driver
+	// makes one pass for every reply channel received, waits for the
+	// extension actions that pass started, and sends the pass's error (nil
+	// on success) on the reply channel. Tests on a fake clock use it to
+	// drive a running node without sleeping.
+	Ticks <-chan chan<- error
 }
 
 // New returns the AppConfig control plane over st and starts its rollout
@@ -118,21 +150,55 @@ func NewWithOptions(st store.Store, clk clock.Clock, o Options) *Service {
 	if o.Node == "" {
 		o.Node = ids.UUID()
 	}
-	s := &Service{st: st, clk: clk, alarms: o.Alarms, maxContentKB: o.MaxContentKB}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	s := &Service{st: st, clk: clk, alarms: o.Alarms, maxContentKB: o.MaxContentKB, lambda: o.Lambda, log: o.Log,
+		inflight: map[string]chan struct{}{}}
 	s.driver = &rollout.Driver{
 		Store: st, Clock: clk, LeaseTable: tLeases, Node: o.Node,
-		TTL: 30 * time.Second, Interval: time.Second, Log: slog.Default(),
+		TTL: 30 * time.Second, Interval: time.Second, Log: o.Log,
 		Jobs: s.driverJobs, Drive: s.driveDeployment,
 	}
-	if !o.NoDriver {
+	switch {
+	case o.NoDriver:
+	case o.Ticks != nil:
+		go s.runOnTicks(o.Ticks)
+	default:
 		go s.driver.Run(context.Background())
 	}
 	return s
 }
 
 // DriveOnce makes one pass of the rollout driver: persist completed
-// deployments, check alarms of running ones.
-func (s *Service) DriveOnce(ctx context.Context) error { return s.driver.RunOnce(ctx) }
+// deployments, check alarms of running ones, invoke the extension actions
+// of the events that happened; it returns once those invocations are done.
+func (s *Service) DriveOnce(ctx context.Context) error {
+	err := s.driver.RunOnce(ctx)
+	s.waitDeliveries()
+	return err
+}
+
+// runOnTicks is the driver loop of Options.Ticks: a pass per tick, until
+// the store is closed.
+func (s *Service) runOnTicks(ticks <-chan chan<- error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changes := s.st.Watch(ctx)
+	for {
+		select {
+		case _, ok := <-changes:
+			if !ok {
+				return
+			}
+		case reply, ok := <-ticks:
+			if !ok {
+				return
+			}
+			reply <- s.DriveOnce(ctx)
+		}
+	}
+}
 
 func (s *Service) now() time.Time { return s.clk.Now().UTC().Truncate(time.Millisecond) }
 

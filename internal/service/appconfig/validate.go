@@ -7,17 +7,16 @@ import (
 	"github.com/stagecraft/stagecraft/internal/service/appconfig/jsonschema"
 )
 
-// Content validation, run when a hosted version is created, when a
-// deployment starts and on ValidateConfiguration:
+// Content validation (validateContent), run when a hosted version is
+// created, when a deployment starts and on ValidateConfiguration:
 //
 //   - feature-flag profiles: AWS's feature-flag schema (featureflags.go);
 //   - freeform profiles: each JSON_SCHEMA validator (the content must be
-//     JSON and satisfy the schema);
-//   - LAMBDA validators are not executed yet — Stagecraft has no Lambda
-//     invoke path; they pass. TODO(lambda): invoke the function with
-//     AppConfig's validator event ({applicationId, configurationProfileId,
-//     configurationVersion, content (base64), uri}) once the Lambda Invoke
-//     endpoint exists, and fail on an error result.
+//     JSON and satisfy the schema).
+//
+// LAMBDA validators (lambda.go) run only when a deployment starts and on
+// ValidateConfiguration, as AWS documents, after the checks above; they
+// are not invoked when a hosted version is created.
 //
 // A failure is a 400 BadRequestException with Reason "InvalidConfiguration"
 // and one Details.InvalidConfiguration entry per problem: Location is the
@@ -66,7 +65,7 @@ func validateContent(p *profileRecord, content []byte) error {
 	}
 	for _, v := range p.Validators {
 		if str(v.Type) != "JSON_SCHEMA" {
-			continue // LAMBDA: see the TODO above
+			continue // LAMBDA: runLambdaValidators, outside the transaction
 		}
 		schema, err := jsonschema.Compile([]byte(str(v.Content)))
 		if err != nil {
