@@ -161,10 +161,10 @@ func (c *call) lambdaAuth(a *authorizer) bool {
 		}
 		return authz.Invocation{Payload: res.Payload}, nil
 	}
-	start := time.Now()
+	start := c.h.clk.Now()
 	scope := authz.Scope(c.account(), c.region(), c.t.apiID, c.t.stage, a.id)
 	res, cached, err := la.Authorize(c.r.Context(), c.h.authCache, scope, id, arn, invoke)
-	latency := time.Since(start).Milliseconds()
+	latency := c.h.clk.Now().Sub(start).Milliseconds()
 	if cached {
 		latency = 0
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -249,6 +250,19 @@ func TestUsagePlanThrottleAndQuota(t *testing.T) {
 	}
 	if got := u.Items[quotaed]; len(got) != 2 || got[0][0] != 8 || got[0][1] != 0 || got[1][0] != 1 || got[1][1] != 4 {
 		t.Errorf("GetUsage after a day = %v", u.Items)
+	}
+
+	// boto3 reads the same (its "items" is the wire's "values").
+	out := env.Python(t, `
+import json, boto3
+c = boto3.client("apigateway")
+u = c.get_usage(usagePlanId="`+planID+`", keyId="`+quotaed+`", startDate="`+today+`", endDate="`+tomorrow+`")
+u.pop("ResponseMetadata")
+print(json.dumps(u, sort_keys=True))
+`)
+	want := `{"endDate": "` + tomorrow + `", "items": {"` + quotaed + `": [[8, 0], [1, 4]]}, "startDate": "` + today + `", "usagePlanId": "` + planID + `"}`
+	if strings.TrimSpace(out) != want {
+		t.Errorf("boto3 get_usage:\n got %s\nwant %s", out, want)
 	}
 }
 
