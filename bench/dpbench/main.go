@@ -1,20 +1,30 @@
-// Command dpbench prepares a running Stagecraft for data-plane load tests
-// (see wrk.sh) and can serve the upstream an HTTP_PROXY route points at.
+// Command dpbench measures the REST data plane (execute-api) against
+// peers. bench/dpbench/run.sh builds everything and calls "dpbench run";
+// the other subcommands are its parts, usable by hand:
 //
-//	dpbench upstream -listen 127.0.0.1:9001
-//	dpbench setup -endpoint http://127.0.0.1:4566 -upstream http://127.0.0.1:9001
+//	dpbench run -bin DIR [flags]       the whole side-by-side benchmark (run.go)
+//	dpbench setup -endpoint URL -upstream URL
+//	dpbench goproxy -listen ADDR -upstream URL
 //
-// setup creates a REST API with GET /ping (MOCK, mapping template) and
-// ANY /proxy/{proxy+} (HTTP_PROXY to the upstream), deploys it to stage
-// "bench" and prints shell assignments: API_ID, HOST_HEADER, MOCK_PATH,
-// PROXY_PATH.
+// setup creates a REST API with GET /ping (MOCK with request and response
+// mapping templates) and ANY /{proxy+} (HTTP_PROXY to upstream/{proxy}),
+// deploys it to stage "bench" and prints shell assignments: API_ID,
+// HOST_HEADER, MOCK_PATH, PROXY_PATH.
+//
+// goproxy is the "plain Go" reference row: net/http/httputil's
+// ReverseProxy with a default transport, nothing else.
+//
+// Every address dpbench talks to or listens on must be loopback.
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,25 +34,28 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: dpbench setup|upstream [flags]")
+		fmt.Fprintln(os.Stderr, "usage: dpbench run|setup|goproxy [flags]")
 		os.Exit(2)
 	}
 	var err error
 	switch os.Args[1] {
+	case "run":
+		os.Exit(runMain(os.Args[2:]))
 	case "setup":
 		fs := flag.NewFlagSet("setup", flag.ExitOnError)
-		endpoint := fs.String("endpoint", "http://127.0.0.1:4566", "Stagecraft URL")
-		upstream := fs.String("upstream", "", "upstream URL for the HTTP_PROXY route (optional)")
+		endpoint := fs.String("endpoint", "http://127.0.0.1:4566", "Stagecraft URL (loopback)")
+		upstream := fs.String("upstream", "", "upstream URL for the HTTP_PROXY route (loopback; optional)")
 		fs.Parse(os.Args[2:])
-		err = setup(context.Background(), *endpoint, *upstream)
-	case "upstream":
-		fs := flag.NewFlagSet("upstream", flag.ExitOnError)
-		listen := fs.String("listen", "127.0.0.1:9001", "address to serve on")
+		var st setupResult
+		if st, err = setup(context.Background(), *endpoint, *upstream); err == nil {
+			fmt.Printf("API_ID=%s\nHOST_HEADER=%s\nMOCK_PATH=%s\nPROXY_PATH=%s\n", st.apiID, st.host, st.mockPath, st.proxyPath)
+		}
+	case "goproxy":
+		fs := flag.NewFlagSet("goproxy", flag.ExitOnError)
+		listen := fs.String("listen", "127.0.0.1:18084", "loopback address to serve on")
+		upstream := fs.String("upstream", "http://127.0.0.1:18080", "loopback upstream URL")
 		fs.Parse(os.Args[2:])
-		err = http.ListenAndServe(*listen, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprintf(w, `{"path":%q}`, r.URL.Path)
-		}))
+		err = goproxy(*listen, *upstream)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -52,7 +65,54 @@ func main() {
 	}
 }
 
-func setup(ctx context.Context, endpoint, upstream string) error {
+// checkLoopback refuses any address that is not on the loopback range.
+func checkLoopback(hostport string) error {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("%q is not a loopback address: dpbench only talks to 127.0.0.1", hostport)
+	}
+	return nil
+}
+
+func checkLoopbackURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	return checkLoopback(u.Host)
+}
+
+func goproxy(listen, upstream string) error {
+	if err := checkLoopback(listen); err != nil {
+		return err
+	}
+	if err := checkLoopbackURL(upstream); err != nil {
+		return err
+	}
+	u, _ := url.Parse(upstream)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	// Keep as many idle upstream connections as wrk opens client ones,
+	// as nginx's keepalive and Caddy's defaults do.
+	rp.Transport = &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 256}
+	return http.ListenAndServe(listen, rp)
+}
+
+type setupResult struct {
+	apiID, host, mockPath, proxyPath string
+}
+
+func setup(ctx context.Context, endpoint, upstream string) (setupResult, error) {
+	if err := checkLoopbackURL(endpoint); err != nil {
+		return setupResult{}, err
+	}
+	if upstream != "" {
+		if err := checkLoopbackURL(upstream); err != nil {
+			return setupResult{}, err
+		}
+	}
 	c := sdk.NewFromConfig(aws.Config{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
@@ -60,11 +120,11 @@ func setup(ctx context.Context, endpoint, upstream string) error {
 	})
 	ra, err := c.CreateRestApi(ctx, &sdk.CreateRestApiInput{Name: aws.String("dpbench")})
 	if err != nil {
-		return err
+		return setupResult{}, err
 	}
 	ping, err := c.CreateResource(ctx, &sdk.CreateResourceInput{RestApiId: ra.Id, ParentId: ra.RootResourceId, PathPart: aws.String("ping")})
 	if err != nil {
-		return err
+		return setupResult{}, err
 	}
 	get := aws.String("GET")
 	steps := []func() error{
@@ -91,13 +151,12 @@ func setup(ctx context.Context, endpoint, upstream string) error {
 		var proxyID *string
 		steps = append(steps,
 			func() error {
-				p, err := c.CreateResource(ctx, &sdk.CreateResourceInput{RestApiId: ra.Id, ParentId: ra.RootResourceId, PathPart: aws.String("proxy")})
+				g, err := c.CreateResource(ctx, &sdk.CreateResourceInput{RestApiId: ra.Id, ParentId: ra.RootResourceId, PathPart: aws.String("{proxy+}")})
 				if err != nil {
 					return err
 				}
-				g, err := c.CreateResource(ctx, &sdk.CreateResourceInput{RestApiId: ra.Id, ParentId: p.Id, PathPart: aws.String("{proxy+}")})
 				proxyID = g.Id
-				return err
+				return nil
 			},
 			func() error {
 				_, err := c.PutMethod(ctx, &sdk.PutMethodInput{RestApiId: ra.Id, ResourceId: proxyID, HttpMethod: aws.String("ANY"), AuthorizationType: aws.String("NONE"),
@@ -113,12 +172,11 @@ func setup(ctx context.Context, endpoint, upstream string) error {
 	}
 	for _, s := range steps {
 		if err := s(); err != nil {
-			return err
+			return setupResult{}, err
 		}
 	}
 	if _, err := c.CreateDeployment(ctx, &sdk.CreateDeploymentInput{RestApiId: ra.Id, StageName: aws.String("bench")}); err != nil {
-		return err
+		return setupResult{}, err
 	}
-	fmt.Printf("API_ID=%s\nHOST_HEADER=%s.execute-api.localhost\nMOCK_PATH=/bench/ping\nPROXY_PATH=/bench/proxy/items/1\n", *ra.Id, *ra.Id)
-	return nil
+	return setupResult{apiID: *ra.Id, host: *ra.Id + ".execute-api.localhost", mockPath: "/bench/ping", proxyPath: "/bench/items/1"}, nil
 }
