@@ -23,6 +23,8 @@ import (
 	appconfigdataapi "github.com/stagecraft/stagecraft/internal/api/appconfigdata"
 	"github.com/stagecraft/stagecraft/internal/clock"
 	"github.com/stagecraft/stagecraft/internal/dataplane"
+	"github.com/stagecraft/stagecraft/internal/dataplane/httpapi"
+	"github.com/stagecraft/stagecraft/internal/dataplane/websocket"
 	"github.com/stagecraft/stagecraft/internal/lambda"
 	"github.com/stagecraft/stagecraft/internal/server"
 	"github.com/stagecraft/stagecraft/internal/service/apigateway"
@@ -66,6 +68,7 @@ type Node struct {
 	done     chan error
 
 	DataPlane *dataplane.Handler // serves deployed REST API stages; tests call its Sync
+	planes    *dataPlanes
 	accessLog *os.File
 
 	AgentAddr string // where the AppConfig Agent endpoint listens ("" = off)
@@ -118,6 +121,12 @@ func Build(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	dp := dataplane.New(st, dpCfg)
+	v2cfgLambda := dpCfg.Lambda
+	planes := &dataPlanes{
+		rest: dp,
+		http: httpapi.New(st, httpapi.Config{DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log, Lambda: v2cfgLambda}),
+		ws:   websocket.New(st, websocket.Config{DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log, Lambda: v2cfgLambda}),
+	}
 	svcs := map[string]*wire.Service{
 		server.APIGateway:    wire.NewService(server.APIGateway, apigwapi.Operations, apigateway.New(st, cfg.Clock), cfg.Log),
 		server.APIGatewayV2:  wire.NewService(server.APIGatewayV2, apigwv2api.Operations, apigatewayv2.New(st, cfg.Clock), cfg.Log),
@@ -132,8 +141,8 @@ func Build(cfg Config) (*Node, error) {
 		Keys:           cfg.AuthKeys,
 		Now:            cfg.Clock.Now,
 		CloudWatch:     cloudwatch.New(st, cfg.Clock).WithLogger(cfg.Log),
-	}, st, svcs, dp, cfg.Log)
-	return &Node{Config: cfg, Store: st, Handler: dp.DomainFront(srv), DataPlane: dp, accessLog: accessLog, done: make(chan error, 1)}, nil
+	}, st, svcs, planes, cfg.Log)
+	return &Node{Config: cfg, Store: st, Handler: planes.DomainFront(dp.DomainFront(srv)), DataPlane: dp, planes: planes, accessLog: accessLog, done: make(chan error, 1)}, nil
 }
 
 // Start builds a node and serves it on cfg.Listen in the background.
@@ -188,6 +197,7 @@ func (n *Node) Shutdown(ctx context.Context) error {
 		err = e
 	}
 	n.DataPlane.Close() // writes the usage counted since the last sync
+	n.planes.Close()    // HTTP API and WebSocket planes (closes open WebSocket connections)
 	if e := n.Store.Close(); e != nil && err == nil {
 		err = e
 	}

@@ -115,8 +115,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	cred, signed := sigv4.Parse(r)
 	isMgmt := strings.Contains(r.URL.EscapedPath(), "/@connections") || strings.Contains(r.URL.EscapedPath(), "/%40connections")
-	if strings.HasPrefix(path, "/_aws/execute-api/") || userRequestPath.MatchString(path) ||
-		(IsExecuteAPIHost(r.Host) && !(isMgmt && signed && cred.Service == "execute-api")) {
+	// A signed @connections call is the management API in every form (host
+	// or /_aws/execute-api/ path); anything else on those forms is API traffic.
+	mgmtCall := isMgmt && signed && cred.Service == "execute-api"
+	if !mgmtCall && (strings.HasPrefix(path, "/_aws/execute-api/") || userRequestPath.MatchString(path) || IsExecuteAPIHost(r.Host)) {
 		s.serveDataPlane(w, r)
 		return
 	}

@@ -1,0 +1,58 @@
+package app
+
+import (
+	"net/http"
+
+	"github.com/stagecraft/stagecraft/internal/dataplane/httpapi"
+	"github.com/stagecraft/stagecraft/internal/dataplane/v2core"
+	"github.com/stagecraft/stagecraft/internal/dataplane/websocket"
+)
+
+// dataPlanes is the front of the three data planes. An execute-api request
+// names its API by id (host or path form); WebSocket and HTTP APIs are
+// looked up in their planes' compiled views, and everything else goes to
+// the REST plane, which also answers 403 Forbidden for ids nobody knows.
+// Custom domain names are routed before the control plane by DomainFront.
+type dataPlanes struct {
+	rest http.Handler
+	http *httpapi.Handler
+	ws   *websocket.Handler
+}
+
+func (d *dataPlanes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if t, ok := v2core.ParseTarget(r); ok {
+		switch {
+		case d.ws.Lookup(t.APIID):
+			d.ws.ServeAPI(w, r, t.APIID, t.Rest)
+			return
+		case d.http.Lookup(t.APIID):
+			d.http.ServeAPI(w, r, t.APIID, t.Rest)
+			return
+		}
+		d.rest.ServeHTTP(w, r)
+		return
+	}
+	d.rest.ServeHTTP(w, r)
+}
+
+// DomainFront sends requests for custom domain names of HTTP and
+// WebSocket APIs to their planes and everything else to next (REST custom
+// domains are the REST plane's own DomainFront, inside next).
+func (d *dataPlanes) DomainFront(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := v2core.HostOnly(r)
+		switch {
+		case d.ws.LookupDomain(host):
+			d.ws.ServeHTTP(w, r)
+		case d.http.LookupDomain(host):
+			d.http.ServeHTTP(w, r)
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+func (d *dataPlanes) Close() {
+	d.http.Close()
+	d.ws.Close()
+}
