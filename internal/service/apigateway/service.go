@@ -45,6 +45,7 @@ const (
 	tClientCerts      = "apigw.clientcerts"      // certId → api.ClientCertificate
 	tVpcLinks         = "apigw.vpclinks"         // vpcLinkId → api.VpcLink
 	tAccount          = "apigw.account"          // "account" → api.Account
+	tAuthCache        = "apigw.authcache"        // apiId/stageName → {"epoch": n}, bumped by FlushStageAuthorizersCache
 )
 
 // Service implements api.Service.

@@ -277,7 +277,7 @@ func (s *Service) FlushStageAuthorizersCache(ctx context.Context, in *api.FlushS
 			Epoch uint64 `json:"epoch"`
 		}
 		k := key(ctx, in.RestApiId, in.StageName)
-		e, err := store.GetJSON[epoch](tx, "apigw.authcache", k)
+		e, err := store.GetJSON[epoch](tx, tAuthCache, k)
 		if errors.Is(err, store.ErrNotFound) {
 			e, err = &epoch{}, nil
 		}
@@ -285,7 +285,7 @@ func (s *Service) FlushStageAuthorizersCache(ctx context.Context, in *api.FlushS
 			return err
 		}
 		e.Epoch++
-		return store.PutJSON(tx, "apigw.authcache", k, e)
+		return store.PutJSON(tx, tAuthCache, k, e)
 	})
 }
 

@@ -405,6 +405,9 @@ func (s *Service) DeleteUsagePlan(ctx context.Context, in *api.DeleteUsagePlanRe
 		if _, err := tx.DeletePrefix(tUsagePlanKeys, prefix(ctx, in.UsagePlanId)); err != nil {
 			return err
 		}
+		if err := quota.DeletePlan(tx, account(ctx), region(ctx), in.UsagePlanId); err != nil { // usage counted by the data plane
+			return err
+		}
 		return tx.Delete(tUsagePlans, key(ctx, in.UsagePlanId))
 	})
 }
@@ -575,6 +578,9 @@ func (s *Service) DeleteUsagePlanKey(ctx context.Context, in *api.DeleteUsagePla
 		}
 		if !ok {
 			return acctErrNoKey() // [?] wording for a key not in the plan
+		}
+		if err := quota.DeleteKey(tx, account(ctx), region(ctx), in.UsagePlanId, in.KeyId); err != nil {
+			return err
 		}
 		return tx.Delete(tUsagePlanKeys, key(ctx, in.UsagePlanId, in.KeyId))
 	})
