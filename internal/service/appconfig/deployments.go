@@ -755,19 +755,21 @@ func (s *Service) checkAlarms(ctx context.Context, a activeRecord, d *Deployment
 	if err != nil || alarm == "" {
 		return d, err
 	}
+	rolledBack := false
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		cur, err := deployment(ctx, tx, a.App, a.Env, a.Number)
 		if err != nil {
 			return err
 		}
-		d = cur
+		d, rolledBack = cur, false
 		if !d.Status(now).InProgress() {
 			return s.settle(ctx, tx, a.App, a.Env, now)
 		}
 		rollbackAt(d, now, rollout.ByCloudWatchAlarm, rollout.DescRollbackByAlarm(alarm))
+		rolledBack = true
 		return s.finish(ctx, tx, d, envRolledBack)
 	})
-	if err == nil {
+	if err == nil && rolledBack {
 		s.log.Info("appconfig: deployment rolled back by alarm", "application", a.App, "environment", a.Env, "deployment", a.Number, "alarm", alarm)
 	}
 	return d, err

@@ -33,6 +33,8 @@ type node struct {
 	ticks chan chan<- error
 }
 
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
 // fnARN is the ARN of a function of the lambdatest server.
 func fnARN(name string) string { return "arn:aws:lambda:us-east-1:000000000000:function:" + name }
 
@@ -43,7 +45,7 @@ func startNode(t *testing.T, withLambda bool) *node {
 	clk := clock.NewFake(t0)
 	st := openStore(t)
 	fn := lambdatest.Start(t, lambdatest.WithRegion("us-east-1", "000000000000"))
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := quiet
 	o := appconfig.Options{Alarms: cloudwatch.MonitorChecker(st), Log: log}
 	if withLambda {
 		lc, err := lambda.New(lambda.Config{Endpoint: fn.URL, Region: "us-east-1", Clock: clk})

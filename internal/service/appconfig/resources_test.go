@@ -374,7 +374,8 @@ func TestJSONSchemaValidatorAtCreate(t *testing.T) {
 	if got := invalidDetails(t, err); !slices.Equal(got, []string{"/limit maximum"}) {
 		t.Fatal(got)
 	}
-	// A LAMBDA validator is not executed (no Lambda backend yet): it passes.
+	// A LAMBDA validator is not run when a version is created (only at
+	// StartDeployment and ValidateConfiguration, lambda_test.go).
 	lambda := "arn:aws:lambda:us-east-1:111122223333:function:check"
 	p2 := f.mkProfile(t, "p2", "", types.Validator{Type: types.ValidatorTypeLambda, Content: &lambda})
 	f.mkVersion(t, p2, "anything", "text/plain")
