@@ -222,8 +222,10 @@ type Resolver struct {
 	cur  atomic.Pointer[view]
 	keys atomic.Pointer[tokenKeys] // derived from the store's secret
 
-	// usage throttles RecordConfigurationFetch per target (see recordFetch).
-	usage sync.Map // usageKey → *atomic.Int64 (clock UnixNano of the last record)
+	// usage throttles RecordConfigurationFetch per target (see RecordFetch):
+	// clock UnixNano of the last record.
+	usageMu sync.RWMutex
+	usage   map[Target]*atomic.Int64
 }
 
 // NewResolver returns a Resolver over st.
@@ -234,7 +236,7 @@ func NewResolver(st store.Store, clk clock.Clock, log *slog.Logger) *Resolver {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Resolver{st: st, clk: clk, log: log}
+	return &Resolver{st: st, clk: clk, log: log, usage: map[Target]*atomic.Int64{}}
 }
 
 // view is the cache for one store revision.
@@ -561,12 +563,17 @@ const usageEvery = time.Second
 // usageEvery per target; the write is synchronous, so a delete that
 // follows a fetch sees it.
 func (r *Resolver) RecordFetch(ctx context.Context, t Target, now time.Time) error {
-	k := t.usageKey()
-	v, ok := r.usage.Load(k)
-	if !ok {
-		v, _ = r.usage.LoadOrStore(k, new(atomic.Int64))
+	r.usageMu.RLock()
+	last := r.usage[t]
+	r.usageMu.RUnlock()
+	if last == nil {
+		r.usageMu.Lock()
+		if last = r.usage[t]; last == nil {
+			last = new(atomic.Int64)
+			r.usage[t] = last
+		}
+		r.usageMu.Unlock()
 	}
-	last := v.(*atomic.Int64)
 	prev := last.Load()
 	n := now.UnixNano()
 	if prev != 0 && n >= prev && n-prev < int64(usageEvery) {

@@ -208,6 +208,13 @@ func (g *guard) run() {
 		}
 		last = time.Now()
 		if err := g.flush(ctx); err != nil {
+			select {
+			case _, ok := <-closed:
+				if !ok {
+					return // the store closed under the flush: the node is stopping
+				}
+			default:
+			}
 			g.log.Warn("appconfigdata: persisting session state failed", "err", err)
 		}
 	}
