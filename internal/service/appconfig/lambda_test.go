@@ -227,6 +227,39 @@ func TestNoLambdaEndpoint(t *testing.T) {
 	if f.deploymentCount(t) != 0 {
 		t.Fatal("a refused deployment was recorded")
 	}
+
+	// ON_* actions do not stop anything: they are recorded as failed.
+	watch, err := f.c.CreateExtension(ctx, &sdk.CreateExtensionInput{Name: aws.String("watch"),
+		Actions: map[string][]types.Action{"ON_DEPLOYMENT_START": {{Name: aws.String("started"), Uri: aws.String(fnARN("watch"))}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.DeleteExtensionAssociation(ctx, &sdk.DeleteExtensionAssociationInput{ExtensionAssociationId: firstAssociation(t, f)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.CreateExtensionAssociation(ctx, &sdk.CreateExtensionAssociationInput{ExtensionIdentifier: watch.Id,
+		ResourceIdentifier: aws.String("arn:aws:appconfig:us-east-1:000000000000:application/" + f.app)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.deploy(free, "1", nil); err != nil {
+		t.Fatal(err)
+	}
+	n.tick(t)
+	log := f.getDeployment(t, 1).EventLog
+	inv := log[len(log)-1].ActionInvocations // DEPLOYMENT_STARTED
+	if len(inv) != 1 || aws.ToString(inv[0].ErrorCode) != "LambdaNotConfigured" ||
+		aws.ToString(inv[0].ErrorMessage) != "No Lambda endpoint is configured; start Stagecraft with --lambda-endpoint." {
+		t.Fatalf("%+v", inv)
+	}
+}
+
+func firstAssociation(t *testing.T, f *fixture) *string {
+	t.Helper()
+	l, err := f.c.ListExtensionAssociations(ctx, &sdk.ListExtensionAssociationsInput{})
+	if err != nil || len(l.Items) == 0 {
+		t.Fatalf("%v %+v", err, l)
+	}
+	return l.Items[0].Id
 }
 
 // A PRE_START_DEPLOYMENT action receives the configuration with the
