@@ -41,7 +41,11 @@ type node struct {
 // NewRouter indexes ops.
 func NewRouter(ops []*Operation) *Router {
 	rt := &Router{root: &node{}}
-	for _, op := range ops {
+	for _, shared := range ops {
+		// Work on a copy: the generated tables are shared by every router
+		// built in the process (tests build many nodes at once).
+		op := new(Operation)
+		*op = *shared
 		op.segs = parseTemplate(op.Path)
 		if op.Query != "" {
 			for _, kv := range strings.Split(op.Query, "&") {
