@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"strings"
 	"sync"
@@ -125,6 +126,7 @@ type State struct {
 	ProfileType string
 	baseline    *Served
 	cand        *candidate
+	fp          uint64 // hash of the records it was built from
 }
 
 // Percentage is the rolling-out deployment's PercentageComplete at now
@@ -222,10 +224,16 @@ type Resolver struct {
 	cur  atomic.Pointer[view]
 	keys atomic.Pointer[tokenKeys] // derived from the store's secret
 
-	// usage throttles RecordConfigurationFetch per target (see RecordFetch):
-	// clock UnixNano of the last record.
-	usageMu sync.RWMutex
-	usage   map[Target]*atomic.Int64
+	// usage is the deletion-protection bookkeeping per target (RecordFetch).
+	usageMu   sync.RWMutex
+	usage     map[Target]*usageState
+	usageWake chan struct{}
+
+	// last is the newest State built per target, reused by a later view
+	// when the target's records did not change (same fingerprint).
+	lastMu sync.Mutex
+	last   map[Target]*State
+	seed   maphash.Seed
 }
 
 // NewResolver returns a Resolver over st.
@@ -236,7 +244,10 @@ func NewResolver(st store.Store, clk clock.Clock, log *slog.Logger) *Resolver {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Resolver{st: st, clk: clk, log: log, usage: map[Target]*atomic.Int64{}}
+	r := &Resolver{st: st, clk: clk, log: log, usage: map[Target]*usageState{}, usageWake: make(chan struct{}, 1),
+		last: map[Target]*State{}, seed: maphash.MakeSeed()}
+	go r.runUsage()
+	return r
 }
 
 // view is the cache for one store revision.
@@ -466,15 +477,47 @@ func (r *Resolver) build(ctx context.Context, t Target) (*State, error) {
 	now := r.clk.Now()
 	st := &State{Target: t}
 	err := r.st.View(ctx, func(tx store.Tx) error {
-		if _, err := tx.Get(tApplications, store.Key(t.Account, t.Region, t.App)); err != nil {
+		app, err := tx.Get(tApplications, store.Key(t.Account, t.Region, t.App))
+		if err != nil {
 			return missing(err, ResourceApplication, "ApplicationIdentifier", t.App)
 		}
-		if _, err := tx.Get(tEnvironments, t.envKey()); err != nil {
+		env, err := tx.Get(tEnvironments, t.envKey())
+		if err != nil {
 			return missing(err, ResourceEnvironment, "EnvironmentIdentifier", t.Env)
 		}
-		p, err := store.GetJSON[namedRecord](tx, tProfiles, store.Key(t.Account, t.Region, t.App, t.Profile))
+		prof, err := tx.Get(tProfiles, store.Key(t.Account, t.Region, t.App, t.Profile))
 		if err != nil {
 			return missing(err, ResourceConfigurationProfile, "ConfigurationProfileIdentifier", t.Profile)
+		}
+		// Any store write makes a new view; most writes (other targets,
+		// session bookkeeping, fetch records, rollout leases) do not touch
+		// this target's records, so the State built last time is reused
+		// when their bytes hash the same.
+		var h maphash.Hash
+		h.SetSeed(r.seed)
+		for _, b := range [][]byte{app, env, prof} {
+			maphash.WriteComparable(&h, len(b))
+			h.Write(b)
+		}
+		if err := tx.Scan(appconfig.TableDeployments, store.Prefix(t.Account, t.Region, t.App, t.Env), func(k string, b []byte) bool {
+			h.WriteString(k)
+			maphash.WriteComparable(&h, len(b))
+			h.Write(b)
+			return true
+		}); err != nil {
+			return err
+		}
+		st.fp = h.Sum64()
+		r.lastMu.Lock()
+		prev := r.last[t]
+		r.lastMu.Unlock()
+		if prev != nil && prev.fp == st.fp {
+			st = prev
+			return nil
+		}
+		var p namedRecord
+		if err := json.Unmarshal(prof, &p); err != nil {
+			return err
 		}
 		st.ProfileType = str(p.Type)
 		var base, cand *appconfig.DeploymentRecord
@@ -524,6 +567,9 @@ func (r *Resolver) build(ctx context.Context, t Target) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.lastMu.Lock()
+	r.last[t] = st
+	r.lastMu.Unlock()
 	return st, nil
 }
 
@@ -550,43 +596,159 @@ func served(tx store.Tx, t Target, d *appconfig.DeploymentRecord) (*Served, erro
 	return s, nil
 }
 
-// usageEvery is the granularity of the deletion-protection record: a
-// fetch within this (clock) time of the last recorded one is not written
-// again. Deletion protection periods are 15 minutes or more, so a record
-// at most a second old changes no decision that matters, and the data
-// plane writes at most once a second per environment and profile instead
-// of once per request.
-const usageEvery = time.Second
+// Deletion-protection records. A target's first fetch, and any fetch
+// more than usageSyncAfter (clock time) after the last record, is written
+// synchronously, so a delete that follows a fetch sees it. Fetches in
+// between only mark the target; the usage flusher writes the newest mark
+// of every marked target in one transaction, at most once per
+// usageFlushEvery of wall time. The record therefore lags the last fetch
+// by about a second at most (deletion protection periods are 15 minutes
+// or more), and a fleet polling many profiles costs one store write a
+// second instead of one per target per second.
+const (
+	usageSyncAfter  = time.Minute
+	usageFlushEvery = time.Second
+)
 
-// RecordFetch notes, for deletion protection, that t's configuration was
-// fetched now (appconfig.RecordConfigurationFetch), at most once per
-// usageEvery per target; the write is synchronous, so a delete that
-// follows a fetch sees it.
-func (r *Resolver) RecordFetch(ctx context.Context, t Target, now time.Time) error {
+// usageState is one target's deletion-protection bookkeeping (clock
+// UnixNano): the last record written and the newest fetch not yet written.
+type usageState struct {
+	recorded atomic.Int64
+	pending  atomic.Int64
+}
+
+func (r *Resolver) usageOf(t Target) *usageState {
 	r.usageMu.RLock()
-	last := r.usage[t]
+	u := r.usage[t]
 	r.usageMu.RUnlock()
-	if last == nil {
+	if u == nil {
 		r.usageMu.Lock()
-		if last = r.usage[t]; last == nil {
-			last = new(atomic.Int64)
-			r.usage[t] = last
+		if u = r.usage[t]; u == nil {
+			u = new(usageState)
+			r.usage[t] = u
 		}
 		r.usageMu.Unlock()
 	}
-	prev := last.Load()
-	n := now.UnixNano()
-	if prev != 0 && n >= prev && n-prev < int64(usageEvery) {
+	return u
+}
+
+// RecordFetch notes, for deletion protection, that t's configuration was
+// fetched now (appconfig.RecordConfigurationFetch).
+func (r *Resolver) RecordFetch(ctx context.Context, t Target, now time.Time) error {
+	u := r.usageOf(t)
+	prev, n := u.recorded.Load(), now.UnixNano()
+	if prev != 0 && n >= prev && n-prev < int64(usageSyncAfter) {
+		for {
+			p := u.pending.Load()
+			if p >= n || u.pending.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		select {
+		case r.usageWake <- struct{}{}:
+		default:
+		}
 		return nil
 	}
-	if !last.CompareAndSwap(prev, n) {
+	if !u.recorded.CompareAndSwap(prev, n) {
 		return nil // another request is recording this instant
 	}
 	err := r.st.Update(ctx, func(tx store.Tx) error {
 		return appconfig.RecordConfigurationFetch(tx, t.Account, t.Region, t.App, t.Env, t.Profile, now)
 	})
 	if err != nil {
-		last.CompareAndSwap(n, prev)
+		u.recorded.CompareAndSwap(n, prev)
+	}
+	return err
+}
+
+// runUsage writes pending fetch marks until the store is closed.
+func (r *Resolver) runUsage() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	closed := r.st.Watch(ctx)
+	var last time.Time
+	for {
+		select {
+		case <-r.usageWake:
+		case _, ok := <-closed:
+			if !ok {
+				return
+			}
+			continue
+		}
+		if wait := usageFlushEvery - time.Since(last); wait > 0 {
+			t := time.NewTimer(wait)
+		pause:
+			for {
+				select {
+				case <-t.C:
+					break pause
+				case _, ok := <-closed:
+					if !ok {
+						t.Stop()
+						return
+					}
+				}
+			}
+		}
+		last = time.Now()
+		if err := r.FlushUsage(ctx); err != nil {
+			select {
+			case _, ok := <-closed:
+				if !ok {
+					return
+				}
+			default:
+			}
+			r.log.Warn("appconfigdata: recording configuration fetches failed", "err", err)
+		}
+	}
+}
+
+// FlushUsage writes every pending fetch mark now.
+func (r *Resolver) FlushUsage(ctx context.Context) error {
+	type mark struct {
+		t Target
+		u *usageState
+		n int64
+	}
+	var marks []mark
+	r.usageMu.RLock()
+	for t, u := range r.usage {
+		if n := u.pending.Swap(0); n != 0 {
+			marks = append(marks, mark{t, u, n})
+		}
+	}
+	r.usageMu.RUnlock()
+	if len(marks) == 0 {
+		return nil
+	}
+	err := r.st.Update(ctx, func(tx store.Tx) error {
+		for _, m := range marks {
+			if err := appconfig.RecordConfigurationFetch(tx, m.t.Account, m.t.Region, m.t.App, m.t.Env, m.t.Profile, time.Unix(0, m.n)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, m := range marks {
+		if err != nil {
+			// Put the mark back unless a newer one arrived.
+			for {
+				p := m.u.pending.Load()
+				if p >= m.n || m.u.pending.CompareAndSwap(p, m.n) {
+					break
+				}
+			}
+			continue
+		}
+		for {
+			p := m.u.recorded.Load()
+			if p >= m.n || m.u.recorded.CompareAndSwap(p, m.n) {
+				break
+			}
+		}
 	}
 	return err
 }

@@ -115,8 +115,8 @@ func unregister(st store.Store, s *Service) {
 	}
 }
 
-// Flush persists the pending session state of every data plane service
-// running over st. A node calls it on graceful shutdown, before closing
+// Flush persists the pending session state (and configuration fetch
+// records) of every data plane service running over st. A node calls it on graceful shutdown, before closing
 // the store, so that a restart forgets no consumed token.
 func Flush(ctx context.Context, st store.Store) error {
 	registry.Lock()
@@ -125,6 +125,9 @@ func Flush(ctx context.Context, st store.Store) error {
 	var first error
 	for _, s := range l {
 		if err := s.g.flush(ctx); err != nil && first == nil {
+			first = err
+		}
+		if err := s.r.FlushUsage(ctx); err != nil && first == nil {
 			first = err
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	ac "github.com/aws/aws-sdk-go-v2/service/appconfig"
 	acd "github.com/aws/aws-sdk-go-v2/service/appconfigdata"
 	"github.com/aws/aws-sdk-go-v2/service/appconfigdata/types"
+
+	"github.com/stagecraft/stagecraft/internal/service/appconfigdata"
 )
 
 // The seed-like flow through aws-sdk-go-v2: hosted version, AllAtOnce
@@ -264,7 +266,8 @@ func TestDeletedAfterStart(t *testing.T) {
 	}
 }
 
-// Every fetch counts for deletion protection.
+// Every fetch counts for deletion protection: the first one and any after
+// a minute are written at once, those in between by the usage flusher.
 func TestFetchRecordedForDeletionProtection(t *testing.T) {
 	f := start(t).basic(t, "")
 	f.deploy(t, f.version(t, "x", "text/plain", ""), "AppConfig.AllAtOnce")
@@ -276,70 +279,18 @@ func TestFetchRecordedForDeletionProtection(t *testing.T) {
 	tok := f.session(t, "app", "env", "prof", 15)
 	next := *f.poll(t, tok).NextPollConfigurationToken
 	f.clk.Advance(50 * time.Minute)
-	f.poll(t, next) // the second fetch moves the protection window
-	f.clk.Advance(30 * time.Minute)
-	if err := del(); err == nil {
-		t.Fatal("environment fetched 30 minutes ago was deleted")
+	next = *f.poll(t, next).NextPollConfigurationToken // written at once: the last record is 50 minutes old
+	f.clk.Advance(30 * time.Second)
+	f.poll(t, next) // marked, written by the flusher
+	if err := appconfigdata.Flush(ctx, f.e.Node.Store); err != nil {
+		t.Fatal(err)
 	}
-	f.clk.Advance(31 * time.Minute)
+	f.clk.Advance(59*time.Minute + 50*time.Second) // 60m20s after the second fetch, 59m50s after the third
+	if err := del(); err == nil {
+		t.Fatal("environment fetched 59 minutes ago was deleted")
+	}
+	f.clk.Advance(11 * time.Second)
 	if err := del(); err != nil {
 		t.Fatalf("61 minutes after the last fetch: %v", err)
-	}
-}
-
-// Feature flags are served in the retrieval format the control plane
-// rendered at StartDeployment.
-func TestFeatureFlagsRetrievalFormat(t *testing.T) {
-	f := start(t).basic(t, "AWS.AppConfig.FeatureFlags")
-	f.deploy(t, f.version(t, `{"version":"1","flags":{"dark_mode":{"name":"Dark mode","attributes":{"theme":{"constraints":{"type":"string","enum":["night","dusk"]}}}},"beta":{"name":"Beta"}},`+
-		`"values":{"dark_mode":{"enabled":true,"theme":"night","_createdAt":"2025-01-01T00:00:00Z"},"beta":{"enabled":false}}}`, "application/json", "flags-1"), "AppConfig.AllAtOnce")
-	out := f.poll(t, f.session(t, "app", "env", "prof", 15))
-	if string(out.Configuration) != `{"dark_mode":{"enabled":true,"theme":"night"},"beta":{"enabled":false}}` ||
-		aws.ToString(out.ContentType) != "application/json" || aws.ToString(out.VersionLabel) != "flags-1" {
-		t.Fatalf("%q %v %v", out.Configuration, aws.ToString(out.ContentType), aws.ToString(out.VersionLabel))
-	}
-}
-
-// A revert brings back the previous configuration; deployments of another
-// profile in the same environment do not concern a session.
-func TestRevertAndOtherProfiles(t *testing.T) {
-	f := start(t).basic(t, "")
-	f.deploy(t, f.version(t, "one", "text/plain", ""), "AppConfig.AllAtOnce")
-	f.clk.Advance(11 * time.Minute)
-	n2 := f.deploy(t, f.version(t, "two", "text/plain", ""), "AppConfig.AllAtOnce")
-	tok := f.session(t, "app", "env", "prof", 15)
-	out := f.poll(t, tok)
-	if string(out.Configuration) != "two" {
-		t.Fatalf("%q", out.Configuration)
-	}
-	f.clk.Advance(11 * time.Minute) // deployment 2 completes
-	if _, err := f.c.StopDeployment(ctx, &ac.StopDeploymentInput{ApplicationId: &f.app, EnvironmentId: &f.env, DeploymentNumber: &n2, AllowRevert: aws.Bool(true)}); err != nil {
-		t.Fatal(err)
-	}
-	out = f.poll(t, *out.NextPollConfigurationToken)
-	if string(out.Configuration) != "one" {
-		t.Fatalf("after revert: %q", out.Configuration)
-	}
-
-	// Another profile deployed to the same environment.
-	other, err := f.c.CreateConfigurationProfile(ctx, &ac.CreateConfigurationProfileInput{ApplicationId: &f.app, Name: aws.String("other"), LocationUri: aws.String("hosted")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := f.c.CreateHostedConfigurationVersion(ctx, &ac.CreateHostedConfigurationVersionInput{ApplicationId: &f.app, ConfigurationProfileId: other.Id,
-		Content: []byte("other"), ContentType: aws.String("text/plain")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.c.StartDeployment(ctx, &ac.StartDeploymentInput{ApplicationId: &f.app, EnvironmentId: &f.env, ConfigurationProfileId: other.Id,
-		ConfigurationVersion: aws.String(itoa(v.VersionNumber)), DeploymentStrategyId: aws.String("AppConfig.AllAtOnce")}); err != nil {
-		t.Fatal(err)
-	}
-	f.clk.Advance(15 * time.Second)
-	if out = f.poll(t, *out.NextPollConfigurationToken); len(out.Configuration) != 0 {
-		t.Fatalf("other profile's deployment changed this session: %q", out.Configuration)
-	}
-	if out := f.poll(t, f.session(t, "app", "env", "other", 15)); string(out.Configuration) != "other" {
-		t.Fatalf("other profile: %q", out.Configuration)
 	}
 }
