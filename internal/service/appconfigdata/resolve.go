@@ -214,8 +214,10 @@ func EntityKey(t Target, entity string) string {
 // which version it receives. It caches per store revision: a view is
 // valid while the store's revision (an atomic load) is unchanged, and is
 // rebuilt lazily, entry by entry, after any write (a deployment, a stop, a
-// deletion). Schedule progress needs no rebuild: the cached step instants
-// are compared with the injected clock on every request.
+// deletion); an entry whose records did not change (same hash of their
+// bytes) reuses the State built before. Schedule progress needs no
+// rebuild: the cached step instants are compared with the injected clock
+// on every request.
 type Resolver struct {
 	st  store.Store
 	clk clock.Clock

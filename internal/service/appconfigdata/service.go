@@ -16,8 +16,9 @@
 // writes nothing synchronously: the session's state travels in its signed
 // token (token.go); what the profile serves is cached per store revision
 // (resolve.go); the single-use check is in memory and persisted behind the
-// requests (sessions.go); the deletion-protection record is written at most
-// once a second per environment and profile.
+// requests (sessions.go); the deletion-protection record is written at once
+// only on a target's first fetch (or after a minute), otherwise batched
+// once a second for all targets (resolve.go).
 //
 // Tables (keys start with account and region):
 //
