@@ -189,10 +189,12 @@ func errOf(a *authorizer) error {
 func (c *call) deny(err error, scopes []string) bool {
 	var d *authz.Denial
 	if !errors.As(err, &d) {
+		c.trail.authErr = err.Error()
 		c.h.log.Error("authorization failed", "error", err, "request_id", c.reqID)
 		c.fail(http.StatusInternalServerError, msgInternal)
 		return false
 	}
+	c.trail.authErr = d.Reason
 	c.h.log.Info("request not authorized", "status", d.Status, "reason", d.Reason, "route", c.route.key, "request_id", c.reqID)
 	if d.WWWAuthenticate != "" {
 		c.w.Header().Set("Www-Authenticate", d.WWWAuthenticate)
@@ -205,7 +207,7 @@ func (c *call) deny(err error, scopes []string) bool {
 			msg = msgInternal
 		}
 	}
-	c.fail(d.Status, msg)
+	c.failType(d.Status, msg, d.GatewayType)
 	return false
 }
 

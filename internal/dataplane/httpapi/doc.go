@@ -30,7 +30,8 @@
 //
 // Every answer carries apigw-requestid. Errors are HTTP API style bare
 // JSON: 404 {"message":"Not Found"} (no stage, no route), 401
-// {"message":"Unauthorized"}, 403 {"message":"Forbidden"}, 413
+// {"message":"Unauthorized"}, 403 {"message":"Forbidden"}, 429
+// {"message":"Too Many Requests"}, 413
 // {"message":"Request Entity Too Large"}, 500 {"message":"Internal Server
 // Error"}, 503 {"message":"Service Unavailable"} (integration timeout).
 //
@@ -44,10 +45,22 @@
 // checked per request for read-your-writes). Compiled deployments are
 // cached by deployment id, since snapshots are immutable.
 //
+// # Throttling and access logs
+//
+// Once the route is known, the stage's throttle for it
+// (routeSettings[routeKey] over defaultRouteSettings, a token bucket per
+// route on the injected clock, internal/quota) and, with
+// Config.AccountThrottling (off by default, as in the REST plane), the
+// account's throttle apply; a refused request answers 429 {"message":"Too
+// Many Requests"} (throttle.go). A stage with accessLogSettings.format
+// logs one line per request in that format, $context variables
+// substituted, to Config.AccessLog: the REST plane's destination
+// (accesslog.go).
+//
 // # Not implemented
 //
 // Private integrations (VPC_LINK) and AWS service integrations
 // (integrationSubtype) answer 500 and log it. IAM authorization accepts
-// any SigV4-signed request without verifying the signature. Throttling,
-// access logs and mutual TLS are not done.
+// any SigV4-signed request without verifying the signature. Mutual TLS is
+// not done.
 package httpapi

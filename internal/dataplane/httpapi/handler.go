@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"crypto/tls"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"github.com/stagecraft/stagecraft/internal/clock"
+	"github.com/stagecraft/stagecraft/internal/dataplane"
 	"github.com/stagecraft/stagecraft/internal/dataplane/v2core"
+	"github.com/stagecraft/stagecraft/internal/quota"
 	"github.com/stagecraft/stagecraft/internal/store"
 )
 
@@ -31,17 +34,33 @@ type Config struct {
 	// JWKSClient fetches JWT authorizers' OpenID configuration and JWKS;
 	// nil uses a client with a 10 s timeout.
 	JWKSClient *http.Client
+	// AccessLog receives the access log lines of stages that have an
+	// accessLogSettings.format (the REST plane's destination: stdout or
+	// the --access-log-file); nil writes them to os.Stdout.
+	AccessLog io.Writer
+	// AccountThrottling applies the account-level throttle (the REST
+	// control plane's GetAccount throttleSettings, rate 10000 and burst
+	// 5000 by default) to every routed request, as AWS does. Off by
+	// default, as in the REST plane: it is a service quota AWS raises on
+	// request, and it would cap local load tests.
+	AccountThrottling bool
+	// Throttler holds the token buckets; nil uses the handler's own. Pass
+	// the REST plane's (dataplane.Handler.Throttler) to share account
+	// buckets across API types, as AWS does.
+	Throttler *quota.Throttler
 }
 
 // Handler serves the deployed stages of HTTP APIs. See doc.go for the
 // contract with the front door.
 type Handler struct {
-	reg    *v2core.Registry[*deployment]
-	cfg    Config
-	log    *slog.Logger
-	clk    clock.Clock
-	client *http.Client
-	auth   *authState
+	reg      *v2core.Registry[*deployment]
+	cfg      Config
+	log      *slog.Logger
+	clk      clock.Clock
+	client   *http.Client
+	auth     *authState
+	throttle *quota.Throttler
+	alog     *dataplane.AccessLogWriter
 }
 
 // New returns the HTTP API data plane over st. It compiles what the store
@@ -56,9 +75,17 @@ func New(st store.Store, cfg Config) *Handler {
 	h := &Handler{cfg: cfg, clk: cfg.Clock, log: cfg.Log.With("component", "httpapi")}
 	h.client = newClient(cfg.Transport)
 	h.auth = newAuthState(h)
+	h.throttle = cfg.Throttler
+	if h.throttle == nil {
+		h.throttle = quota.NewThrottler(h.clk)
+	}
+	h.alog = dataplane.NewAccessLogWriter(cfg.AccessLog)
 	h.reg = v2core.NewRegistry(st, v2core.Options[*deployment]{
 		Protocol: "HTTP", Compile: compile, Log: h.log,
 		DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion,
+		// The account throttle's settings live with the REST control
+		// plane's account (apigw.account).
+		Usage: cfg.AccountThrottling,
 	})
 	return h
 }
@@ -134,6 +161,7 @@ func (h *Handler) serveDomain(w http.ResponseWriter, r *http.Request) {
 		c.fail(http.StatusNotFound, msgNotFound)
 		return
 	}
+	c.view = v
 	st := a.Stages[m.Stage]
 	if st == nil {
 		c.fail(http.StatusNotFound, msgNotFound)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,6 +50,60 @@ func withLambda(endpoint string) harnessOpt {
 }
 
 func withClock(c clock.Clock) harnessOpt { return func(cfg *httpapi.Config) { cfg.Clock = c } }
+
+func withAccessLog(w io.Writer) harnessOpt { return func(cfg *httpapi.Config) { cfg.AccessLog = w } }
+
+func withAccountThrottling() harnessOpt {
+	return func(cfg *httpapi.Config) { cfg.AccountThrottling = true }
+}
+
+// logSink collects access log lines and lets a test wait for them.
+type logSink struct {
+	mu    sync.Mutex
+	buf   strings.Builder
+	lines chan struct{}
+}
+
+func newLogSink() *logSink { return &logSink{lines: make(chan struct{}, 1024)} }
+
+func (s *logSink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	s.buf.Write(p)
+	s.mu.Unlock()
+	for range strings.Count(string(p), "\n") {
+		s.lines <- struct{}{}
+	}
+	return len(p), nil
+}
+
+// wait returns the next n lines written since the last wait.
+func (s *logSink) wait(t testing.TB, n int) []string {
+	t.Helper()
+	for range n {
+		select {
+		case <-s.lines:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("waited for %d access log lines; have %q", n, s.buf.String())
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all := strings.SplitAfter(s.buf.String(), "\n")
+	s.buf.Reset()
+	var out, rest []string
+	for _, l := range all {
+		if l == "" {
+			continue
+		}
+		if len(out) < n && strings.HasSuffix(l, "\n") {
+			out = append(out, strings.TrimSuffix(l, "\n"))
+		} else {
+			rest = append(rest, l)
+		}
+	}
+	s.buf.WriteString(strings.Join(rest, ""))
+	return out
+}
 
 func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 	t.Helper()

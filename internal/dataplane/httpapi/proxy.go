@@ -131,8 +131,11 @@ func (c *call) httpProxy(in *integration) {
 	edits.applyHeader(hdr)
 	req.Header = hdr
 
+	start := c.h.clk.Now()
 	resp, err := c.h.client.Do(req)
+	c.trail.integRan, c.trail.integLatency = true, c.h.clk.Now().Sub(start).Milliseconds()
 	if err != nil {
+		c.trail.integErr = err.Error()
 		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded {
 			c.h.log.Warn("integration timed out", "uri", u.Redacted(), "timeout", in.timeout, "request_id", c.reqID)
 			c.fail(http.StatusServiceUnavailable, msgUnavailable)
@@ -146,6 +149,8 @@ func (c *call) httpProxy(in *integration) {
 		return
 	}
 	defer resp.Body.Close()
+	c.trail.integStatus = strconv.Itoa(resp.StatusCode)
+	c.trail.integRespSt = c.trail.integStatus
 	c.writeBackend(in, resp)
 }
 

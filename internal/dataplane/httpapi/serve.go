@@ -36,6 +36,7 @@ type call struct {
 	t     v2core.Target
 
 	domain *v2core.Domain // custom domain the request came through
+	view   *v2core.View[*deployment]
 	api    *v2core.API[*deployment]
 	stage  *v2core.Stage[*deployment]
 	dep    *deployment
@@ -53,6 +54,10 @@ type call struct {
 	bodyDone bool
 
 	authCtx *authContext // what the authorizer decided
+
+	// Access log state (accesslog.go).
+	rec   *recorder // the response as sent; nil without access logging
+	trail trail
 }
 
 func (h *Handler) newCall(w http.ResponseWriter, r *http.Request) *call {
@@ -66,6 +71,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, t v2core.Target,
 	c := h.newCall(w, r)
 	c.t = t
 	v := h.reg.Current(r.Context())
+	c.view = v
 	a := v.API(t.APIID, t.HostRegion)
 	if a == nil {
 		c.fail(http.StatusNotFound, msgNotFound)
@@ -91,6 +97,11 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, t v2core.Target,
 // serveStage serves rest (the escaped path below the stage) from a stage.
 func (c *call) serveStage(a *v2core.API[*deployment], st *v2core.Stage[*deployment], rest string) {
 	c.api, c.stage, c.vars = a, st, st.Vars
+	if st.AccessLog != nil {
+		c.rec = &recorder{ResponseWriter: c.w}
+		c.w = c.rec
+		defer c.accessLog(st.AccessLog)
+	}
 	if rest == "" {
 		rest = "/"
 	}
@@ -136,6 +147,9 @@ func (c *call) serveStage(a *v2core.API[*deployment], st *v2core.Stage[*deployme
 		return
 	}
 	c.params = c.route.params(c.segs)
+	if !c.throttled() {
+		return
+	}
 
 	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxPayload))
 	if err != nil {
@@ -145,7 +159,7 @@ func (c *call) serveStage(a *v2core.API[*deployment], st *v2core.Stage[*deployme
 			return
 		}
 		c.h.log.Debug("reading request body failed", "error", err, "request_id", c.reqID)
-		c.fail(http.StatusBadRequest, "Bad Request")
+		c.failType(http.StatusBadRequest, "Bad Request", "BAD_REQUEST_BODY")
 		return
 	}
 	c.body = body
@@ -175,7 +189,12 @@ func (c *call) serveStage(a *v2core.API[*deployment], st *v2core.Stage[*deployme
 }
 
 // fail answers an HTTP API error: {"message": msg} with the status.
-func (c *call) fail(status int, msg string) {
+func (c *call) fail(status int, msg string) { c.failType(status, msg, "") }
+
+// failType is fail with the error's $context.error.responseType ("":
+// derived from the status).
+func (c *call) failType(status int, msg, responseType string) {
+	c.trail.errMsg, c.trail.errType = msg, responseType
 	h := c.w.Header()
 	h["Content-Type"] = []string{"application/json"}
 	if c.dep != nil && c.dep.cors != nil {
@@ -295,8 +314,14 @@ func (c *call) contextVar(name string) (string, bool) {
 	case "requestTimeEpoch":
 		return strconv.FormatInt(c.now.UnixMilli(), 10), true
 	case "routeKey":
+		if c.route == nil {
+			return "", false
+		}
 		return c.route.key, true
 	case "stage":
+		if c.stage == nil {
+			return "", false
+		}
 		return c.stage.Name, true
 	case "identity.sourceIp":
 		return v2core.ClientIP(c.r), true

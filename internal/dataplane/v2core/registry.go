@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 
 	api "github.com/stagecraft/stagecraft/internal/api/apigatewayv2"
+	"github.com/stagecraft/stagecraft/internal/dataplane"
+	"github.com/stagecraft/stagecraft/internal/quota"
 	"github.com/stagecraft/stagecraft/internal/service/apigatewayv2"
 	"github.com/stagecraft/stagecraft/internal/store"
 	"github.com/stagecraft/stagecraft/internal/wire"
@@ -44,6 +46,10 @@ type Options[D any] struct {
 	// in several accounts or regions.
 	DefaultAccount, DefaultRegion string
 	Log                           *slog.Logger
+	// Usage also reads API keys, usage plans and account throttles (the
+	// REST control plane's tables, shared by WebSocket APIs) into
+	// View.Usage.
+	Usage bool
 }
 
 // Registry keeps a compiled, immutable View of every API of one protocol
@@ -84,6 +90,9 @@ type View[D any] struct {
 	byKey   map[string]*Stage[D] // by store key, to reuse unchanged stages
 	apiRaw  map[string][]byte    // stored api bytes by key, to reuse API entries
 	domains map[string]*Domain   // by lower-case domain name
+	// Usage is every API key, usage plan and account throttle (with
+	// Options.Usage; nil otherwise).
+	Usage   *dataplane.Usage
 	defAcct string
 	defReg  string
 }
@@ -112,6 +121,12 @@ type Stage[D any] struct {
 	// RouteSettings and DefaultRouteSettings as stored.
 	RouteSettings        map[string]api.RouteSettings
 	DefaultRouteSettings *api.RouteSettings
+	// AccessLog is the compiled accessLogSettings.format; nil when the
+	// stage has no access logging.
+	AccessLog *dataplane.AccessLogFormat
+
+	defLimit    *quota.Limit            // throttle of defaultRouteSettings
+	routeLimits map[string]*quota.Limit // throttle of routeSettings keys (merged over the default)
 
 	raw   []byte
 	epoch uint64
@@ -289,6 +304,11 @@ func (r *Registry[D]) buildLocked(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if r.opts.Usage {
+			if next.Usage, err = dataplane.LoadUsage(tx, prev.Usage); err != nil {
+				return err
+			}
+		}
 		return r.loadDomains(tx, next)
 	})
 	if err != nil {
@@ -322,6 +342,10 @@ func (r *Registry[D]) compileStage(ctx context.Context, tx store.Tx, loc Locatio
 	if se.Vars == nil {
 		se.Vars = map[string]string{}
 	}
+	if al := st.AccessLogSettings; al != nil && deref(al.Format) != "" {
+		se.AccessLog = dataplane.CompileAccessLogFormat(deref(al.Format))
+	}
+	se.defLimit, se.routeLimits = compileLimits(st.DefaultRouteSettings, st.RouteSettings)
 	if se.DeploymentID == "" {
 		return se, nil
 	}
