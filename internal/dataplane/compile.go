@@ -12,6 +12,7 @@ import (
 	"github.com/ohler55/ojg/jp"
 
 	api "github.com/stagecraft/stagecraft/internal/api/apigateway"
+	"github.com/stagecraft/stagecraft/internal/javaregex"
 	"github.com/stagecraft/stagecraft/internal/service/apigateway"
 	"github.com/stagecraft/stagecraft/internal/vtl"
 )
@@ -391,7 +392,13 @@ func compileIntegration(in *api.Integration, lg *slog.Logger) *integration {
 		}
 		sortMappings(cr.params)
 		if p := str(ir.SelectionPattern); p != "" {
-			re, err := compileSelectionPattern(p)
+			// Selection patterns are Java regular expressions (API Gateway
+			// runs on the JVM), compiled once per deployment and anchored
+			// at both ends: AWS documents the pattern as matched against
+			// the whole selection value (spec §8.5 open question 5: we
+			// choose the full match, as String.matches does; LocalStack's
+			// prefix re.match is not AWS evidence).
+			re, err := javaregex.CompileWhole(p)
 			if err != nil {
 				lg.Warn("selection pattern does not compile; the response is never selected", "status", k, "pattern", p, "error", err)
 				continue

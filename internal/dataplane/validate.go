@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	api "github.com/stagecraft/stagecraft/internal/api/apigateway"
+	"github.com/stagecraft/stagecraft/internal/javaregex"
 )
 
 // Request body validation: a method whose request validator has
@@ -102,7 +103,7 @@ func (m *model) compilePattern(p string) {
 	if _, ok := m.res[p]; ok {
 		return
 	}
-	src, err := translateJavaRegex(p)
+	src, err := javaregex.Translate(p)
 	if err != nil {
 		src = p
 	}

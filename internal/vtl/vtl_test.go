@@ -523,23 +523,6 @@ $x.n:$input.params('id')#if($foreach.hasNext),#end
 	}
 }
 
-func TestJavaRegexTranslation(t *testing.T) {
-	for pat, ok := range map[string]bool{
-		`\p{Alpha}+`: true, `\p{IsLatin}`: true, `a*+b`: true, `(?>ab)`: true, `\Qa.b\E`: true,
-		`[\p{Digit}x]`: true, `\u00e9`: true, `(?<n>x)`: true,
-		`(?=x)`: false, `(?<!x)`: false, `(a)\1`: false, `[a-z&&[^b]]`: false,
-	} {
-		_, err := compileJavaRegex(pat, false)
-		if (err == nil) != ok {
-			t.Errorf("compileJavaRegex(%q) err = %v, want ok=%v", pat, err, ok)
-		}
-	}
-	re, _ := compileJavaRegex(`\Qa.b\E`, true)
-	if !re.MatchString("a.b") || re.MatchString("axb") {
-		t.Error(`\Q..\E not literal`)
-	}
-}
-
 func TestNumbers(t *testing.T) {
 	vars := map[string]any{"i": 7, "f": 2.75, "neg": -2.5, "u": uint64(18446744073709551615), "f32": float32(0.5), "t": true}
 	runCases(t, []rcase{

@@ -1,4 +1,35 @@
-package dataplane
+// Package javaregex runs Java regular expressions (java.util.regex, the
+// dialect of API Gateway's JVM) on Go's RE2 engine. The data planes use it
+// for integration response selection patterns (and, as the closest
+// dialect, for the pattern keywords of request validation models);
+// internal/vtl for String.matches, replaceAll, replaceFirst and split in
+// mapping templates.
+//
+// Translate rewrites the Java-only syntax that has an RE2 equivalent:
+//
+//   - POSIX and java.lang.Character classes (\p{Alpha}, \p{Punct},
+//     \p{javaLowerCase}, \P{Digit}, …) become explicit ranges, inside or
+//     outside [...]; Unicode classes lose Java's "Is" prefix
+//     (\p{IsLatin} -> \p{Latin});
+//   - \Q...\E quoting becomes escaped literal text;
+//   - \uXXXX, \0ooo (octal), \cX (control), \e, \h, \R become their
+//     characters or classes; \Z becomes \z (a final line terminator is not
+//     allowed for);
+//   - atomic groups (?>X) become non-capturing groups and possessive
+//     quantifiers (X*+, X++, X?+, X{n}+) greedy ones, so they backtrack
+//     where Java would not;
+//   - a ']' first in a class is a literal.
+//
+// It refuses, with an error, what RE2 cannot express (valid Java, which
+// callers then handle as they would an invalid pattern): lookahead and
+// lookbehind ((?=, (?!, (?<=, (?<!), backreferences (\1-\9, \k<name>),
+// \G, \X, class intersection ([a-z&&[^b]]), nested classes, and a negated
+// POSIX class \P{...} inside [...]. Everything else passes through to RE2
+// unchanged, so a construct RE2 rejects fails in Compile.
+//
+// Compile and CompileWhole translate and compile; they do not cache, so
+// callers compile once per deployment or keep their own cache.
+package javaregex
 
 import (
 	"fmt"
@@ -7,23 +38,27 @@ import (
 	"strings"
 )
 
-// Integration response selection patterns are Java regular expressions
-// (API Gateway runs on the JVM). compileSelectionPattern translates the
-// Java-only syntax that has an RE2 equivalent and anchors the result at both
-// ends: AWS documents the pattern as matched against the whole selection
-// value (spec §8.5 open question 5: we choose the full match, as
-// String.matches does; LocalStack's prefix re.match is not AWS evidence).
-//
-// The translation below is the same as internal/vtl's (javaregex.go), which
-// keeps it unexported; it is repeated here so that patterns are compiled
-// once per deployment and never per request.
-// TODO: share one exported translator with internal/vtl.
-func compileSelectionPattern(pattern string) (*regexp.Regexp, error) {
-	src, err := translateJavaRegex(pattern)
+// Compile compiles a Java pattern for searching (Matcher.find, replaceAll,
+// split): the match may be anywhere in the input.
+func Compile(pattern string) (*regexp.Regexp, error) {
+	return compile(pattern, false)
+}
+
+// CompileWhole compiles a Java pattern anchored at both ends, so it must
+// match the whole input (String.matches, Pattern.matches).
+func CompileWhole(pattern string) (*regexp.Regexp, error) {
+	return compile(pattern, true)
+}
+
+func compile(pattern string, whole bool) (*regexp.Regexp, error) {
+	src, err := Translate(pattern)
 	if err != nil {
 		return nil, err
 	}
-	re, err := regexp.Compile(`\A(?:` + src + `)\z`)
+	if whole {
+		src = `\A(?:` + src + `)\z`
+	}
+	re, err := regexp.Compile(src)
 	if err != nil {
 		return nil, fmt.Errorf("invalid regular expression %q: %v", pattern, err)
 	}
@@ -40,7 +75,9 @@ var posixClasses = map[string]string{
 	"IsUppercase": `\p{Lu}`, "IsLowercase": `\p{Ll}`, "IsWhite_Space": `\s`,
 }
 
-func translateJavaRegex(p string) (string, error) {
+// Translate rewrites a Java pattern in RE2 syntax (see the package
+// documentation). Errors read "invalid regular expression "<p>": <why>".
+func Translate(p string) (string, error) {
 	var b strings.Builder
 	inClass := 0
 	for i := 0; i < len(p); i++ {
