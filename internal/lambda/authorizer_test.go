@@ -1,16 +1,13 @@
 package lambda_test
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stagecraft/stagecraft/internal/lambda"
-	"github.com/stagecraft/stagecraft/internal/lambdatest"
 )
 
 func TestExecuteAPIARN(t *testing.T) {
@@ -137,130 +134,4 @@ func TestAuthorizerEvents(t *testing.T) {
 			t.Error("isBase64Encoded in an authorizer event")
 		}
 	})
-}
-
-func TestPolicyResponses(t *testing.T) {
-	const arn = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev/GET/pets/7"
-	policy := func(stmts string) string {
-		return `{"principalId":"user-1","policyDocument":{"Version":"2012-10-17","Statement":` + stmts + `}}`
-	}
-	cases := []struct {
-		name    string
-		payload string
-		allowed bool
-	}{
-		{"exact allow", policy(`[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"` + arn + `"}]`), true},
-		{"statement object, lists", policy(`{"Action":["execute-api:Invoke"],"Effect":"Allow","Resource":["x","` + arn + `"]}`), true},
-		{"wildcard stage and path", policy(`[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/*/GET/*"}]`), true},
-		{"question mark", policy(`[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/de?/GET/pets/?"}]`), true},
-		{"action wildcard, any case", policy(`[{"Action":"Execute-API:*","Effect":"Allow","Resource":"*"}]`), true},
-		{"other method", policy(`[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev/POST/*"}]`), false},
-		{"explicit deny wins", policy(`[{"Action":"*","Effect":"Allow","Resource":"*"},{"Action":"execute-api:Invoke","Effect":"Deny","Resource":"` + arn + `"}]`), false},
-		{"deny", policy(`[{"Action":"execute-api:Invoke","Effect":"Deny","Resource":"*"}]`), false},
-		{"other action", policy(`[{"Action":"execute-api:ManageConnections","Effect":"Allow","Resource":"*"}]`), false},
-		{"NotResource", policy(`[{"Action":"execute-api:Invoke","Effect":"Allow","NotResource":"arn:aws:execute-api:*:*:*/*/POST/*"}]`), true},
-		{"empty statement list", policy(`[]`), false},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			a, err := lambda.ParsePolicyResponse([]byte(c.payload))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if a.PrincipalID != "user-1" || a.Allows(arn) != c.allowed {
-				t.Errorf("principal %q allows %v, want %v", a.PrincipalID, a.Allows(arn), c.allowed)
-			}
-		})
-	}
-
-	a, err := lambda.ParsePolicyResponse([]byte(`{"principalId":"u","policyDocument":{"Statement":[]},"context":{"s":"x","n":1.5,"b":true,"z":null},"usageIdentifierKey":"key-1"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(map[string]any{"s": "x", "n": 1.5, "b": true, "z": nil}, a.Context); d != "" || a.UsageIdentifierKey != "key-1" {
-		t.Errorf("context %s, key %q", d, a.UsageIdentifierKey)
-	}
-	if d := cmp.Diff(map[string]any{"s": "x", "n": 1.5, "b": true, "z": nil, "principalId": "u"}, a.RESTAuthorizerContext()); d != "" {
-		t.Errorf("REST authorizer context: %s", d)
-	}
-
-	bad := []struct{ name, payload string }{
-		{"not JSON", `Allow`},
-		{"not an object", `"Allow"`},
-		{"no policyDocument", `{"principalId":"u"}`},
-		{"null policyDocument", `{"principalId":"u","policyDocument":null}`},
-		{"no Statement", `{"principalId":"u","policyDocument":{"Version":"2012-10-17"}}`},
-		{"bad Effect", policy(`[{"Action":"*","Effect":"Maybe","Resource":"*"}]`)},
-		{"Resource number", policy(`[{"Action":"*","Effect":"Allow","Resource":5}]`)},
-		{"object context value", `{"principalId":"u","policyDocument":{"Statement":[]},"context":{"o":{"a":1}}}`},
-		{"list context value", `{"principalId":"u","policyDocument":{"Statement":[]},"context":{"l":[1]}}`},
-		{"principalId object", `{"principalId":{},"policyDocument":{"Statement":[]}}`},
-	}
-	for _, c := range bad {
-		if _, err := lambda.ParsePolicyResponse([]byte(c.payload)); !errors.Is(err, lambda.ErrMalformedAuthorizerResponse) {
-			t.Errorf("%s: %v, want ErrMalformedAuthorizerResponse", c.name, err)
-		}
-	}
-}
-
-func TestSimpleResponses(t *testing.T) {
-	a, err := lambda.ParseSimpleResponse([]byte(`{"isAuthorized":true,"context":{"user":"alice","groups":["a","b"]}}`))
-	if err != nil || !a.Allows("anything") || a.Policy != nil {
-		t.Fatalf("%+v %v", a, err)
-	}
-	if d := cmp.Diff(map[string]any{"user": "alice", "groups": []any{"a", "b"}}, a.Context); d != "" {
-		t.Errorf("context: %s", d)
-	}
-	a, err = lambda.ParseSimpleResponse([]byte(`{"isAuthorized":false}`))
-	if err != nil || a.Allows("x") {
-		t.Errorf("%+v %v", a, err)
-	}
-	for _, p := range []string{`{"isAuthorized":"true"}`, `{}`, `true`, `nope`} {
-		if _, err := lambda.ParseSimpleResponse([]byte(p)); !errors.Is(err, lambda.ErrMalformedAuthorizerResponse) {
-			t.Errorf("%s: %v", p, err)
-		}
-	}
-}
-
-// TestAuthorizerThroughLambda: a TOKEN authorizer written with
-// aws-lambda-go types, invoked through the client.
-func TestAuthorizerThroughLambda(t *testing.T) {
-	srv := lambdatest.Start(t)
-	srv.RegisterTokenAuthorizer("auth", func(e events.APIGatewayCustomAuthorizerRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
-		switch e.AuthorizationToken {
-		case "allow", "deny":
-			effect := map[string]string{"allow": "Allow", "deny": "Deny"}[e.AuthorizationToken]
-			return events.APIGatewayCustomAuthorizerResponse{PrincipalID: "user", PolicyDocument: events.APIGatewayCustomAuthorizerPolicy{
-				Version:   "2012-10-17",
-				Statement: []events.IAMPolicyStatement{{Action: []string{"execute-api:Invoke"}, Effect: effect, Resource: []string{e.MethodArn}}},
-			}, Context: map[string]any{"tier": "gold", "n": 2}}, nil
-		case "unauthorized":
-			return events.APIGatewayCustomAuthorizerResponse{}, errors.New("Unauthorized")
-		}
-		return events.APIGatewayCustomAuthorizerResponse{}, errors.New("boom")
-	})
-	c := newClient(t, lambda.Config{Endpoint: srv.URL})
-	fn := mustFunction(t, "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations")
-	arn := lambda.ExecuteAPIARN("us-east-1", "123456789012", "a1b2c3d4e5", "dev", "GET", "/pets")
-	call := func(token string) (*lambda.AuthorizerResponse, error) {
-		res, err := c.Invoke(context.Background(), fn, lambda.TokenAuthorizerEvent(token, arn))
-		if err != nil {
-			return nil, err
-		}
-		return lambda.ParsePolicyResponse(res.Payload)
-	}
-	a, err := call("allow")
-	if err != nil || !a.Allows(arn) || a.Allows(lambda.ExecuteAPIARN("us-east-1", "123456789012", "a1b2c3d4e5", "dev", "POST", "/pets")) ||
-		a.Context["tier"] != "gold" || a.Context["n"] != float64(2) {
-		t.Errorf("allow: %+v %v", a, err)
-	}
-	if a, err := call("deny"); err != nil || a.Allows(arn) {
-		t.Errorf("deny: %+v %v", a, err)
-	}
-	if _, err := call("unauthorized"); !lambda.IsUnauthorized(err) {
-		t.Errorf("unauthorized: %v", err)
-	}
-	if _, err := call("other"); err == nil || lambda.IsUnauthorized(err) {
-		t.Errorf("failing authorizer: %v", err)
-	}
 }

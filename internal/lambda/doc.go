@@ -22,11 +22,11 @@
 //     lenient (output without statusCode becomes a 200 JSON body).
 //   - Authorizers: TokenAuthorizerEvent, RequestAuthorizerEvent,
 //     HTTPAuthorizerEventV1/V2 and WebSocketAuthorizerEvent build the
-//     events (ExecuteAPIARN the methodArn/routeArn); ParsePolicyResponse
-//     and ParseSimpleResponse read the answers into an AuthorizerResponse
-//     whose Allows evaluates the IAM policy for a request's ARN (cacheable
-//     for the authorizer TTL); IsUnauthorized spots the "Unauthorized"
-//     function error that means 401.
+//     events (ExecuteAPIARN the methodArn/routeArn). Reading the answers
+//     (policy or simple response, the "Unauthorized" function error that
+//     means 401), evaluating the IAM policy and caching the result are
+//     internal/authz's: the data plane hands it the invocation's payload
+//     and *FunctionError kind.
 //
 // Everything but Client is a pure function over plain Go values.
 //
