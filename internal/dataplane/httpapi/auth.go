@@ -11,6 +11,7 @@ import (
 
 	api "github.com/stagecraft/stagecraft/internal/api/apigatewayv2"
 	"github.com/stagecraft/stagecraft/internal/authz"
+	"github.com/stagecraft/stagecraft/internal/dataplane/v2core"
 	"github.com/stagecraft/stagecraft/internal/lambda"
 )
 
@@ -189,7 +190,7 @@ func errOf(a *authorizer) error {
 func (c *call) deny(err error, scopes []string) bool {
 	var d *authz.Denial
 	if !errors.As(err, &d) {
-		c.trail.authErr = err.Error()
+		c.trail.authErr = v2core.ErrorMessage(err)
 		c.h.log.Error("authorization failed", "error", err, "request_id", c.reqID)
 		c.fail(http.StatusInternalServerError, msgInternal)
 		return false

@@ -155,12 +155,12 @@ func (c *call) lambdaProxy(in *integration) {
 	res, err := inv.Invoke(ctx, fn, event)
 	c.trail.integRan, c.trail.integLatency = true, c.h.clk.Now().Sub(start).Milliseconds()
 	if err != nil {
-		c.trail.integErr = err.Error()
+		c.trail.integErr = v2core.ErrorMessage(err)
 		var fe *lambda.FunctionError
 		if errors.As(err, &fe) {
 			// Lambda answered 200 with X-Amz-Function-Error [?: wording].
 			c.trail.integStatus = "200"
-			c.trail.integErr = "The Lambda function returned the following error: " + fe.ErrorMessage
+			c.trail.integErr = "The Lambda function returned the following error: " + strings.ReplaceAll(fe.ErrorMessage, `"`, `'`)
 		}
 		if errors.Is(err, lambda.ErrTimeout) {
 			c.h.log.Warn("Lambda integration timed out", "function", fn.ARN(), "timeout", in.timeout, "request_id", c.reqID)
@@ -190,7 +190,7 @@ func (c *call) lambdaProxy(in *integration) {
 		// the Lambda Authorizer function doesn't match the format that API
 		// Gateway expects. Simple response did not include
 		// 'isAuthorized'") [C], for the integration [?].
-		c.trail.integErr = "The response from the Lambda function doesn't match the format that API Gateway expects. " + err.Error()
+		c.trail.integErr = "The response from the Lambda function doesn't match the format that API Gateway expects. " + v2core.ErrorMessage(err)
 		c.h.log.Warn("Malformed Lambda proxy response", "function", fn.ARN(), "error", err, "request_id", c.reqID)
 		c.fail(http.StatusInternalServerError, msgInternal)
 		return

@@ -135,7 +135,7 @@ func (c *call) httpProxy(in *integration) {
 	resp, err := c.h.client.Do(req)
 	c.trail.integRan, c.trail.integLatency = true, c.h.clk.Now().Sub(start).Milliseconds()
 	if err != nil {
-		c.trail.integErr = err.Error()
+		c.trail.integErr = v2core.ErrorMessage(err)
 		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded {
 			c.h.log.Warn("integration timed out", "uri", u.Redacted(), "timeout", in.timeout, "request_id", c.reqID)
 			c.fail(http.StatusServiceUnavailable, msgUnavailable)

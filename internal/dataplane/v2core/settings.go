@@ -1,7 +1,10 @@
 package v2core
 
 import (
+	"errors"
 	"math"
+	"net/url"
+	"strings"
 
 	api "github.com/stagecraft/stagecraft/internal/api/apigatewayv2"
 	"github.com/stagecraft/stagecraft/internal/quota"
@@ -79,4 +82,21 @@ func limitOf(burst *int32, rate *float64) *quota.Limit {
 		return nil
 	}
 	return &l
+}
+
+// ErrorMessage is an integration failure as $context.integrationErrorMessage
+// and $context.authorizer.error show it in access logs: the error's text,
+// with a URL error spelled without Go's quoting and double quotes turned
+// into single ones, so that the JSON formats AWS's examples use stay
+// parseable [?: AWS's own messages are prose without double quotes].
+func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	msg := err.Error()
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		msg = strings.ToUpper(ue.Op) + " " + ue.URL + ": " + ue.Err.Error()
+	}
+	return strings.ReplaceAll(msg, `"`, `'`)
 }

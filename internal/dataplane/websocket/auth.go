@@ -43,12 +43,6 @@ func (s *session) authorize(ctx context.Context, e *event, epoch uint64) (int, s
 		// the wording is REST's request validation message [?].
 		return http.StatusBadRequest, "Missing required request parameters: [" + strings.Join(missing, ", ") + "]"
 	}
-	if rt.apiKey && s.header.Get("X-Api-Key") == "" {
-		// API keys live in REST usage plans, which the WebSocket data
-		// plane does not consult: a key must be present, any key is
-		// accepted [?].
-		return http.StatusForbidden, "Forbidden"
-	}
 	switch rt.auth {
 	case "", "NONE":
 		return 0, ""
@@ -66,6 +60,7 @@ func (s *session) authorize(ctx context.Context, e *event, epoch uint64) (int, s
 	a := rt.authz
 	if a == nil || a.err != nil {
 		s.h.log.Error("$connect authorizer cannot run", "api", s.c.apiID, "error", a.errOrMissing(), "request_id", e.reqID)
+		e.trail.authErr = v2core.ErrorMessage(a.errOrMissing())
 		return http.StatusInternalServerError, "Internal server error"
 	}
 	req := &authz.Request{Header: s.header, Query: s.query, StageVariables: e.vars, Context: func(name string) (string, bool) {
@@ -73,7 +68,7 @@ func (s *session) authorize(ctx context.Context, e *event, epoch uint64) (int, s
 	}}
 	id, err := a.lam.Identity(req)
 	if err != nil {
-		return denial(err)
+		return e.denial(err)
 	}
 	c := s.c
 	methodARN := "arn:" + authz.Partition(c.region) + ":execute-api:" + c.region + ":" + c.account + ":" + c.apiID + "/" + c.stage + "/$connect"
@@ -83,8 +78,11 @@ func (s *session) authorize(ctx context.Context, e *event, epoch uint64) (int, s
 	}
 	res, _, err := a.lam.Authorize(ctx, s.h.cache, scope, id, methodARN, invoke)
 	if err != nil {
-		return denial(err)
+		return e.denial(err)
 	}
+	// The API key a Lambda authorizer hands over, for an API whose
+	// apiKeySelectionExpression is $context.authorizer.usageIdentifierKey.
+	s.usageKey = res.UsageIdentifierKey
 	// Every later event carries the authorizer's output as
 	// requestContext.authorizer: principalId and the context values
 	// [D: websocket-api-lambda-auth].
@@ -103,11 +101,15 @@ func (a *authorizer) errOrMissing() error {
 	return a.err
 }
 
-func denial(err error) (int, string) {
+// denial is the refusal of an authorizer's error; the reason goes to
+// $context.authorizer.error.
+func (e *event) denial(err error) (int, string) {
 	var d *authz.Denial
 	if !errors.As(err, &d) {
+		e.trail.authErr = v2core.ErrorMessage(err)
 		return http.StatusInternalServerError, "Internal server error"
 	}
+	e.trail.authErr, e.trail.errType = d.Reason, d.GatewayType
 	if d.Null || d.Message == "" {
 		return d.Status, http.StatusText(d.Status)
 	}

@@ -19,6 +19,12 @@ type deployment struct {
 	loc    v2core.Location
 	rse    *v2core.Expr // routeSelectionExpression
 	routes map[string]*route
+	// apiKeySel is the apiKeySelectionExpression, evaluated against the
+	// $connect request; keyFromAuthorizer is its
+	// $context.authorizer.usageIdentifierKey form, the key a Lambda
+	// authorizer returned [D: the two values AWS accepts].
+	apiKeySel         *v2core.Expr
+	keyFromAuthorizer bool
 }
 
 type route struct {
@@ -89,6 +95,14 @@ const defaultTimeout = 29 * time.Second
 func compile(loc v2core.Location, snap *apigatewayv2.Snapshot) (*deployment, error) {
 	d := &deployment{id: snap.DeploymentID, loc: loc, routes: map[string]*route{},
 		rse: v2core.ParseExpr(str(snap.Api.RouteSelectionExpression))}
+	sel := str(snap.Api.ApiKeySelectionExpression)
+	if sel == "" {
+		sel = "$request.header.x-api-key" // the default [M doc]
+	}
+	d.apiKeySel = v2core.ParseExpr(sel)
+	if k, name, ok := d.apiKeySel.Single(); ok && k == v2core.KindContext && name == "authorizer.usageIdentifierKey" {
+		d.keyFromAuthorizer = true
+	}
 	integs := map[string]*integration{}
 	auths := map[string]*authorizer{}
 	for i := range snap.Routes {

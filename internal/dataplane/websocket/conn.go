@@ -28,6 +28,7 @@ type session struct {
 	query      url.Values
 	rawQuery   string
 	authorizer map[string]any // requestContext.authorizer / $context.authorizer
+	usageKey   string         // the authorizer's usageIdentifierKey
 
 	paramsOnce sync.Once
 	paramsV    vtl.Params
@@ -50,9 +51,14 @@ type event struct {
 	bodyJSON any
 	parsed   bool
 	ctxMap   *vtl.Map
+
+	rk       string // the route key to report when route is nil ($connect without a route)
+	apiKey   string // the API key value and id admitted by the usage plan check
+	apiKeyID string
+	trail    trail // for the access log (accesslog.go)
 }
 
-func (h *Handler) serveStage(w http.ResponseWriter, r *http.Request, a *v2core.API[*deployment], stageName, host string) {
+func (h *Handler) serveStage(w http.ResponseWriter, r *http.Request, v *v2core.View[*deployment], a *v2core.API[*deployment], stageName, host string) {
 	st := a.Stages[stageName]
 	if st == nil || stageName == "" {
 		refuse(w, http.StatusForbidden, "Forbidden")
@@ -85,17 +91,24 @@ func (h *Handler) serveStage(w http.ResponseWriter, r *http.Request, a *v2core.A
 	s := &session{h: h, c: c, domain: host, header: hdr, query: r.URL.Query(), rawQuery: r.URL.RawQuery}
 
 	var subprotocols []string
+	e := &event{s: s, typ: lambda.EventConnect, reqID: v2core.RequestID(), now: now, vars: st.Vars, rk: "$connect"}
 	if rt := dep.routes["$connect"]; rt != nil {
-		e := &event{s: s, typ: lambda.EventConnect, reqID: v2core.RequestID(), now: now, route: rt, vars: st.Vars}
+		e.route = rt
 		if status, msg := s.authorize(r.Context(), e, st.AuthEpoch); status != 0 {
-			refuse(w, status, msg)
+			e.refuse(w, st, status, msg, "")
+			return
+		}
+		// API key, throttling and quota, after the authorizer, which may
+		// supply the key (usageIdentifierKey).
+		if d := e.meter(v, st, dep); d != nil {
+			e.refuse(w, st, d.Status, d.Message, d.GatewayType)
 			return
 		}
 		if rt.integ != nil {
-			res, err := e.run(r.Context())
+			res, err := e.runTimed(r.Context())
 			if err != nil {
 				h.log.Warn("$connect integration failed; refusing the connection", "api", a.APIID, "stage", st.Name, "error", err, "request_id", e.reqID)
-				refuse(w, http.StatusInternalServerError, "Internal server error")
+				e.refuse(w, st, http.StatusInternalServerError, "Internal server error", "")
 				return
 			}
 			if res.status < 200 || res.status > 299 {
@@ -106,6 +119,8 @@ func (h *Handler) serveStage(w http.ResponseWriter, r *http.Request, a *v2core.A
 				}
 				w.WriteHeader(res.status)
 				w.Write(res.body)
+				e.trail.status = res.status
+				e.accessLog(st)
 				return
 			}
 			if p := res.header.Get("Sec-WebSocket-Protocol"); p != "" {
@@ -144,6 +159,8 @@ func (h *Handler) serveStage(w http.ResponseWriter, r *http.Request, a *v2core.A
 	conn.SetReadLimit(MaxMessageSize)
 	c.wsc.Store(conn)
 	close(c.ready)
+	e.trail.status = http.StatusOK
+	e.accessLog(st)
 	if c.closing.Load() {
 		// Closed (Sweep, Close) while the handshake was finishing.
 		go c.shutdown(conn)
@@ -204,8 +221,8 @@ func (s *session) errorFrame(msg, reqID string) {
 }
 
 // current returns the connection's stage as deployed now: later
-// deployments apply to open connections.
-func (s *session) current() (*deployment, map[string]string, bool) {
+// deployments (and stage settings) apply to open connections.
+func (s *session) current() (*v2core.View[*deployment], *v2core.Stage[*deployment], bool) {
 	v := s.h.reg.Current(context.Background())
 	a := v.APIIn(s.c.account, s.c.region, s.c.apiID)
 	if a == nil {
@@ -215,7 +232,7 @@ func (s *session) current() (*deployment, map[string]string, bool) {
 	if st == nil || !st.Deployed {
 		return nil, nil, false
 	}
-	return st.Deployment, st.Vars, true
+	return v, st, true
 }
 
 // message routes one client message [D: websocket-api-develop-routes]:
@@ -226,29 +243,38 @@ func (s *session) message(typ ws.MessageType, data []byte) {
 	h := s.h
 	e := &event{s: s, typ: lambda.EventMessage, reqID: v2core.RequestID(), msgID: v2core.RequestID(), now: h.clk.Now(),
 		body: data, binary: typ == ws.MessageBinary}
-	dep, vars, ok := s.current()
+	v, st, ok := s.current()
 	if !ok {
 		// The stage or API went away under the connection.
 		s.c.Close(ws.StatusGoingAway, "Going away")
 		return
 	}
-	e.vars = vars
+	defer e.accessLog(st)
+	dep := st.Deployment
+	e.vars = st.Vars
 	e.route = dep.selectRoute(e)
 	if e.route == nil {
-		s.errorFrame("Forbidden", e.reqID)
+		// No route: the frame AWS sends is Forbidden; logged as REST's
+		// answer to a request no method serves [?].
+		e.frameError(http.StatusForbidden, "Forbidden", "MISSING_AUTHENTICATION_TOKEN")
+		return
+	}
+	if d := e.meter(v, st, dep); d != nil {
+		e.frameError(d.Status, d.Message, d.GatewayType)
 		return
 	}
 	if e.route.integ == nil {
 		h.log.Warn("route has no integration", "api", s.c.apiID, "route", e.route.key, "request_id", e.reqID)
-		s.errorFrame("Internal server error", e.reqID)
+		e.frameError(http.StatusInternalServerError, "Internal server error", "")
 		return
 	}
-	res, err := e.run(context.Background())
+	res, err := e.runTimed(context.Background())
 	if err != nil {
 		h.log.Warn("integration failed", "api", s.c.apiID, "route", e.route.key, "error", err, "request_id", e.reqID)
-		s.errorFrame("Internal server error", e.reqID)
+		e.frameError(http.StatusInternalServerError, "Internal server error", "")
 		return
 	}
+	e.trail.status = res.status
 	if e.route.twoWay && len(res.body) > 0 {
 		if err := s.c.Send(context.Background(), res.body); err != nil && !errors.Is(err, ErrGone) {
 			h.log.Debug("sending the route response failed", "connection", s.c.id, "error", err)
@@ -278,21 +304,28 @@ func (d *deployment) selectRoute(e *event) *route {
 	return d.routes["$default"]
 }
 
-// disconnect runs the $disconnect route, best effort [D].
+// disconnect runs the $disconnect route, best effort [D]. The event is
+// logged whether or not there is a route to run.
 func (s *session) disconnect(code int, reason string) {
-	dep, vars, ok := s.current()
+	_, st, ok := s.current()
 	if !ok {
 		return
 	}
-	rt := dep.routes["$disconnect"]
+	rt := st.Deployment.routes["$disconnect"]
+	e := &event{s: s, typ: lambda.EventDisconnect, reqID: v2core.RequestID(), now: s.h.clk.Now(), route: rt, vars: st.Vars,
+		discode: code, disreas: reason, rk: "$disconnect"}
+	e.trail.status = http.StatusOK
+	defer e.accessLog(st)
 	if rt == nil || rt.integ == nil {
 		return
 	}
-	e := &event{s: s, typ: lambda.EventDisconnect, reqID: v2core.RequestID(), now: s.h.clk.Now(), route: rt, vars: vars,
-		discode: code, disreas: reason}
-	if _, err := e.run(context.Background()); err != nil {
+	res, err := e.runTimed(context.Background())
+	if err != nil {
 		s.h.log.Warn("$disconnect integration failed", "api", s.c.apiID, "connection", s.c.id, "error", err, "request_id", e.reqID)
+		e.trail.status, e.trail.errMsg = http.StatusInternalServerError, "Internal server error"
+		return
 	}
+	e.trail.status = res.status
 }
 
 // json is the message body parsed as JSON, nil when it is not JSON.
@@ -367,7 +400,11 @@ func (e *event) contextVTL() *vtl.Map {
 	m.Put("domainName", e.s.domain)
 	m.Put("eventType", e.typ)
 	m.Put("extendedRequestId", e.reqID)
-	m.Put("identity", map[string]any{"sourceIp": c.sourceIP, "userAgent": c.userAgent})
+	id := map[string]any{"sourceIp": c.sourceIP, "userAgent": c.userAgent}
+	if e.apiKey != "" {
+		id["apiKey"], id["apiKeyId"] = e.apiKey, e.apiKeyID
+	}
+	m.Put("identity", id)
 	m.Put("messageDirection", "IN")
 	if e.msgID != "" {
 		m.Put("messageId", e.msgID)
@@ -375,7 +412,7 @@ func (e *event) contextVTL() *vtl.Map {
 	m.Put("requestId", e.reqID)
 	m.Put("requestTime", e.now.UTC().Format(v2core.CLFLayout))
 	m.Put("requestTimeEpoch", e.now.UnixMilli())
-	m.Put("routeKey", e.route.key)
+	m.Put("routeKey", e.routeKey())
 	m.Put("stage", c.stage)
 	e.ctxMap = m
 	return m

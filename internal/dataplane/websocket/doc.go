@@ -51,9 +51,22 @@
 //     hours is closed with 1001, checked against the injected clock by
 //     Sweep (run every SweepInterval in the background).
 //   - Connection ids are 16 base64-like characters ending in "=".
+//   - API keys, usage plans and throttling (meter.go): a route with
+//     apiKeyRequired admits the key apiKeySelectionExpression selects
+//     ($request.header.x-api-key of the $connect request, or the $connect
+//     authorizer's usageIdentifierKey) when a usage plan (the REST
+//     control plane's tables) names the stage; $connect is refused 403
+//     {"message":"Forbidden"} otherwise, a message gets a Forbidden error
+//     frame. The plan's throttle and quota, the stage's route throttle
+//     (routeSettings over defaultRouteSettings) and, with
+//     Config.AccountThrottling, the account's throttle refuse with 429
+//     ("Too Many Requests", "Limit Exceeded"). Quota counts sync to the
+//     store (Sync) for GetUsage.
+//   - Access logs (accesslog.go): one line per CONNECT, MESSAGE and
+//     DISCONNECT of a stage with accessLogSettings.format, to
+//     Config.AccessLog (the REST plane's destination).
 //
-// Not implemented: API key validation against usage plans (any x-api-key
-// is accepted where a route requires one), IAM signature verification,
-// AWS service integrations other than Lambda, route request validation
-// (requestModels), and client certificates.
+// Not implemented: IAM signature verification, AWS service integrations
+// other than Lambda, route request validation (requestModels), usage
+// plans' per-method throttles, and client certificates.
 package websocket

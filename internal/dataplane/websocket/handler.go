@@ -14,8 +14,10 @@ import (
 
 	"github.com/stagecraft/stagecraft/internal/authz"
 	"github.com/stagecraft/stagecraft/internal/clock"
+	"github.com/stagecraft/stagecraft/internal/dataplane"
 	"github.com/stagecraft/stagecraft/internal/dataplane/v2core"
 	"github.com/stagecraft/stagecraft/internal/lambda"
+	"github.com/stagecraft/stagecraft/internal/quota"
 	"github.com/stagecraft/stagecraft/internal/store"
 )
 
@@ -45,6 +47,29 @@ type Config struct {
 	// against Clock; 0 means every 5 seconds, negative never (tests call
 	// Sweep after moving a fake clock).
 	SweepInterval time.Duration
+
+	// AccessLog receives the access log lines of stages that have an
+	// accessLogSettings.format (the REST plane's destination: stdout or
+	// the --access-log-file); nil writes them to os.Stdout.
+	AccessLog io.Writer
+	// AccountThrottling applies the account-level throttle (the REST
+	// control plane's GetAccount throttleSettings, rate 10000 and burst
+	// 5000 by default) to $connect and messages, as AWS does. Off by
+	// default, as in the REST plane.
+	AccountThrottling bool
+	// Throttler and Counters hold the token buckets and usage plan quota
+	// counts. Pass the REST plane's (dataplane.Handler.Throttler and
+	// Counters) to share an API key's plan throttle and quota across the
+	// REST and WebSocket stages of its plans, as AWS does; the REST
+	// plane's Sync then writes them. Nil uses the handler's own, which it
+	// loads from the store at start and syncs every SyncInterval and on
+	// Close.
+	Throttler *quota.Throttler
+	Counters  *quota.Counters
+	// SyncInterval is how often (wall time) the handler's own usage plan
+	// counters are written to the store and read back; 0 means every
+	// 10 s, negative never (tests call Sync).
+	SyncInterval time.Duration
 }
 
 // Defaults of the connection quotas [D].
@@ -63,6 +88,13 @@ type Handler struct {
 	clk    clock.Clock
 	client *http.Client
 	cache  *authz.Cache
+	st     store.Store
+
+	throttle    *quota.Throttler
+	counters    *quota.Counters
+	ownCounters bool // counters are this handler's: it syncs them
+	syncMu      sync.Mutex
+	alog        *dataplane.AccessLogWriter
 
 	mu     sync.Mutex
 	conns  map[*Conn]struct{} // this handler's connections
@@ -90,16 +122,49 @@ func New(st store.Store, cfg Config) *Handler {
 	if cfg.SweepInterval == 0 {
 		cfg.SweepInterval = 5 * time.Second
 	}
-	h := &Handler{cfg: cfg, clk: cfg.Clock, log: cfg.Log.With("component", "websocket"), hub: HubFor(st),
+	if cfg.SyncInterval == 0 {
+		cfg.SyncInterval = 10 * time.Second
+	}
+	h := &Handler{cfg: cfg, clk: cfg.Clock, log: cfg.Log.With("component", "websocket"), hub: HubFor(st), st: st,
 		conns: map[*Conn]struct{}{}, stop: make(chan struct{}), done: make(chan struct{})}
 	h.client = newClient(cfg.Transport)
 	h.cache = authz.NewCache(h.clk, 0)
+	h.alog = dataplane.NewAccessLogWriter(cfg.AccessLog)
+	h.throttle = cfg.Throttler
+	if h.throttle == nil {
+		h.throttle = quota.NewThrottler(h.clk)
+	}
+	h.counters = cfg.Counters
+	if h.counters == nil {
+		h.counters, h.ownCounters = quota.NewCounters(h.clk), true
+		if err := h.counters.Load(context.Background(), st); err != nil {
+			h.log.Error("loading usage plan counters failed; quotas start from zero", "error", err)
+		}
+	}
 	h.reg = v2core.NewRegistry(st, v2core.Options[*deployment]{
 		Protocol: "WEBSOCKET", Compile: compile, Log: h.log,
 		DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion,
+		// API keys and usage plans are the REST control plane's, shared
+		// with WebSocket APIs [D: usage plans name API stages of either].
+		Usage: true,
 	})
 	go h.sweeper()
 	return h
+}
+
+// Sync writes the usage plan requests counted since the last Sync to the
+// store and reads back every node's counts and UpdateUsage's extensions
+// (what GetUsage reports); it also forgets full token buckets. With
+// counters shared through Config.Counters their owner syncs them, and
+// Sync only sweeps.
+func (h *Handler) Sync(ctx context.Context) error {
+	h.throttle.Sweep()
+	if !h.ownCounters {
+		return nil
+	}
+	h.syncMu.Lock()
+	defer h.syncMu.Unlock()
+	return h.counters.Sync(ctx, h.st)
 }
 
 // Hub is the connection registry this handler registers in.
@@ -121,23 +186,41 @@ func (h *Handler) Close() {
 		c.Close(ws.StatusGoingAway, "Going away")
 	}
 	h.wg.Wait()
+	if h.ownCounters {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := h.Sync(ctx); err != nil {
+			h.log.Warn("final sync of usage plan counters failed", "error", err)
+		}
+		cancel()
+	}
 	h.reg.Close()
 }
 
 func (h *Handler) sweeper() {
 	defer close(h.done)
-	if h.cfg.SweepInterval < 0 {
-		<-h.stop
-		return
+	var sweep, syncC <-chan time.Time
+	if h.cfg.SweepInterval > 0 {
+		t := time.NewTicker(h.cfg.SweepInterval)
+		defer t.Stop()
+		sweep = t.C
 	}
-	t := time.NewTicker(h.cfg.SweepInterval)
-	defer t.Stop()
+	if h.cfg.SyncInterval > 0 && h.ownCounters {
+		t := time.NewTicker(h.cfg.SyncInterval)
+		defer t.Stop()
+		syncC = t.C
+	}
 	for {
 		select {
 		case <-h.stop:
 			return
-		case <-t.C:
+		case <-sweep:
 			h.Sweep()
+		case <-syncC:
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			if err := h.Sync(ctx); err != nil {
+				h.log.Warn("syncing usage plan counters failed; retrying at the next sync", "error", err)
+			}
+			cancel()
 		}
 	}
 }
@@ -208,7 +291,7 @@ func (h *Handler) ServeAPI(w http.ResponseWriter, r *http.Request, apiID, rest s
 		refuse(w, http.StatusForbidden, "Forbidden")
 		return
 	}
-	h.serveStage(w, r, a, stage, t.Host)
+	h.serveStage(w, r, v, a, stage, t.Host)
 }
 
 // ServeHTTP answers WebSocket handshakes in every addressing form: the
@@ -235,7 +318,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusForbidden, "Forbidden")
 		return
 	}
-	h.serveStage(w, r, a, m.Stage, v2core.HostOnly(r))
+	h.serveStage(w, r, v, a, m.Stage, v2core.HostOnly(r))
 }
 
 // refuse answers a handshake that is not accepted. The body is

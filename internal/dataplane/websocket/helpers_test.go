@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,6 +53,64 @@ func withLambda(endpoint string) harnessOpt {
 
 func withClock(c *clock.Fake) harnessOpt {
 	return func(cfg *websocket.Config) { cfg.Clock, cfg.SweepInterval = c, -1 }
+}
+
+func withAccessLog(w io.Writer) harnessOpt { return func(cfg *websocket.Config) { cfg.AccessLog = w } }
+
+// withManualSync leaves usage plan counter syncs to the test (Sync).
+func withManualSync() harnessOpt { return func(cfg *websocket.Config) { cfg.SyncInterval = -1 } }
+
+func withAccountThrottling() harnessOpt {
+	return func(cfg *websocket.Config) { cfg.AccountThrottling = true }
+}
+
+// logSink collects access log lines and lets a test wait for them.
+type logSink struct {
+	mu    sync.Mutex
+	lines []string
+	part  string
+	ch    chan struct{}
+}
+
+func newLogSink() *logSink { return &logSink{ch: make(chan struct{}, 4096)} }
+
+func (s *logSink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	s.part += string(p)
+	n := 0
+	for {
+		i := strings.IndexByte(s.part, '\n')
+		if i < 0 {
+			break
+		}
+		s.lines = append(s.lines, s.part[:i])
+		s.part = s.part[i+1:]
+		n++
+	}
+	s.mu.Unlock()
+	for range n {
+		s.ch <- struct{}{}
+	}
+	return len(p), nil
+}
+
+// next returns the next n lines, waiting for them.
+func (s *logSink) next(t testing.TB, n int) []string {
+	t.Helper()
+	for range n {
+		select {
+		case <-s.ch:
+		case <-time.After(10 * time.Second):
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			t.Fatalf("waited for %d access log lines; have %q", n, s.lines)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := append([]string(nil), s.lines[:n]...)
+	s.lines = s.lines[n:]
+	return out
 }
 
 func newHarness(t testing.TB, opts ...harnessOpt) *harness {
