@@ -124,8 +124,8 @@ func Build(cfg Config) (*Node, error) {
 	v2cfgLambda := dpCfg.Lambda
 	planes := &dataPlanes{
 		rest: dp,
-		http: httpapi.New(st, httpapi.Config{DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log, Lambda: v2cfgLambda}),
-		ws:   websocket.New(st, websocket.Config{DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log, Lambda: v2cfgLambda}),
+		http: httpapi.New(st, httpapi.Config{DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log, Lambda: v2cfgLambda, AccessLog: dpCfg.AccessLog, Throttler: dp.Throttler()}),
+		ws:   websocket.New(st, websocket.Config{DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log, Lambda: v2cfgLambda, AccessLog: dpCfg.AccessLog, Throttler: dp.Throttler(), Counters: dp.Counters()}),
 	}
 	svcs := map[string]*wire.Service{
 		server.APIGateway:    wire.NewService(server.APIGateway, apigwapi.Operations, apigateway.New(st, cfg.Clock), cfg.Log),
