@@ -129,9 +129,12 @@ func (c *call) serveStage(a *v2core.API[*deployment], st *v2core.Stage[*deployme
 	c.dep = st.Deployment
 	if c.dep.disableExecuteAPI && c.domain == nil {
 		// disableExecuteApiEndpoint turns the default endpoint off [M
-		// doc]; the answer AWS then gives HTTP APIs is undocumented, REST
-		// APIs answer 403 Forbidden, which is used here too [?].
-		c.fail(http.StatusForbidden, msgForbidden)
+		// doc], as of the deployment that carries it: "you receive an
+		// HTTP 403 Forbidden error for REST APIs or an HTTP 404 Not Found
+		// error for HTTP APIs" [C: AWS knowledge center "deactivate the
+		// API Gateway default endpoint", as quoted in floci-io/floci#2054].
+		// Custom domain names keep serving.
+		c.failType(http.StatusNotFound, msgNotFound, "")
 		return
 	}
 	if c.dep.cors != nil && isPreflight(c.r) {
