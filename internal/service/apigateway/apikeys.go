@@ -2,6 +2,7 @@ package apigateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -10,6 +11,7 @@ import (
 
 	api "github.com/stagecraft/stagecraft/internal/api/apigateway"
 	"github.com/stagecraft/stagecraft/internal/ids"
+	"github.com/stagecraft/stagecraft/internal/service/apigatewayv2"
 	"github.com/stagecraft/stagecraft/internal/store"
 	"github.com/stagecraft/stagecraft/internal/wire"
 )
@@ -75,7 +77,22 @@ func acctStageExists(ctx context.Context, tx store.Tx, apiID, stage string) (boo
 	if !acctPlain(apiID) || !acctPlain(stage) {
 		return false, nil
 	}
-	return exists(tx, tStages, key(ctx, apiID, stage))
+	if ok, err := exists(tx, tStages, key(ctx, apiID, stage)); ok || err != nil {
+		return ok, err
+	}
+	// Usage plans (and stage keys) also bind WebSocket API stages.
+	a, err := apigatewayv2.LoadAPI(ctx, tx, apiID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && str(a.ProtocolType) != "WEBSOCKET") {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	_, err = apigatewayv2.LoadStage(ctx, tx, apiID, stage)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // acctStageKey validates a "restApiId/stageName" stage key. AWS's text for
