@@ -1,7 +1,9 @@
 package app
 
 import (
+	"net"
 	"net/http"
+	"strings"
 
 	"github.com/stagecraft/stagecraft/internal/dataplane/httpapi"
 	"github.com/stagecraft/stagecraft/internal/dataplane/v2core"
@@ -41,6 +43,12 @@ func (d *dataPlanes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (d *dataPlanes) DomainFront(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host := v2core.HostOnly(r)
+		if !mayBeCustomDomain(host) {
+			// The control plane's own traffic (localhost, IPs, bare service
+			// names): never pay a data-plane lookup, which may recompile.
+			next.ServeHTTP(w, r)
+			return
+		}
 		switch {
 		case d.ws.LookupDomain(host):
 			d.ws.ServeHTTP(w, r)
@@ -55,4 +63,11 @@ func (d *dataPlanes) DomainFront(next http.Handler) http.Handler {
 func (d *dataPlanes) Close() {
 	d.http.Close()
 	d.ws.Close()
+}
+
+// mayBeCustomDomain says whether host could be a custom domain name: a
+// dotted name that is not an IP literal or an execute-api host (names under
+// .localhost qualify: they resolve to loopback, handy for local domains).
+func mayBeCustomDomain(host string) bool {
+	return strings.Contains(host, ".") && net.ParseIP(host) == nil && !strings.Contains(host, ".execute-api.")
 }

@@ -76,14 +76,14 @@ func (h *Handler) LookupDomain(host string) bool {
 // next. The front door wraps itself in it, since a custom domain's Host
 // says nothing about API Gateway.
 //
-// Hosts that are IP addresses, localhost (how SDKs usually reach the
-// control plane) or execute-api names never name a domain and skip the
-// lookup; other hosts are looked up in the latest compiled view, so a
+// Hosts without a dot (localhost, how SDKs usually reach the control
+// plane, or a bare service name), IP addresses and execute-api names never
+// name a domain and skip the lookup; other hosts are looked up in the latest compiled view, so a
 // base path mapping serves from the next request on.
 func (h *Handler) DomainFront(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host := hostOnly(r.Host)
-		if host != "" && host != "localhost" && net.ParseIP(host) == nil &&
+		if strings.Contains(host, ".") && net.ParseIP(host) == nil &&
 			!strings.Contains(host, ".execute-api.") && !strings.HasPrefix(r.URL.Path, "/_stagecraft/") {
 			cp := h.current(r.Context())
 			if d := cp.domains[host]; d != nil {
