@@ -153,7 +153,7 @@ func (s *Service) CreateAuthorizer(ctx context.Context, in *api.CreateAuthorizer
 func (s *Service) GetAuthorizer(ctx context.Context, in *api.GetAuthorizerRequest) (*api.Authorizer, error) {
 	var out *api.Authorizer
 	err := s.st.View(ctx, func(tx store.Tx) (err error) {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		out, err = get[api.Authorizer](tx, tAuthorizers, key(ctx, in.RestApiId, in.AuthorizerId), errNoAuthorizer())
@@ -165,7 +165,7 @@ func (s *Service) GetAuthorizer(ctx context.Context, in *api.GetAuthorizerReques
 func (s *Service) GetAuthorizers(ctx context.Context, in *api.GetAuthorizersRequest) (*api.Authorizers, error) {
 	var all []*api.Authorizer
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil { // [V] 404 for an unknown API
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil { // [V] 404 for an unknown API
 			return err
 		}
 		var err error
@@ -211,7 +211,7 @@ var azClearable = map[string]bool{
 func (s *Service) UpdateAuthorizer(ctx context.Context, in *api.UpdateAuthorizerRequest) (*api.Authorizer, error) {
 	var out *api.Authorizer
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		k := key(ctx, in.RestApiId, in.AuthorizerId)
@@ -262,7 +262,7 @@ func (s *Service) UpdateAuthorizer(ctx context.Context, in *api.UpdateAuthorizer
 
 func (s *Service) DeleteAuthorizer(ctx context.Context, in *api.DeleteAuthorizerRequest) error {
 	return s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		k := key(ctx, in.RestApiId, in.AuthorizerId)

@@ -301,7 +301,7 @@ func depWantsSummary(embed []string) bool {
 func (s *Service) GetDeployment(ctx context.Context, in *api.GetDeploymentRequest) (*api.Deployment, error) {
 	var out *api.Deployment
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		d, err := get[api.Deployment](tx, tDeployments, depKey(ctx, in.RestApiId, in.DeploymentId), depErrNotFound())
@@ -317,7 +317,7 @@ func (s *Service) GetDeployment(ctx context.Context, in *api.GetDeploymentReques
 func (s *Service) GetDeployments(ctx context.Context, in *api.GetDeploymentsRequest) (*api.Deployments, error) {
 	out := &api.Deployments{Items: []api.Deployment{}}
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		// Listed in id order (the store's key order), which is stable; only
@@ -345,7 +345,7 @@ var depPatchRules = []patchRule{
 func (s *Service) UpdateDeployment(ctx context.Context, in *api.UpdateDeploymentRequest) (*api.Deployment, error) {
 	var out *api.Deployment
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		k := depKey(ctx, in.RestApiId, in.DeploymentId)
@@ -367,7 +367,7 @@ func (s *Service) UpdateDeployment(ctx context.Context, in *api.UpdateDeployment
 
 func (s *Service) DeleteDeployment(ctx context.Context, in *api.DeleteDeploymentRequest) error {
 	return s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		k := depKey(ctx, in.RestApiId, in.DeploymentId)

@@ -150,7 +150,7 @@ func docSortKey(p *api.DocumentationPart) string {
 func (s *Service) CreateDocumentationPart(ctx context.Context, in *api.CreateDocumentationPartRequest) (*api.DocumentationPart, error) {
 	var out *api.DocumentationPart
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil { // [V] 404
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil { // [V] 404
 			return err
 		}
 		loc, err := docNormalize(in.Location)
@@ -189,7 +189,7 @@ func (s *Service) GetDocumentationPart(ctx context.Context, in *api.GetDocumenta
 func (s *Service) GetDocumentationParts(ctx context.Context, in *api.GetDocumentationPartsRequest) (*api.DocumentationParts, error) {
 	var all []*api.DocumentationPart
 	err := s.st.View(ctx, func(tx store.Tx) (err error) {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil { // [V] 404
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil { // [V] 404
 			return err
 		}
 		all, err = docAll(ctx, tx, in.RestApiId)
@@ -268,7 +268,7 @@ func (s *Service) UpdateDocumentationPart(ctx context.Context, in *api.UpdateDoc
 
 func (s *Service) DeleteDocumentationPart(ctx context.Context, in *api.DeleteDocumentationPartRequest) error {
 	return s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil { // [V] 404
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil { // [V] 404
 			return err
 		}
 		k := key(ctx, in.RestApiId, in.DocumentationPartId)
@@ -351,7 +351,7 @@ func (s *Service) ImportDocumentationParts(ctx context.Context, in *api.ImportDo
 	}
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		out.Ids = out.Ids[:0]
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		byLoc := map[string]*api.DocumentationPart{}
@@ -420,7 +420,7 @@ func docVersionParts(ctx context.Context, tx store.Tx, apiID, version string) ([
 func (s *Service) CreateDocumentationVersion(ctx context.Context, in *api.CreateDocumentationVersionRequest) (*api.DocumentationVersion, error) {
 	var out *api.DocumentationVersion
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		ver := str(in.DocumentationVersion)
@@ -472,7 +472,7 @@ func (s *Service) CreateDocumentationVersion(ctx context.Context, in *api.Create
 func (s *Service) GetDocumentationVersion(ctx context.Context, in *api.GetDocumentationVersionRequest) (*api.DocumentationVersion, error) {
 	var out *api.DocumentationVersion
 	err := s.st.View(ctx, func(tx store.Tx) (err error) {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		out, err = get[api.DocumentationVersion](tx, tDocVersions, key(ctx, in.RestApiId, in.DocumentationVersion), errNoDocVersion())
@@ -484,7 +484,7 @@ func (s *Service) GetDocumentationVersion(ctx context.Context, in *api.GetDocume
 func (s *Service) GetDocumentationVersions(ctx context.Context, in *api.GetDocumentationVersionsRequest) (*api.DocumentationVersions, error) {
 	var all []*api.DocumentationVersion
 	err := s.st.View(ctx, func(tx store.Tx) (err error) {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		all, err = store.ScanJSON[api.DocumentationVersion](tx, tDocVersions, prefix(ctx, in.RestApiId))
@@ -508,7 +508,7 @@ func (s *Service) GetDocumentationVersions(ctx context.Context, in *api.GetDocum
 func (s *Service) UpdateDocumentationVersion(ctx context.Context, in *api.UpdateDocumentationVersionRequest) (*api.DocumentationVersion, error) {
 	var out *api.DocumentationVersion
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		k := key(ctx, in.RestApiId, in.DocumentationVersion)
@@ -539,7 +539,7 @@ func (s *Service) UpdateDocumentationVersion(ctx context.Context, in *api.Update
 
 func (s *Service) DeleteDocumentationVersion(ctx context.Context, in *api.DeleteDocumentationVersionRequest) error {
 	return s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		k := key(ctx, in.RestApiId, in.DocumentationVersion)

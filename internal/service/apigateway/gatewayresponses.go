@@ -151,7 +151,7 @@ func (s *Service) PutGatewayResponse(ctx context.Context, in *api.PutGatewayResp
 		r.ResponseTemplates = in.ResponseTemplates
 	}
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil { // [V] 404
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil { // [V] 404
 			return err
 		}
 		return store.PutJSON(tx, tGatewayResponses, key(ctx, in.RestApiId, in.ResponseType), r)
@@ -165,7 +165,7 @@ func (s *Service) PutGatewayResponse(ctx context.Context, in *api.PutGatewayResp
 func (s *Service) GetGatewayResponse(ctx context.Context, in *api.GetGatewayResponseRequest) (*api.GatewayResponse, error) {
 	var out *api.GatewayResponse
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil { // [V] 404
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil { // [V] 404
 			return err
 		}
 		all, err := gwrEffective(ctx, tx, in.RestApiId)
@@ -181,7 +181,7 @@ func (s *Service) GetGatewayResponse(ctx context.Context, in *api.GetGatewayResp
 func (s *Service) GetGatewayResponses(ctx context.Context, in *api.GetGatewayResponsesRequest) (*api.GatewayResponses, error) {
 	var all map[string]*api.GatewayResponse
 	err := s.st.View(ctx, func(tx store.Tx) (err error) {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil { // [V] 404
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil { // [V] 404
 			return err
 		}
 		all, err = gwrEffective(ctx, tx, in.RestApiId)
@@ -208,7 +208,7 @@ func (s *Service) GetGatewayResponses(ctx context.Context, in *api.GetGatewayRes
 func (s *Service) UpdateGatewayResponse(ctx context.Context, in *api.UpdateGatewayResponseRequest) (*api.GatewayResponse, error) {
 	var out *api.GatewayResponse
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil { // [V] 404
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil { // [V] 404
 			return err
 		}
 		r, err := gwrStored(ctx, tx, in.RestApiId, in.ResponseType)
@@ -292,7 +292,7 @@ func gwrApply(r *api.GatewayResponse, o api.PatchOperation) error {
 
 func (s *Service) DeleteGatewayResponse(ctx context.Context, in *api.DeleteGatewayResponseRequest) error {
 	return s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil { // [V] 404
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil { // [V] 404
 			return err
 		}
 		k := key(ctx, in.RestApiId, in.ResponseType)

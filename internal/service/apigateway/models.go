@@ -168,7 +168,7 @@ var mdlNameRE = regexp.MustCompile(`^[a-zA-Z0-9]+$`)
 func (s *Service) CreateModel(ctx context.Context, in *api.CreateModelRequest) (*api.Model, error) {
 	var out *api.Model
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		if err := mdlEnsureDefaults(ctx, tx, in.RestApiId); err != nil {

@@ -66,7 +66,7 @@ func (s *Service) GetExport(ctx context.Context, in *api.GetExportRequest) (*api
 
 	var snap *Snapshot
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		stage, err := LoadStage(ctx, tx, in.RestApiId, in.StageName)

@@ -162,7 +162,7 @@ func (t *tree) checkPlacement(parent *resourceRecord, pathPart, selfID string) e
 func (s *Service) CreateResource(ctx context.Context, in *api.CreateResourceRequest) (*api.Resource, error) {
 	var out api.Resource
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		t, err := loadTree(ctx, tx, in.RestApiId)
@@ -191,7 +191,7 @@ func (s *Service) CreateResource(ctx context.Context, in *api.CreateResourceRequ
 func (s *Service) GetResource(ctx context.Context, in *api.GetResourceRequest) (*api.Resource, error) {
 	var out api.Resource
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		t, err := loadTree(ctx, tx, in.RestApiId)
@@ -214,7 +214,7 @@ func (s *Service) GetResource(ctx context.Context, in *api.GetResourceRequest) (
 func (s *Service) GetResources(ctx context.Context, in *api.GetResourcesRequest) (*api.Resources, error) {
 	var t *tree
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		var err error
@@ -240,7 +240,7 @@ func (s *Service) GetResources(ctx context.Context, in *api.GetResourcesRequest)
 func (s *Service) UpdateResource(ctx context.Context, in *api.UpdateResourceRequest) (*api.Resource, error) {
 	var out api.Resource
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		t, err := loadTree(ctx, tx, in.RestApiId)
@@ -301,7 +301,7 @@ func (s *Service) UpdateResource(ctx context.Context, in *api.UpdateResourceRequ
 
 func (s *Service) DeleteResource(ctx context.Context, in *api.DeleteResourceRequest) error {
 	return s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		t, err := loadTree(ctx, tx, in.RestApiId)

@@ -209,7 +209,7 @@ var apiTables = []string{tResources, tDeployments, tSnapshots, tStages, tAuthori
 
 func (s *Service) DeleteRestApi(ctx context.Context, in *api.DeleteRestApiRequest) error {
 	return s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		for _, t := range apiTables {

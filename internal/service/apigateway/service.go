@@ -225,3 +225,16 @@ func scanPage[T any](tx store.Tx, table, pfx string, position *string, limit *in
 	next := base64.RawURLEncoding.EncodeToString([]byte(lastKey))
 	return out, &next, nil
 }
+
+// requireAPI answers AWS's 404 unless the RestApi exists, without decoding
+// it (most operations only need to know that it is there).
+func requireAPI(ctx context.Context, tx store.Tx, id string) error {
+	ok, err := exists(tx, tRestAPIs, key(ctx, id))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errNoAPI(ctx, id)
+	}
+	return nil
+}

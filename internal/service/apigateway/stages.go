@@ -102,7 +102,7 @@ var stageCacheSizes = []string{"0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118
 func (s *Service) CreateStage(ctx context.Context, in *api.CreateStageRequest) (*api.Stage, error) {
 	var out *api.Stage
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		name := str(in.StageName)
@@ -190,7 +190,7 @@ func (s *Service) CreateStage(ctx context.Context, in *api.CreateStageRequest) (
 func (s *Service) GetStage(ctx context.Context, in *api.GetStageRequest) (*api.Stage, error) {
 	var out *api.Stage
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		st, err := stageLoad(ctx, tx, in.RestApiId, in.StageName)
@@ -209,7 +209,7 @@ func (s *Service) GetStage(ctx context.Context, in *api.GetStageRequest) (*api.S
 func (s *Service) GetStages(ctx context.Context, in *api.GetStagesRequest) (*api.Stages, error) {
 	out := &api.Stages{Item: []api.Stage{}}
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		all, err := store.ScanJSON[api.Stage](tx, tStages, prefix(ctx, in.RestApiId))
@@ -234,7 +234,7 @@ func (s *Service) GetStages(ctx context.Context, in *api.GetStagesRequest) (*api
 
 func (s *Service) DeleteStage(ctx context.Context, in *api.DeleteStageRequest) error {
 	return s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		if _, err := stageLoad(ctx, tx, in.RestApiId, in.StageName); err != nil {
@@ -247,7 +247,7 @@ func (s *Service) DeleteStage(ctx context.Context, in *api.DeleteStageRequest) e
 // stageCheck answers 404 unless the API and the stage exist.
 func (s *Service) stageCheck(ctx context.Context, apiID, name string) error {
 	return s.st.View(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, apiID); err != nil {
+		if err := requireAPI(ctx, tx, apiID); err != nil {
 			return err
 		}
 		_, err := stageLoad(ctx, tx, apiID, name)
@@ -267,7 +267,7 @@ func (s *Service) FlushStageCache(ctx context.Context, in *api.FlushStageCacheRe
 // authorizer results when it sees the epoch change.
 func (s *Service) FlushStageAuthorizersCache(ctx context.Context, in *api.FlushStageAuthorizersCacheRequest) error {
 	return s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		if _, err := stageLoad(ctx, tx, in.RestApiId, in.StageName); err != nil {
@@ -294,7 +294,7 @@ func (s *Service) FlushStageAuthorizersCache(ctx context.Context, in *api.FlushS
 func (s *Service) UpdateStage(ctx context.Context, in *api.UpdateStageRequest) (*api.Stage, error) {
 	var out *api.Stage
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		st, err := stageLoad(ctx, tx, in.RestApiId, in.StageName)

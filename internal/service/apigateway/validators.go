@@ -52,7 +52,7 @@ func (s *Service) GetRequestValidator(ctx context.Context, in *api.GetRequestVal
 func (s *Service) GetRequestValidators(ctx context.Context, in *api.GetRequestValidatorsRequest) (*api.RequestValidators, error) {
 	var all []*api.RequestValidator
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		if _, err := restAPI(ctx, tx, in.RestApiId); err != nil {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
 			return err
 		}
 		var err error
