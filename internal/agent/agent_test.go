@@ -134,6 +134,11 @@ func TestFreeformConfiguration(t *testing.T) {
 		len(resp.Header.Values("Version-Label")) != 0 {
 		t.Fatalf("after redeploy: %q %v", body, resp.Header)
 	}
+	// Reads through the agent count for deletion protection.
+	if _, err := f.c.DeleteEnvironment(ctx, &ac.DeleteEnvironmentInput{ApplicationId: &f.app, EnvironmentId: &f.env,
+		DeletionProtectionCheck: actypes.DeletionProtectionCheckApply}); err == nil {
+		t.Fatal("an environment read through the agent a moment ago was deleted")
+	}
 }
 
 func TestErrors(t *testing.T) {
