@@ -215,6 +215,9 @@ func New(st store.Store, cfg Config) *Handler {
 					return
 				}
 				h.refresh(rev)
+				if !Pace(ctx) {
+					return
+				}
 			case <-tick:
 				if err := h.Sync(ctx); err != nil && ctx.Err() == nil {
 					h.log.Warn("syncing usage plan counters failed; retrying at the next sync", "error", err)
@@ -507,4 +510,25 @@ func newClients(rt http.RoundTripper) (verify, insecure *http.Client) {
 	ins := base.Clone()
 	ins.TLSClientConfig = insecureTLS()
 	return &http.Client{Transport: base, CheckRedirect: noRedirect}, &http.Client{Transport: ins, CheckRedirect: noRedirect}
+}
+
+// BackgroundPace is the shortest time between two background rebuilds of
+// a data plane (REST here, HTTP and WebSocket APIs in v2core). A burst of
+// control-plane writes (say, a deployment per millisecond from a CI script)
+// is compiled in the background at most this often instead of once per
+// write; a request that finds its view stale still rebuilds at once, so
+// read-your-writes does not depend on it.
+const BackgroundPace = 50 * time.Millisecond
+
+// Pace waits BackgroundPace, or until ctx ends (then it returns false). It
+// paces resource use, not logic: no result depends on it.
+func Pace(ctx context.Context) bool {
+	t := time.NewTimer(BackgroundPace)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }

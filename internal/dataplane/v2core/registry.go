@@ -174,6 +174,9 @@ func NewRegistry[D any](st store.Store, opts Options[D]) *Registry[D] {
 		defer close(r.done)
 		for rev := range ch {
 			r.refresh(rev)
+			if !dataplane.Pace(ctx) { // paced background rebuilds
+				return
+			}
 		}
 	}()
 	return r
