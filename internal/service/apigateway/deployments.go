@@ -196,12 +196,17 @@ func (s *Service) CreateDeployment(ctx context.Context, in *api.CreateDeployment
 			}
 			depID = ids.Lower(6)
 		}
-		dep := &api.Deployment{Id: ptr(depID), CreatedDate: now, Description: in.Description, ApiSummary: depAPISummary(t)}
+		dep := &api.Deployment{Id: ptr(depID), CreatedDate: now, Description: in.Description}
 		snap, err := depBuildSnapshot(ctx, tx, ra, t, depID, now)
 		if err != nil {
 			return err
 		}
 		if err := store.PutJSON(tx, tDeployments, depKey(ctx, in.RestApiId, depID), dep); err != nil {
+			return err
+		}
+		// The summary is kept apart so listing deployments decodes only
+		// the small records; GetDeployment reads it for embed=apisummary.
+		if err := store.PutJSON(tx, tAPISummaries, depKey(ctx, in.RestApiId, depID), depAPISummary(t)); err != nil {
 			return err
 		}
 		if err := store.PutJSON(tx, tSnapshots, depKey(ctx, in.RestApiId, depID), snap); err != nil {
@@ -308,6 +313,15 @@ func (s *Service) GetDeployment(ctx context.Context, in *api.GetDeploymentReques
 		if err != nil {
 			return err
 		}
+		if depWantsSummary(in.Embed) {
+			sum, err := store.GetJSON[map[string]map[string]api.MethodSnapshot](tx, tAPISummaries, depKey(ctx, in.RestApiId, in.DeploymentId))
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			if sum != nil {
+				d.ApiSummary = *sum
+			}
+		}
 		out = depView(d, depWantsSummary(in.Embed))
 		return nil
 	})
@@ -392,6 +406,9 @@ func (s *Service) DeleteDeployment(ctx context.Context, in *api.DeleteDeployment
 			}
 		}
 		if err := tx.Delete(tSnapshots, k); err != nil {
+			return err
+		}
+		if err := tx.Delete(tAPISummaries, k); err != nil {
 			return err
 		}
 		return tx.Delete(tDeployments, k)

@@ -204,7 +204,7 @@ func (s *Service) UpdateRestApi(ctx context.Context, in *api.UpdateRestApiReques
 }
 
 // apiTables are the tables whose keys start with an API id.
-var apiTables = []string{tResources, tDeployments, tSnapshots, tStages, tAuthorizers, tModels,
+var apiTables = []string{tResources, tDeployments, tSnapshots, tAPISummaries, tStages, tAuthorizers, tModels,
 	tModelDefaults, tValidators, tGatewayResponses, tDocParts, tDocVersions, tDocVersionParts, tAuthCache}
 
 func (s *Service) DeleteRestApi(ctx context.Context, in *api.DeleteRestApiRequest) error {

@@ -30,6 +30,7 @@ const (
 	tResources        = "apigw.resources"        // apiId/resourceId → resourceRecord
 	tDeployments      = "apigw.deployments"      // apiId/deploymentId → api.Deployment (with apiSummary)
 	tSnapshots        = "apigw.snapshots"        // apiId/deploymentId → Snapshot
+	tAPISummaries     = "apigw.apisummaries"     // apiId/deploymentId → the deployment's apiSummary
 	tStages           = "apigw.stages"           // apiId/stageName → api.Stage
 	tAuthorizers      = "apigw.authorizers"      // apiId/authorizerId → api.Authorizer
 	tModels           = "apigw.models"           // apiId/modelName → api.Model
