@@ -112,6 +112,15 @@ func ticksOf(pid int) int64 {
 // treeTicks is utime+stime of the processes rooted at the given pids
 // (nginx's master and its workers; taskset has exec'd into the program).
 func treeTicks(roots ...int) int64 {
+	var total int64
+	for _, pid := range treePids(roots...) {
+		total += ticksOf(pid)
+	}
+	return total
+}
+
+// treePids lists the given processes and all their descendants.
+func treePids(roots ...int) []int {
 	children := map[int][]int{}
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
@@ -126,7 +135,7 @@ func treeTicks(roots ...int) int64 {
 		pp, _ := strconv.Atoi(f[1])
 		children[pp] = append(children[pp], pid)
 	}
-	var total int64
+	var out []int
 	seen := map[int]bool{}
 	var walk func(int)
 	walk = func(pid int) {
@@ -134,7 +143,7 @@ func treeTicks(roots ...int) int64 {
 			return
 		}
 		seen[pid] = true
-		total += ticksOf(pid)
+		out = append(out, pid)
 		for _, c := range children[pid] {
 			walk(c)
 		}
@@ -142,7 +151,7 @@ func treeTicks(roots ...int) int64 {
 	for _, r := range roots {
 		walk(r)
 	}
-	return total
+	return out
 }
 
 // clkTck is USER_HZ; Linux fixes it at 100 for every architecture Go

@@ -718,10 +718,12 @@ func (b *bench) profile() {
 			continue
 		}
 		data := filepath.Join(b.o.perfDir, t.name+".perf.data")
-		args := []string{"-c", b.o.clientCPU, "perf", "record", "-F", "1999", "-g", "-o", data}
-		for _, p := range t.sut {
-			args = append(args, "-p", strconv.Itoa(p.pid()))
+		// -p takes every process of the target (nginx's workers too).
+		var ps []string
+		for _, pid := range treePids(pids(t.sut)...) {
+			ps = append(ps, strconv.Itoa(pid))
 		}
+		args := []string{"-c", b.o.clientCPU, "perf", "record", "-F", "1999", "-g", "-o", data, "-p", strings.Join(ps, ",")}
 		rec := exec.Command("taskset", args...)
 		var out bytes.Buffer
 		rec.Stdout, rec.Stderr = &out, &out
