@@ -35,7 +35,7 @@ type runOpts struct {
 	only      map[string]bool
 	perfDir   string
 	strict    bool
-	extra     []string // name=binary: more proxies, started as binary -listen ADDR -upstream URL
+	extra     []string // name=command [args]: more proxies, started as command [args] -listen ADDR -upstream URL
 }
 
 // target is one row of the table: a URL wrk drives and the processes
@@ -80,10 +80,10 @@ func runMain(args []string) int {
 	only := fs.String("targets", "", "comma-separated subset of: direct,nginx,caddy,haproxy,go-httputil,stagecraft-proxy,stagecraft-mock (default all available)")
 	fs.StringVar(&o.perfDir, "perf", "", "after measuring, record `perf` profiles of the stagecraft targets at the highest concurrency into this directory")
 	fs.BoolVar(&o.strict, "strict", false, "exit 3 when a goal is not met")
-	fs.Func("extra", "`name=binary`: one more proxy row (repeatable), started pinned as: binary -listen 127.0.0.1:PORT -upstream http://127.0.0.1:UPPORT", func(v string) error {
-		name, bin, ok := strings.Cut(v, "=")
-		if !ok || name == "" || bin == "" {
-			return fmt.Errorf("want name=binary, not %q", v)
+	fs.Func("extra", "`name=command [args]`: one more proxy row (repeatable), started pinned as: command [args] -listen 127.0.0.1:PORT -upstream http://127.0.0.1:UPPORT", func(v string) error {
+		name, cmd, ok := strings.Cut(v, "=")
+		if !ok || name == "" || strings.TrimSpace(cmd) == "" {
+			return fmt.Errorf("want name=command [args], not %q", v)
 		}
 		o.extra = append(o.extra, v)
 		return nil
@@ -326,9 +326,9 @@ func (b *bench) startAll() error {
 	}
 
 	for i, e := range b.o.extra {
-		name, bin, _ := strings.Cut(e, "=")
+		name, cmd, _ := strings.Cut(e, "=")
 		addr := b.addr(7 + i)
-		p, err := b.start(name, nil, bin, "-listen", addr, "-upstream", upURL)
+		p, err := b.start(name, nil, append(strings.Fields(cmd), "-listen", addr, "-upstream", upURL)...)
 		if err != nil {
 			return err
 		}

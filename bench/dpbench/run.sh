@@ -11,6 +11,7 @@
 #       bench/dpbench/run.sh -reps 1 -d 5s        (quick look)
 #       bench/dpbench/run.sh -targets direct,stagecraft-proxy -perf /tmp/prof
 #       DPBENCH_KEEP=/tmp/dp bench/dpbench/run.sh (keep configs, logs, samples.tsv)
+#       DPBENCH_PROTOS=1 bench/dpbench/run.sh     (add the engine prototypes of bench/dpbench/proto)
 #
 # Pinning: the system under test and the upstream share CPU $SUT_CPU
 # (default 1) and wrk runs alone on CPU $CLIENT_CPU (default 0), so a
@@ -57,6 +58,11 @@ mkdir -p "$WORK/bin"
 go build -o "$WORK/bin/stagecraft" ./cmd/stagecraft
 go build -o "$WORK/bin/upstream" ./bench/dpbench/upstream
 go build -o "$WORK/bin/dpbench" ./bench/dpbench
+# DPBENCH_PROTOS=1 adds the engine prototypes of bench/dpbench/proto as rows.
+if [ -n "${DPBENCH_PROTOS:-}" ]; then
+	go build -o "$WORK/bin/proto" ./bench/dpbench/proto
+	set -- "$@" -extra "proto-nethttp+sync=$WORK/bin/proto -engine nethttp" -extra "proto-raw+sync=$WORK/bin/proto -engine raw"
+fi
 
 # dpbench itself stays on the client core; it starts every server pinned
 # to the SUT core and stops them (and only them) when it ends.
