@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -114,6 +115,9 @@ func runMain(args []string) int {
 	go func() {
 		s := <-sig
 		fmt.Fprintf(os.Stderr, "dpbench: %v: stopping\n", s)
+		if c := b.client.Load(); c != nil && c.Process != nil {
+			c.Process.Kill() // wrk or perf
+		}
 		b.stopAll()
 		os.Exit(130)
 	}()
@@ -124,6 +128,7 @@ func runMain(args []string) int {
 
 type bench struct {
 	o       runOpts
+	client  atomic.Pointer[exec.Cmd] // the wrk or perf running now
 	procs   []*proc
 	up      *proc
 	targets []*target
@@ -479,7 +484,9 @@ func (b *bench) runWrk(t *target, conns int, d time.Duration) (string, time.Dura
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
+	b.client.Store(cmd)
 	err := cmd.Run()
+	b.client.Store(nil)
 	wall := time.Since(start)
 	var cpu time.Duration
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru != nil {
@@ -731,10 +738,12 @@ func (b *bench) profile() {
 			b.fail("perf record: %v", err)
 			return
 		}
+		b.client.Store(rec)
 		time.Sleep(300 * time.Millisecond)
 		_, _, _, err := b.runWrk(t, hi, b.o.duration)
 		rec.Process.Signal(os.Interrupt)
 		rec.Wait()
+		b.client.Store(nil)
 		if err != nil {
 			b.fail("%s under perf: %v", t.name, err)
 			continue

@@ -65,6 +65,16 @@ if [ -n "${DPBENCH_PROTOS:-}" ]; then
 fi
 
 # dpbench itself stays on the client core; it starts every server pinned
-# to the SUT core and stops them (and only them) when it ends.
+# to the SUT core and stops them (and only them) when it ends, or when
+# this script is interrupted (the signal is passed on to it).
 taskset -c "${CLIENT_CPU:-0}" "$WORK/bin/dpbench" run -bin "$WORK/bin" -work "$WORK" \
-	-sut-cpu "${SUT_CPU:-1}" -client-cpu "${CLIENT_CPU:-0}" "$@"
+	-sut-cpu "${SUT_CPU:-1}" -client-cpu "${CLIENT_CPU:-0}" "$@" &
+DP=$!
+trap 'kill -TERM "$DP" 2>/dev/null || true' INT TERM
+rc=0
+wait "$DP" || rc=$?
+# A trapped signal ends the wait early: wait for dpbench to stop its servers.
+while kill -0 "$DP" 2>/dev/null; do
+	wait "$DP" || rc=$?
+done
+exit "$rc"
