@@ -569,7 +569,7 @@ func (g *svcGen) genHandler(op *Op) {
 		case "header":
 			st := g.shape(mb.Shape)
 			if st.Type == "timestamp" {
-				g.p("\tif !%s.IsZero() { r.SetHeader(%q, %s.%s()) }\n", f, mb.LocationName, f, tsFormatFn(g.tsFormat(mb.Ref, "header")))
+				g.p("\tif !%s.IsZero() { r.SetHeader(%q, %s.String()) }\n", f, mb.LocationName, f)
 			} else {
 				g.p("\tif %s != nil { r.SetHeader(%q, %s) }\n", f, mb.LocationName, g.formatScalar(mb.Ref, "*"+f, "header"))
 			}
@@ -632,8 +632,6 @@ func tsParse(format string) string {
 	}
 	return "EpochTime"
 }
-
-func tsFormatFn(format string) string { return "String" }
 
 // computeNeedValidate marks input structures that have any constraint,
 // directly or through members.

@@ -13,7 +13,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -118,7 +117,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A signed @connections call is the management API in every form (host
 	// or /_aws/execute-api/ path); anything else on those forms is API traffic.
 	mgmtCall := isMgmt && signed && cred.Service == "execute-api"
-	if !mgmtCall && (strings.HasPrefix(path, "/_aws/execute-api/") || userRequestPath.MatchString(path) || IsExecuteAPIHost(r.Host)) {
+	// Cheap checks first: the regexp only runs for /restapis/… paths.
+	if !mgmtCall && (IsExecuteAPIHost(r.Host) || strings.HasPrefix(path, "/_aws/execute-api/") ||
+		(strings.HasPrefix(path, "/restapis/") && userRequestPath.MatchString(path))) {
 		s.serveDataPlane(w, r)
 		return
 	}
@@ -288,10 +289,6 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.WriteHeader(code)
 	w.Write(b)
 }
-
-// Shutdown is a helper for graceful stops: it waits for in-flight requests
-// up to the context's deadline.
-func Shutdown(ctx context.Context, hs *http.Server) error { return hs.Shutdown(ctx) }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
