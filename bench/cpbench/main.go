@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -70,6 +71,10 @@ type Result struct {
 	Elapsed time.Duration
 	Calls   int
 	Lat     map[string][]time.Duration // per operation
+	// ClientCPU and ServerCPU are the CPU time (user+system) the benchmark
+	// process (the aws-sdk-go-v2 clients) and the server process spent
+	// during the measured run; zero when unknown.
+	ClientCPU, ServerCPU time.Duration
 }
 
 func (r Result) PerSecond() float64 { return float64(r.Calls) / r.Elapsed.Seconds() }
@@ -102,6 +107,12 @@ func (r Report) String() string {
 			fmt.Fprintf(&b, "   %-36s", fmt.Sprintf("%v / %v", pct(res.Lat[op], 0.5).Round(time.Microsecond), pct(res.Lat[op], 0.99).Round(time.Microsecond)))
 		}
 		b.WriteString("\n")
+	}
+	for _, res := range []Result{r.Stagecraft, r.Moto} {
+		if res.Calls > 0 && res.ServerCPU > 0 {
+			fmt.Fprintf(&b, "cpu per call (%s): server %v, sdk client %v\n", res.Target,
+				(res.ServerCPU / time.Duration(res.Calls)).Round(time.Microsecond), (res.ClientCPU / time.Duration(res.Calls)).Round(time.Microsecond))
+		}
 	}
 	fmt.Fprintf(&b, "ratio: stagecraft serves %.1fx the calls/s of moto_server\n", r.Ratio())
 	return b.String()
@@ -176,10 +187,10 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if err := waitUp(ctx, murl+"/moto-api/"); err != nil {
 		return rep, err
 	}
-	if rep.Stagecraft, err = runTarget(ctx, "stagecraft", surl, cfg); err != nil {
+	if rep.Stagecraft, err = runTarget(ctx, "stagecraft", surl, sc.Process.Pid, cfg); err != nil {
 		return rep, fmt.Errorf("stagecraft: %w", err)
 	}
-	if rep.Moto, err = runTarget(ctx, "moto", murl, cfg); err != nil {
+	if rep.Moto, err = runTarget(ctx, "moto", murl, mc.Process.Pid, cfg); err != nil {
 		return rep, fmt.Errorf("moto: %w", err)
 	}
 	return rep, nil
@@ -217,7 +228,36 @@ func setup(ctx context.Context, c *sdk.Client) (string, error) {
 	return *ra.Id, nil
 }
 
-func runTarget(ctx context.Context, name, url string, cfg Config) (Result, error) {
+// procCPU is the user+system CPU time of process pid, read from
+// /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * 10 * time.Millisecond
+}
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func runTarget(ctx context.Context, name, url string, pid int, cfg Config) (Result, error) {
 	c := client(url)
 	apiID, err := setup(ctx, c)
 	if err != nil {
@@ -243,7 +283,7 @@ func runTarget(ctx context.Context, name, url string, cfg Config) (Result, error
 		mu.Unlock()
 		return err
 	}
-	start := time.Now()
+	start, cpu0, scpu0 := time.Now(), selfCPU(), procCPU(pid)
 	for w := 0; w < cfg.Concurrency; w++ {
 		wg.Add(1)
 		go func() {
@@ -278,5 +318,6 @@ func runTarget(ctx context.Context, name, url string, cfg Config) (Result, error
 	close(work)
 	wg.Wait()
 	res.Elapsed = time.Since(start)
+	res.ClientCPU, res.ServerCPU = selfCPU()-cpu0, procCPU(pid)-scpu0
 	return res, firstErr
 }
