@@ -9,7 +9,9 @@
 // setup creates a REST API with GET /ping (MOCK with request and response
 // mapping templates) and ANY /{proxy+} (HTTP_PROXY to upstream/{proxy}),
 // deploys it to stage "bench" and prints shell assignments: API_ID,
-// HOST_HEADER, MOCK_PATH, PROXY_PATH.
+// HOST_HEADER, MOCK_PATH, PROXY_PATH; with an upstream it also creates an
+// HTTP API (apigatewayv2) with ANY /{proxy+} → HTTP_PROXY upstream/{proxy}
+// on an auto-deployed stage "bench": HTTP_API_HOST, HTTP_API_PATH.
 //
 // goproxy is the "plain Go" reference row: net/http/httputil's
 // ReverseProxy with a default transport, nothing else.
@@ -30,6 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	sdk "github.com/aws/aws-sdk-go-v2/service/apigateway"
+	v2 "github.com/aws/aws-sdk-go-v2/service/apigatewayv2"
 )
 
 func main() {
@@ -49,6 +52,9 @@ func main() {
 		var st setupResult
 		if st, err = setup(context.Background(), *endpoint, *upstream); err == nil {
 			fmt.Printf("API_ID=%s\nHOST_HEADER=%s\nMOCK_PATH=%s\nPROXY_PATH=%s\n", st.apiID, st.host, st.mockPath, st.proxyPath)
+			if st.httpHost != "" {
+				fmt.Printf("HTTP_API_HOST=%s\nHTTP_API_PATH=%s\n", st.httpHost, st.httpPath)
+			}
 		}
 	case "goproxy":
 		fs := flag.NewFlagSet("goproxy", flag.ExitOnError)
@@ -102,6 +108,34 @@ func goproxy(listen, upstream string) error {
 
 type setupResult struct {
 	apiID, host, mockPath, proxyPath string
+	httpHost, httpPath               string // the HTTP API's, when an upstream was given
+}
+
+// setupHTTPAPI creates the HTTP API row: the same greedy HTTP_PROXY route
+// as the REST API's, so the two planes are compared on equal work.
+func setupHTTPAPI(ctx context.Context, endpoint, upstream string) (host, path string, err error) {
+	c := v2.NewFromConfig(aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		BaseEndpoint: aws.String(endpoint),
+	})
+	api, err := c.CreateApi(ctx, &v2.CreateApiInput{Name: aws.String("dpbench-http"), ProtocolType: "HTTP"})
+	if err != nil {
+		return "", "", err
+	}
+	in, err := c.CreateIntegration(ctx, &v2.CreateIntegrationInput{ApiId: api.ApiId, IntegrationType: "HTTP_PROXY",
+		IntegrationMethod: aws.String("ANY"), IntegrationUri: aws.String(upstream + "/{proxy}"), PayloadFormatVersion: aws.String("1.0")})
+	if err != nil {
+		return "", "", err
+	}
+	if _, err := c.CreateRoute(ctx, &v2.CreateRouteInput{ApiId: api.ApiId, RouteKey: aws.String("ANY /{proxy+}"),
+		Target: aws.String("integrations/" + *in.IntegrationId)}); err != nil {
+		return "", "", err
+	}
+	if _, err := c.CreateStage(ctx, &v2.CreateStageInput{ApiId: api.ApiId, StageName: aws.String("bench"), AutoDeploy: aws.Bool(true)}); err != nil {
+		return "", "", err
+	}
+	return *api.ApiId + ".execute-api.localhost", "/bench/items/1", nil
 }
 
 func setup(ctx context.Context, endpoint, upstream string) (setupResult, error) {
@@ -178,5 +212,11 @@ func setup(ctx context.Context, endpoint, upstream string) (setupResult, error) 
 	if _, err := c.CreateDeployment(ctx, &sdk.CreateDeploymentInput{RestApiId: ra.Id, StageName: aws.String("bench")}); err != nil {
 		return setupResult{}, err
 	}
-	return setupResult{apiID: *ra.Id, host: *ra.Id + ".execute-api.localhost", mockPath: "/bench/ping", proxyPath: "/bench/items/1"}, nil
+	res := setupResult{apiID: *ra.Id, host: *ra.Id + ".execute-api.localhost", mockPath: "/bench/ping", proxyPath: "/bench/items/1"}
+	if upstream != "" {
+		if res.httpHost, res.httpPath, err = setupHTTPAPI(ctx, endpoint, upstream); err != nil {
+			return setupResult{}, fmt.Errorf("HTTP API: %w", err)
+		}
+	}
+	return res, nil
 }

@@ -78,7 +78,7 @@ func runMain(args []string) int {
 	fs.IntVar(&o.reps, "reps", 3, "measured runs per target and concurrency (the table shows the median)")
 	conns := fs.String("c", "1,64", "wrk connection counts: 1 gives latency, 64 throughput")
 	fs.IntVar(&o.portBase, "port-base", 18080, "first of 7 (plus one per -extra) consecutive loopback ports")
-	only := fs.String("targets", "", "comma-separated subset of: direct,nginx,caddy,haproxy,go-httputil,stagecraft-proxy,stagecraft-mock (default all available)")
+	only := fs.String("targets", "", "comma-separated subset of: direct,nginx,caddy,haproxy,go-httputil,stagecraft-proxy,stagecraft-mock,stagecraft-httpapi (default all available)")
 	fs.StringVar(&o.perfDir, "perf", "", "after measuring, record `perf` profiles of the stagecraft targets at the highest concurrency into this directory")
 	fs.BoolVar(&o.strict, "strict", false, "exit 3 when a goal is not met")
 	fs.Func("extra", "`name=command [args]`: one more proxy row (repeatable), started pinned as: command [args] -listen 127.0.0.1:PORT -upstream http://127.0.0.1:UPPORT", func(v string) error {
@@ -343,7 +343,7 @@ func (b *bench) startAll() error {
 		b.targets = append(b.targets, &target{name: name, url: "http://" + addr + "/items/1", sut: []*proc{p}, upstream: true, expect: upBodyMark})
 	}
 
-	if b.want("stagecraft-proxy") || b.want("stagecraft-mock") {
+	if b.want("stagecraft-proxy") || b.want("stagecraft-mock") || b.want("stagecraft-httpapi") {
 		addr := b.addr(5)
 		p, err := b.start("stagecraft", nil, filepath.Join(b.o.bin, "stagecraft"),
 			"--listen", addr, "--data-dir", filepath.Join(w, "stagecraft-data"))
@@ -364,6 +364,9 @@ func (b *bench) startAll() error {
 		}
 		if b.want("stagecraft-mock") {
 			b.targets = append(b.targets, &target{name: "stagecraft-mock", url: "http://" + addr + st.mockPath, host: st.host, sut: []*proc{p}, expect: `"pong":true`})
+		}
+		if b.want("stagecraft-httpapi") {
+			b.targets = append(b.targets, &target{name: "stagecraft-httpapi", url: "http://" + addr + st.httpPath, host: st.httpHost, sut: []*proc{p}, upstream: true, expect: upBodyMark})
 		}
 	}
 	if len(b.targets) == 0 {
@@ -698,6 +701,19 @@ func (b *bench) goals() bool {
 	dl, pl := b.pick("direct", 1, p50), b.pick("stagecraft-proxy", 1, p50)
 	if dl.med > 0 && pl.med > 0 {
 		line("HTTP_PROXY added p50 latency ≤ 80 µs (c=1)", pl.med-dl.med <= 80, fmt.Sprintf("%.1f µs", pl.med-dl.med))
+	}
+	if caddy := b.pick("caddy", hi, rps); caddy.med > 0 && proxy.med > 0 {
+		line(fmt.Sprintf("HTTP_PROXY ≥ 2× Caddy's req/s (c=%d)", hi), proxy.med >= 2*caddy.med, fmt.Sprintf("%.2f×", proxy.med/caddy.med))
+	}
+	if httpAPI := b.pick("stagecraft-httpapi", hi, rps); httpAPI.med > 0 && proxy.med > 0 {
+		line(fmt.Sprintf("HTTP API HTTP_PROXY ≥ REST HTTP_PROXY req/s (c=%d)", hi), httpAPI.med >= proxy.med, fmt.Sprintf("%.2f×", httpAPI.med/proxy.med))
+		cpu := func(name string) float64 {
+			return b.pick(name, hi, func(s sample) float64 { return s.sutUs + s.upUs }).med
+		}
+		if h := cpu("stagecraft-httpapi"); h > 0 {
+			r := cpu("stagecraft-proxy") / h
+			line(fmt.Sprintf("HTTP API ≥ REST HTTP_PROXY by CPU cost (c=%d)", hi), r >= 1, fmt.Sprintf("%.2f×", r))
+		}
 	}
 	if proxy.med > 0 && mock.med > 0 {
 		line(fmt.Sprintf("MOCK ≥ 2× HTTP_PROXY req/s (c=%d)", hi), mock.med >= 2*proxy.med, fmt.Sprintf("%.2f×", mock.med/proxy.med))
