@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -25,4 +27,30 @@ func TestBenchmarkRuns(t *testing.T) {
 		t.Fatalf("unexpected report:\n%s", rep.String())
 	}
 	t.Log("\n" + rep.String())
+}
+
+// TestNullServerAnswersTheWorkload checks the ceiling row's server: the
+// SDK must accept every canned answer, or the ceiling would measure
+// errors instead of calls.
+func TestNullServerAnswersTheWorkload(t *testing.T) {
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	go nullServer(addr)
+	url := "http://" + addr
+	if err := waitUp(context.Background(), url+"/ping"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := runTarget(context.Background(), "null", url, os.Getpid(), Config{N: 5, Concurrency: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Calls != 15 {
+		t.Fatalf("calls = %d, want 15", res.Calls)
+	}
+	if err := nullServer("0.0.0.0:1"); err == nil {
+		t.Fatal("null server accepted a non-loopback address")
+	}
 }

@@ -38,7 +38,13 @@ func main() {
 	flag.StringVar(&cfg.Moto, "moto", "moto_server", "moto_server command")
 	flag.IntVar(&cfg.N, "n", 300, "workload iterations per target (each is 3 calls)")
 	conc := flag.String("c", "1,8", "concurrent clients: one run per comma-separated value")
+	flag.BoolVar(&cfg.Null, "null", true, "also run the workload against a null server (instant canned answers) to show the ceiling")
+	nullAddr := flag.String("null-server", "", "internal: serve as the null server on this 127.0.0.1 address")
 	flag.Parse()
+	if *nullAddr != "" {
+		fmt.Fprintln(os.Stderr, "cpbench:", nullServer(*nullAddr))
+		os.Exit(1)
+	}
 	if cfg.Stagecraft == "" {
 		fmt.Fprintln(os.Stderr, "cpbench: -stagecraft is required")
 		os.Exit(2)
@@ -63,6 +69,7 @@ func main() {
 type Config struct {
 	Stagecraft, Moto string
 	N, Concurrency   int
+	Null             bool // also measure the null server (needs this program as the executable)
 }
 
 // Result is one target's measurements.
@@ -82,6 +89,7 @@ func (r Result) PerSecond() float64 { return float64(r.Calls) / r.Elapsed.Second
 // Report holds both targets.
 type Report struct {
 	Stagecraft, Moto Result
+	Null             Result // zero unless Cfg.Null
 	Cfg              Config
 }
 
@@ -101,20 +109,28 @@ func (r Report) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "workload: %d × (CreateDeployment stage=prod, GetStage, GetDeployments), %d client(s), aws-sdk-go-v2\n", r.Cfg.N, r.Cfg.Concurrency)
 	fmt.Fprintf(&b, "%-11s %10s %12s   %-36s %-36s %-36s\n", "target", "calls/s", "elapsed", "CreateDeployment p50/p99", "GetStage p50/p99", "GetDeployments p50/p99")
-	for _, res := range []Result{r.Stagecraft, r.Moto} {
+	rows := []Result{r.Stagecraft, r.Moto}
+	if r.Null.Calls > 0 {
+		rows = append(rows, r.Null)
+	}
+	for _, res := range rows {
 		fmt.Fprintf(&b, "%-11s %10.0f %12s", res.Target, res.PerSecond(), res.Elapsed.Round(time.Millisecond))
 		for _, op := range []string{"CreateDeployment", "GetStage", "GetDeployments"} {
 			fmt.Fprintf(&b, "   %-36s", fmt.Sprintf("%v / %v", pct(res.Lat[op], 0.5).Round(time.Microsecond), pct(res.Lat[op], 0.99).Round(time.Microsecond)))
 		}
 		b.WriteString("\n")
 	}
-	for _, res := range []Result{r.Stagecraft, r.Moto} {
+	for _, res := range rows {
 		if res.Calls > 0 && res.ServerCPU > 0 {
 			fmt.Fprintf(&b, "cpu per call (%s): server %v, sdk client %v\n", res.Target,
 				(res.ServerCPU / time.Duration(res.Calls)).Round(time.Microsecond), (res.ClientCPU / time.Duration(res.Calls)).Round(time.Microsecond))
 		}
 	}
 	fmt.Fprintf(&b, "ratio: stagecraft serves %.1fx the calls/s of moto_server\n", r.Ratio())
+	if r.Null.Calls > 0 {
+		fmt.Fprintf(&b, "ceiling: the null server (no work at all, same client) serves %.1fx moto's calls/s; stagecraft reaches %.0f%% of it\n",
+			r.Null.PerSecond()/r.Moto.PerSecond(), 100*r.Stagecraft.PerSecond()/r.Null.PerSecond())
+	}
 	return b.String()
 }
 
@@ -192,6 +208,24 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	if rep.Moto, err = runTarget(ctx, "moto", murl, mc.Process.Pid, cfg); err != nil {
 		return rep, fmt.Errorf("moto: %w", err)
+	}
+	if cfg.Null {
+		np, err := freePort()
+		if err != nil {
+			return rep, err
+		}
+		nc, err := startNull(ctx, np)
+		if err != nil {
+			return rep, fmt.Errorf("start null server: %w", err)
+		}
+		defer func() { nc.Process.Kill(); nc.Wait() }()
+		nurl := fmt.Sprintf("http://127.0.0.1:%d", np)
+		if err := waitUp(ctx, nurl+"/ping"); err != nil {
+			return rep, err
+		}
+		if rep.Null, err = runTarget(ctx, "null", nurl, nc.Process.Pid, cfg); err != nil {
+			return rep, fmt.Errorf("null server: %w", err)
+		}
 	}
 	return rep, nil
 }
