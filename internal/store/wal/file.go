@@ -236,8 +236,8 @@ func replayLog(path string, gen uint64, st *state) (end int64, err error) {
 			break
 		}
 		n := binary.LittleEndian.Uint32(rest)
-		if uint64(n) > maxRecord || uint64(n) > uint64(len(rest)-recHeaderLen) {
-			break
+		if n == 0 || uint64(n) > maxRecord || uint64(n) > uint64(len(rest)-recHeaderLen) {
+			break // no record is empty (it has a revision): zeros are a torn tail too
 		}
 		payload := rest[recHeaderLen : recHeaderLen+int(n)]
 		if crc32.Checksum(payload, castagnoli) != binary.LittleEndian.Uint32(rest[4:]) {
