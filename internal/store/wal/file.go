@@ -178,8 +178,8 @@ func appendRecord(b []byte, rev uint64, ops []op) []byte {
 	return b
 }
 
-// applyPayload replays one record's payload onto st. The values it stores
-// alias p, which the caller must not reuse.
+// applyPayload replays one record's payload onto st. Values are copied, so
+// the file's buffer is not kept alive by the few values still current.
 func applyPayload(st *state, p []byte) error {
 	d := decoder{b: p}
 	rev := d.uvarint()
@@ -187,10 +187,7 @@ func applyPayload(st *state, p []byte) error {
 		o := op{kind: d.byte()}
 		switch o.kind {
 		case opPut:
-			o.table, o.key, o.val = d.str(), d.str(), d.bytes()
-			if o.val == nil {
-				o.val = []byte{}
-			}
+			o.table, o.key, o.val = d.str(), d.str(), append([]byte{}, d.bytes()...)
 		case opDelete, opDelPrefix:
 			o.table, o.key = d.str(), d.str()
 		case opSeq:
@@ -295,11 +292,7 @@ func readSnapshot(path string, gen uint64) (*state, error) {
 	d := decoder{b: b[headerLen : len(b)-4]}
 	st.rev = d.uvarint()
 	for n := d.uvarint(); n > 0 && d.err == nil; n-- {
-		it := item{table: d.str(), key: d.str(), val: d.bytes()}
-		if it.val == nil {
-			it.val = []byte{}
-		}
-		st.data.ReplaceOrInsert(it)
+		st.data.ReplaceOrInsert(item{table: d.str(), key: d.str(), val: append([]byte{}, d.bytes()...)})
 	}
 	for n := d.uvarint(); n > 0 && d.err == nil; n-- {
 		st.seqs.ReplaceOrInsert(seqItem{table: d.str(), name: d.str(), n: d.uvarint()})
