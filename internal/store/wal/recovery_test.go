@@ -367,3 +367,14 @@ func TestSecondOpenLocked(t *testing.T) {
 		}
 	}
 }
+
+// files lists the data directory (tests).
+func (s *Store) files() []string {
+	entries, _ := os.ReadDir(s.dir)
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	slices.Sort(out)
+	return out
+}

@@ -31,7 +31,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -428,15 +427,4 @@ func (s *Store) Close() error {
 		err = cerr
 	}
 	return err
-}
-
-// files lists the data directory (tests).
-func (s *Store) files() []string {
-	entries, _ := os.ReadDir(s.dir)
-	var out []string
-	for _, e := range entries {
-		out = append(out, e.Name())
-	}
-	slices.Sort(out)
-	return out
 }
