@@ -13,13 +13,14 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/appconfigdata v1.32.0
 	github.com/aws/smithy-go v1.28.8
 	github.com/coder/websocket v1.8.15
+	github.com/google/btree v1.1.3
 	github.com/google/go-cmp v0.7.0
 	github.com/ohler55/ojg v1.28.5
 	go.etcd.io/bbolt v1.5.0
+	golang.org/x/sys v0.45.0
 )
 
 require (
 	github.com/aws/aws-sdk-go-v2/internal/configsources v1.5.9 // indirect
 	github.com/aws/aws-sdk-go-v2/internal/endpoints/v2 v2.8.9 // indirect
-	golang.org/x/sys v0.45.0 // indirect
 )

@@ -35,6 +35,7 @@ import (
 func main() {
 	cfg := Config{}
 	flag.StringVar(&cfg.Stagecraft, "stagecraft", "", "path of a built stagecraft binary (required)")
+	flag.StringVar(&cfg.Store, "store", "", "stagecraft's --store (wal or bolt); empty: its default")
 	flag.StringVar(&cfg.Moto, "moto", "moto_server", "moto_server command")
 	flag.IntVar(&cfg.N, "n", 300, "workload iterations per target (each is 3 calls)")
 	conc := flag.String("c", "1,8", "concurrent clients: one run per comma-separated value")
@@ -68,6 +69,7 @@ func main() {
 // Config says what to run.
 type Config struct {
 	Stagecraft, Moto string
+	Store            string // stagecraft's --store; "" leaves its default
 	N, Concurrency   int
 	Null             bool // also measure the null server (needs this program as the executable)
 }
@@ -107,7 +109,11 @@ func pct(d []time.Duration, p float64) time.Duration {
 
 func (r Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "workload: %d × (CreateDeployment stage=prod, GetStage, GetDeployments), %d client(s), aws-sdk-go-v2\n", r.Cfg.N, r.Cfg.Concurrency)
+	store := r.Cfg.Store
+	if store == "" {
+		store = "default"
+	}
+	fmt.Fprintf(&b, "workload: %d × (CreateDeployment stage=prod, GetStage, GetDeployments), %d client(s), aws-sdk-go-v2, stagecraft store %s\n", r.Cfg.N, r.Cfg.Concurrency, store)
 	fmt.Fprintf(&b, "%-11s %10s %12s   %-36s %-36s %-36s\n", "target", "calls/s", "elapsed", "CreateDeployment p50/p99", "GetStage p50/p99", "GetDeployments p50/p99")
 	rows := []Result{r.Stagecraft, r.Moto}
 	if r.Null.Calls > 0 {
@@ -181,7 +187,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	sc, err := startProcess(ctx, cfg.Stagecraft, "--listen", fmt.Sprintf("127.0.0.1:%d", sp), "--data-dir", filepath.Join(dir, "data"), "--log-level", "error")
+	args := []string{"--listen", fmt.Sprintf("127.0.0.1:%d", sp), "--data-dir", filepath.Join(dir, "data"), "--log-level", "error"}
+	if cfg.Store != "" {
+		args = append(args, "--store", cfg.Store)
+	}
+	sc, err := startProcess(ctx, cfg.Stagecraft, args...)
 	if err != nil {
 		return rep, fmt.Errorf("start stagecraft: %w", err)
 	}

@@ -38,6 +38,7 @@ func main() {
 	)
 	flag.StringVar(&cfg.Listen, "listen", env("STAGECRAFT_LISTEN", ":4566"), "address to serve on (STAGECRAFT_LISTEN)")
 	flag.StringVar(&cfg.DataDir, "data-dir", env("STAGECRAFT_DATA_DIR", ".stagecraft"), "directory that holds the state (STAGECRAFT_DATA_DIR)")
+	flag.StringVar(&cfg.Store, "store", env("STAGECRAFT_STORE", "wal"), "wal: in-memory state with a write-ahead log in {data-dir}/wal; bolt: the bbolt file {data-dir}/stagecraft.db (STAGECRAFT_STORE)")
 	flag.StringVar(&cfg.Auth, "auth", env("STAGECRAFT_AUTH", "off"), "off: accept any credentials; strict: verify SigV4 against --auth-keys (STAGECRAFT_AUTH)")
 	flag.StringVar(&authKeys, "auth-keys", env("STAGECRAFT_AUTH_KEYS", ""), "access keys for --auth strict, as AKID:SECRET[,AKID:SECRET...] (STAGECRAFT_AUTH_KEYS)")
 	flag.StringVar(&cfg.DefaultAccount, "default-account", env("STAGECRAFT_DEFAULT_ACCOUNT", "000000000000"), "account id for access keys that are not 12-digit account ids (STAGECRAFT_DEFAULT_ACCOUNT)")
@@ -103,6 +104,9 @@ func configure(cfg *app.Config, authKeys, clockRate, logLevel string) error {
 			}
 			cfg.AuthKeys[ak] = sk
 		}
+	}
+	if cfg.Store != "wal" && cfg.Store != "bolt" {
+		return fmt.Errorf("--store must be wal or bolt, not %q", cfg.Store)
 	}
 	rate, err := strconv.ParseFloat(clockRate, 64)
 	if err != nil || rate <= 0 {

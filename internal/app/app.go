@@ -35,6 +35,7 @@ import (
 	"github.com/stagecraft/stagecraft/internal/service/cloudwatch"
 	"github.com/stagecraft/stagecraft/internal/store"
 	"github.com/stagecraft/stagecraft/internal/store/bolt"
+	"github.com/stagecraft/stagecraft/internal/store/wal"
 	"github.com/stagecraft/stagecraft/internal/wire"
 )
 
@@ -43,6 +44,7 @@ import (
 type Config struct {
 	Listen         string            // --listen, STAGECRAFT_LISTEN (":4566")
 	DataDir        string            // --data-dir, STAGECRAFT_DATA_DIR (".stagecraft")
+	Store          string            // --store, STAGECRAFT_STORE ("wal" | "bolt"; "": "wal")
 	Auth           string            // --auth, STAGECRAFT_AUTH ("off" | "strict")
 	AuthKeys       map[string]string // --auth-keys, STAGECRAFT_AUTH_KEYS ("AKID:SECRET,...")
 	DefaultAccount string            // --default-account, STAGECRAFT_DEFAULT_ACCOUNT
@@ -113,7 +115,7 @@ func Build(cfg Config) (*Node, error) {
 		}
 		accessLog, dpCfg.AccessLog = f, f
 	}
-	st, err := bolt.Open(filepath.Join(cfg.DataDir, "stagecraft.db"))
+	st, err := openStore(cfg)
 	if err != nil {
 		if accessLog != nil {
 			accessLog.Close()
@@ -205,4 +207,98 @@ func (n *Node) Shutdown(ctx context.Context) error {
 		n.accessLog.Close()
 	}
 	return err
+}
+
+// Where the stores keep their state inside the data directory.
+const (
+	boltFile = "stagecraft.db"
+	walDir   = "wal"
+)
+
+// openStore opens the store cfg.Store names in cfg.DataDir. The wal store
+// first takes over a bolt file left by an earlier version (migrateBolt).
+func openStore(cfg Config) (store.Store, error) {
+	switch cfg.Store {
+	case "bolt":
+		return bolt.Open(filepath.Join(cfg.DataDir, boltFile))
+	case "wal", "":
+	default:
+		return nil, fmt.Errorf("unknown store %q (want wal or bolt)", cfg.Store)
+	}
+	st, err := wal.Open(filepath.Join(cfg.DataDir, walDir))
+	if err != nil {
+		return nil, err
+	}
+	if err := migrateBolt(st, filepath.Join(cfg.DataDir, boltFile), cfg.Log); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrating %s to the wal store: %w", boltFile, err)
+	}
+	return st, nil
+}
+
+// migrateBolt copies the bolt file at path, if there is one, into the
+// empty wal store st (every table, key and value, the NextSequence counters
+// and the revision, in one durable commit), then renames the file to
+// path.migrated. Crash safety: until the copy is durable the wal store is
+// still at revision 0 and the next start copies again; once it is, the wal
+// store has the bolt file's revision, and a start that finds the file still
+// there (the rename was interrupted) only renames it. A bolt file next to a
+// wal store with other state (say, written by --store bolt later) is left
+// alone, with a warning.
+func migrateBolt(st *wal.Store, path string, log *slog.Logger) error {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	ctx := context.Background()
+	b, err := bolt.Open(path)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	walRev, err := st.Revision(ctx)
+	if err != nil {
+		return err
+	}
+	boltRev, err := b.Revision(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case walRev == 0:
+		var items, seqs int
+		err = st.Import(ctx, boltRev, func(im wal.Importer) error {
+			rev, err := b.Export(ctx, func(table, key string, v []byte) error {
+				items++
+				return im.Put(table, key, v)
+			}, func(table, name string, n uint64) error {
+				seqs++
+				return im.SetSequence(table, name, n)
+			})
+			if err == nil && rev != boltRev {
+				err = fmt.Errorf("revision changed from %d to %d during the export", boltRev, rev)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		log.Info("migrated the bolt store to the wal store", "from", path, "to", st.Dir(), "items", items, "sequences", seqs, "revision", boltRev)
+	case walRev == boltRev:
+		// Migrated before; the rename did not happen.
+	default:
+		log.Warn("ignoring a bolt store next to a wal store that has other state", "bolt", path, "bolt_revision", boltRev, "wal", st.Dir(), "wal_revision", walRev)
+		return nil
+	}
+	if err := b.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(path, path+".migrated"); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }

@@ -6,7 +6,10 @@
 // prefix scan lists one tenant's or one parent's children in key order.
 //
 // Implementations:
-//   - store/bolt: embedded, durable (fsync before Update returns), the default.
+//   - store/wal: embedded, durable (the commit's log record is fdatasynced
+//     before Update returns), state in memory, the default.
+//   - store/bolt: embedded, durable (fsync before Update returns), one bbolt
+//     file; selected with --store bolt.
 //   - store/postgres: several nodes sharing one database (a later issue).
 //
 // The data plane never calls the store per request: it compiles what it serves
@@ -49,7 +52,7 @@ type Store interface {
 	// (POST /_stagecraft/reset). It counts as a write: Revision grows and
 	// watchers are told.
 	Reset(ctx context.Context) error
-	// Name says which implementation this is ("bolt", "postgres").
+	// Name says which implementation this is ("wal", "bolt", "postgres").
 	Name() string
 	Close() error
 }

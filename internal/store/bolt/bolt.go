@@ -1,5 +1,5 @@
-// Package bolt is Stagecraft's default store: an embedded, durable
-// implementation of store.Store in one bbolt file on the local disk.
+// Package bolt is an embedded, durable implementation of store.Store in one
+// bbolt file on the local disk (--store bolt; store/wal is the default).
 //
 // Every committed Update is fsynced before Update returns, so a process
 // killed right after an acknowledged write loses nothing. Tables are bbolt
@@ -404,4 +404,60 @@ func getU64(b []byte) (uint64, error) {
 		return binary.BigEndian.Uint64(b), nil
 	}
 	return 0, fmt.Errorf("store/bolt: corrupt counter %x", b)
+}
+
+// Export calls put for every item of every table (in table, then key
+// order) and seq for every NextSequence counter, all from one consistent
+// snapshot, and returns that snapshot's revision. It is how another store
+// takes over a bolt file's state. The value given to put is only valid
+// during the call.
+func (s *Store) Export(ctx context.Context, put func(table, key string, value []byte) error, seq func(table, name string, n uint64) error) (rev uint64, err error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
+	if s.closed {
+		return 0, ErrClosed
+	}
+	err = s.db.View(func(btx *bbolt.Tx) error {
+		meta := btx.Bucket(metaBucket)
+		if meta == nil {
+			return errors.New("store/bolt: internal meta bucket missing")
+		}
+		var err error
+		if rev, err = getU64(meta.Get(revisionKey)); err != nil {
+			return err
+		}
+		err = btx.ForEach(func(name []byte, b *bbolt.Bucket) error {
+			if len(name) == 0 || name[0] == 0 {
+				return nil
+			}
+			table := string(name)
+			return b.ForEach(func(k, v []byte) error {
+				if v == nil {
+					v = []byte{}
+				}
+				return put(table, string(k), v)
+			})
+		})
+		if err != nil {
+			return err
+		}
+		if b := btx.Bucket(seqBucket); b != nil {
+			return b.ForEach(func(k, v []byte) error {
+				l, n := binary.Uvarint(k)
+				if n <= 0 || uint64(len(k)-n) < l {
+					return fmt.Errorf("store/bolt: corrupt sequence key %x", k)
+				}
+				c, err := getU64(v)
+				if err != nil {
+					return err
+				}
+				return seq(string(k[n:n+int(l)]), string(k[n+int(l):]), c)
+			})
+		}
+		return nil
+	})
+	return rev, err
 }

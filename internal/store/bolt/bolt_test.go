@@ -3,6 +3,7 @@ package bolt_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,5 +159,41 @@ func TestRejectsNonBoltFile(t *testing.T) {
 	if err == nil {
 		_ = s.Close()
 		t.Fatal("Open of a non-bolt file succeeded")
+	}
+}
+
+func TestExport(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	err := s.Update(ctx, func(tx store.Tx) error {
+		for _, tk := range [][3]string{{"t2", "x", "1"}, {"t1", "b", ""}, {"t1", "a", "2"}} {
+			if err := tx.Put(tk[0], tk[1], []byte(tk[2])); err != nil {
+				return err
+			}
+		}
+		for _, tn := range [][2]string{{"t1", "id"}, {"t1", "id"}, {"x/y", "z"}} {
+			if _, err := tx.NextSequence(tn[0], tn[1]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	rev, err := s.Export(ctx, func(table, key string, v []byte) error {
+		got = append(got, table+"/"+key+"="+string(v))
+		return nil
+	}, func(table, name string, n uint64) error {
+		got = append(got, fmt.Sprintf("#%s|%s=%d", table, name, n))
+		return nil
+	})
+	if err != nil || rev != 1 {
+		t.Fatalf("Export = %d, %v; want revision 1", rev, err)
+	}
+	want := []string{"t1/a=2", "t1/b=", "t2/x=1", "#t1|id=2", "#x/y|z=1"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("Export gave %q, want %q", got, want)
 	}
 }

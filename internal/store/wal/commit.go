@@ -1,0 +1,180 @@
+package wal
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+)
+
+// Group commit without a timer, as in store/bolt's commit.go: every Update
+// hands its function to the committer goroutine, which takes the first
+// waiting function and every other one that queued up meanwhile, runs them
+// in order and writes one log record for all of them, so concurrent writers
+// share the fdatasync while a lone writer commits at once.
+//
+// Each function runs on a lazy clone of the state left by the functions
+// before it (a clone is two small allocations). A function that fails or
+// panics has its clone dropped and its caller gets the error; the others
+// keep their results, so no function runs twice. The order the functions
+// ran in is a valid serial order.
+
+// maxBatch bounds how many Updates share one record.
+const maxBatch = 256
+
+type pending struct {
+	run  func(*tx) error
+	done chan error
+}
+
+// panicError carries a panic out of the committer to the caller whose
+// function panicked, which re-panics with the value.
+type panicError struct{ v any }
+
+func (p panicError) Error() string { return fmt.Sprint("panic in Update function: ", p.v) }
+
+func (s *Store) commitQueued(run func(*tx) error) error {
+	p := &pending{run: run, done: make(chan error, 1)}
+	s.commits <- p // the committer runs until Close, which waits for us
+	err := <-p.done
+	if pe, ok := err.(panicError); ok {
+		panic(pe.v)
+	}
+	return err
+}
+
+func (s *Store) committer() {
+	defer close(s.committerDone)
+	batch := make([]*pending, 0, maxBatch)
+	for {
+		select {
+		case first := <-s.commits:
+			batch = append(batch[:0], first)
+		case <-s.quit:
+			return
+		}
+	collect:
+		for len(batch) < maxBatch {
+			select {
+			case p := <-s.commits:
+				batch = append(batch, p)
+			default:
+				break collect
+			}
+		}
+		s.commitBatch(batch)
+		clear(batch)
+		if s.broken == nil && s.logSize >= s.compactAt {
+			s.compact()
+		}
+	}
+}
+
+func (s *Store) commitBatch(batch []*pending) {
+	if s.broken != nil {
+		for _, p := range batch {
+			p.done <- s.broken
+		}
+		return
+	}
+	cur := s.cur.Load()
+	work := cur
+	rev := cur.rev
+	errs := make([]error, len(batch))
+	s.buf = s.buf[:0]
+	var ops []op
+	for i, p := range batch {
+		t := &tx{st: work.clone(), writable: true}
+		err := safeRun(p.run, t)
+		t.done = true
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		if !t.dirty {
+			continue
+		}
+		rev = max(rev+1, t.minRev)
+		work = t.st
+		work.rev = rev
+		ops = append(ops, t.ops...)
+	}
+	if rev != cur.rev {
+		work.rev = rev
+		s.buf = appendRecord(s.buf, rev, ops)
+		if err := s.append(s.buf); err != nil {
+			for i, p := range batch {
+				if errs[i] == nil {
+					errs[i] = err
+				}
+				p.done <- errs[i]
+			}
+			return
+		}
+		// Durable: now visible.
+		s.cur.Store(work)
+		s.publish(rev)
+	}
+	for i, p := range batch {
+		p.done <- errs[i]
+	}
+	if cap(s.buf) > 1<<20 {
+		s.buf = nil // do not pin a large record's buffer
+	}
+}
+
+// append writes one record with a single write and fdatasyncs it. After a
+// failed write or sync the log's content is unknown (the kernel may have
+// dropped the dirty pages), so the store refuses further writes; reopening
+// recovers what is durable.
+func (s *Store) append(rec []byte) error {
+	_, err := s.log.Write(rec)
+	if err == nil {
+		err = fdatasync(s.log)
+	}
+	if err != nil {
+		s.broken = fmt.Errorf("store/wal: log %s unusable after a failed write (reopen the store): %w", s.log.Name(), err)
+		return s.broken
+	}
+	s.logSize += int64(len(rec))
+	return nil
+}
+
+// compact starts generation gen+1: snap-<gen+1> holds the state (which is
+// exactly snapshot gen plus log gen: the committer runs nothing meanwhile),
+// then an empty log-<gen+1> replaces log-<gen>, then the old generation is
+// deleted. See the package comment for why every crash point is safe.
+func (s *Store) compact() {
+	st := s.cur.Load()
+	next := s.gen + 1
+	size, err := writeSnapshot(s.dir, next, st)
+	if err != nil {
+		// Nothing changed (the temporary file is gone or ignored): keep
+		// appending to the current log and retry after it doubled.
+		slog.Warn("store/wal: compaction failed", "err", err)
+		s.compactAt = 2 * s.logSize
+		return
+	}
+	// snap-<next> exists, so log-<gen> is no longer read by Open: from
+	// here on a failure must stop the writes.
+	f, err := createLog(s.dir, next)
+	if err != nil {
+		s.broken = fmt.Errorf("store/wal: compaction: %w", err)
+		return
+	}
+	_ = s.log.Close()
+	old := s.gen
+	s.log, s.gen, s.logSize = f, next, headerLen
+	s.compactAt = max(s.opts.compactSize, 4*size)
+	_ = os.Remove(filepath.Join(s.dir, logName(old)))
+	_ = os.Remove(filepath.Join(s.dir, snapName(old)))
+}
+
+func safeRun(run func(*tx) error, t *tx) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = panicError{v}
+		}
+	}()
+	return run(t)
+}
