@@ -31,7 +31,7 @@ import (
 // Options configure a Transport. Zero values mean the defaults.
 type Options struct {
 	// Fallback carries what this transport does not: https, proxied
-	// requests and upgrades. nil: http.DefaultTransport.
+	// requests and upgrades. nil: a copy of http.DefaultTransport.
 	Fallback http.RoundTripper
 	// Proxy, when it returns a URL for an http:// request, sends the
 	// request through Fallback. nil: Fallback's Proxy when Fallback is an
@@ -118,7 +118,8 @@ func New(o Options) *Transport {
 
 func (t *Transport) setFallback(rt http.RoundTripper, proxy func(*http.Request) (*url.URL, error)) {
 	if rt == nil {
-		rt = http.DefaultTransport
+		// A copy, so CloseIdleConnections stays local to this transport.
+		rt = http.DefaultTransport.(*http.Transport).Clone()
 	}
 	t.fallback = rt
 	t.proxy = proxy
