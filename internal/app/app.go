@@ -25,6 +25,7 @@ import (
 	"github.com/stagecraft/stagecraft/internal/dataplane"
 	"github.com/stagecraft/stagecraft/internal/dataplane/httpapi"
 	"github.com/stagecraft/stagecraft/internal/dataplane/websocket"
+	"github.com/stagecraft/stagecraft/internal/h1client"
 	"github.com/stagecraft/stagecraft/internal/lambda"
 	"github.com/stagecraft/stagecraft/internal/server"
 	"github.com/stagecraft/stagecraft/internal/service/apigateway"
@@ -71,6 +72,7 @@ type Node struct {
 
 	DataPlane *dataplane.Handler // serves deployed REST API stages; tests call its Sync
 	planes    *dataPlanes
+	h1        *h1client.Transport // the planes' shared integration connection pool
 	accessLog *os.File
 
 	AgentAddr string // where the AppConfig Agent endpoint listens ("" = off)
@@ -94,7 +96,10 @@ func Build(cfg Config) (*Node, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	dpCfg := dataplane.Config{DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log,
+	// One HTTP/1.1 connection pool for the integrations of the three data
+	// planes; each plane adds its own https fallback (TLS settings).
+	h1 := h1client.New(h1client.Options{})
+	dpCfg := dataplane.Config{Transport: h1, DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log,
 		CognitoIssuer: cfg.CognitoIssuer, CognitoJWKSURL: cfg.CognitoJWKSURL}
 	if cfg.LambdaEndpoint != "" {
 		lc, err := lambda.New(lambda.Config{Endpoint: cfg.LambdaEndpoint, Region: cfg.DefaultRegion, Clock: cfg.Clock})
@@ -126,8 +131,8 @@ func Build(cfg Config) (*Node, error) {
 	v2cfgLambda := dpCfg.Lambda
 	planes := &dataPlanes{
 		rest: dp,
-		http: httpapi.New(st, httpapi.Config{DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log, Lambda: v2cfgLambda, AccessLog: dpCfg.AccessLog, Throttler: dp.Throttler()}),
-		ws:   websocket.New(st, websocket.Config{DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log, Lambda: v2cfgLambda, AccessLog: dpCfg.AccessLog, Throttler: dp.Throttler(), Counters: dp.Counters()}),
+		http: httpapi.New(st, httpapi.Config{Transport: h1, DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log, Lambda: v2cfgLambda, AccessLog: dpCfg.AccessLog, Throttler: dp.Throttler()}),
+		ws:   websocket.New(st, websocket.Config{Transport: h1, DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log, Lambda: v2cfgLambda, AccessLog: dpCfg.AccessLog, Throttler: dp.Throttler(), Counters: dp.Counters()}),
 	}
 	svcs := map[string]*wire.Service{
 		server.APIGateway:    wire.NewService(server.APIGateway, apigwapi.Operations, apigateway.New(st, cfg.Clock), cfg.Log),
@@ -144,7 +149,7 @@ func Build(cfg Config) (*Node, error) {
 		Now:            cfg.Clock.Now,
 		CloudWatch:     cloudwatch.New(st, cfg.Clock).WithLogger(cfg.Log),
 	}, st, svcs, planes, cfg.Log)
-	return &Node{Config: cfg, Store: st, Handler: planes.DomainFront(dp.DomainFront(srv)), DataPlane: dp, planes: planes, accessLog: accessLog, done: make(chan error, 1)}, nil
+	return &Node{Config: cfg, Store: st, Handler: planes.DomainFront(dp.DomainFront(srv)), DataPlane: dp, planes: planes, h1: h1, accessLog: accessLog, done: make(chan error, 1)}, nil
 }
 
 // Start builds a node and serves it on cfg.Listen in the background.
@@ -200,6 +205,7 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	}
 	n.DataPlane.Close() // writes the usage counted since the last sync
 	n.planes.Close()    // HTTP API and WebSocket planes (closes open WebSocket connections)
+	n.h1.CloseIdleConnections()
 	if e := n.Store.Close(); e != nil && err == nil {
 		err = e
 	}

@@ -20,6 +20,7 @@ import (
 	api "github.com/stagecraft/stagecraft/internal/api/apigateway"
 	"github.com/stagecraft/stagecraft/internal/authz"
 	"github.com/stagecraft/stagecraft/internal/clock"
+	"github.com/stagecraft/stagecraft/internal/h1client"
 	"github.com/stagecraft/stagecraft/internal/lambda"
 	"github.com/stagecraft/stagecraft/internal/quota"
 	"github.com/stagecraft/stagecraft/internal/service/apigateway"
@@ -43,8 +44,10 @@ type Config struct {
 	// math/rand/v2; tests pass a seeded source. It is called under a
 	// lock, so it need not be safe for concurrent use.
 	Rand func() float64
-	// Transport carries HTTP and HTTP_PROXY integration requests; nil
-	// uses a tuned http.Transport with connection reuse.
+	// Transport carries HTTP and HTTP_PROXY integration requests. nil or
+	// an *h1client.Transport: http:// through h1client (sharing that
+	// transport's connection pool), https:// through a tuned
+	// http.Transport (verifying, or not for insecureSkipVerification).
 	Transport http.RoundTripper
 
 	// Lambda invokes Lambda integrations (AWS_PROXY and AWS) and Lambda
@@ -491,9 +494,15 @@ func (h *Handler) random() float64 {
 // one for integrations with tlsConfig.insecureSkipVerification. Neither
 // follows redirects (the backend's 3xx is the integration response) nor
 // decompresses (HTTP_PROXY passes bodies through unchanged).
+//
+// http:// goes through an h1client transport (rt when it is one, so the
+// planes share its connection pool; a new one when rt is nil) and https://
+// through a tuned http.Transport, the verifying or the insecure one. Any
+// other rt carries everything for both clients.
 func newClients(rt http.RoundTripper) (verify, insecure *http.Client) {
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	if rt != nil {
+	h1, ok := rt.(*h1client.Transport)
+	if rt != nil && !ok {
 		return &http.Client{Transport: rt, CheckRedirect: noRedirect}, &http.Client{Transport: rt, CheckRedirect: noRedirect}
 	}
 	base := &http.Transport{
@@ -509,7 +518,11 @@ func newClients(rt http.RoundTripper) (verify, insecure *http.Client) {
 	}
 	ins := base.Clone()
 	ins.TLSClientConfig = insecureTLS()
-	return &http.Client{Transport: base, CheckRedirect: noRedirect}, &http.Client{Transport: ins, CheckRedirect: noRedirect}
+	if h1 == nil {
+		h1 = h1client.New(h1client.Options{})
+	}
+	return &http.Client{Transport: h1.WithFallback(base), CheckRedirect: noRedirect},
+		&http.Client{Transport: h1.WithFallback(ins), CheckRedirect: noRedirect}
 }
 
 // BackgroundPace is the shortest time between two background rebuilds of

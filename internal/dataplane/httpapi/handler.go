@@ -13,6 +13,7 @@ import (
 	"github.com/stagecraft/stagecraft/internal/clock"
 	"github.com/stagecraft/stagecraft/internal/dataplane"
 	"github.com/stagecraft/stagecraft/internal/dataplane/v2core"
+	"github.com/stagecraft/stagecraft/internal/h1client"
 	"github.com/stagecraft/stagecraft/internal/quota"
 	"github.com/stagecraft/stagecraft/internal/store"
 )
@@ -25,8 +26,9 @@ type Config struct {
 	DefaultRegion  string
 	Clock          clock.Clock
 	Log            *slog.Logger
-	// Transport carries HTTP_PROXY integration requests; nil uses a
-	// tuned transport with connection reuse.
+	// Transport carries HTTP_PROXY integration requests. nil or an
+	// *h1client.Transport: http:// through h1client (sharing that
+	// transport's connection pool), https:// through a tuned http.Transport.
 	Transport http.RoundTripper
 	// Lambda invokes AWS_PROXY integrations and Lambda authorizers; nil
 	// answers them 500 and logs why.
@@ -171,10 +173,13 @@ func (h *Handler) serveDomain(w http.ResponseWriter, r *http.Request) {
 	c.serveStage(a, st, rest)
 }
 
+// newClient builds the integration client. nil or an *h1client.Transport:
+// http:// through h1client (sharing that transport's connection pool),
+// https:// through a tuned http.Transport; any other rt carries everything.
 func newClient(rt http.RoundTripper) *http.Client {
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	if rt == nil {
-		rt = &http.Transport{
+	if h1, ok := rt.(*h1client.Transport); rt == nil || ok {
+		fallback := &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
 			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			ForceAttemptHTTP2:     true,
@@ -186,6 +191,10 @@ func newClient(rt http.RoundTripper) *http.Client {
 			DisableCompression:    true,
 			TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
 		}
+		if h1 == nil {
+			h1 = h1client.New(h1client.Options{})
+		}
+		rt = h1.WithFallback(fallback)
 	}
 	return &http.Client{Transport: rt, CheckRedirect: noRedirect}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/stagecraft/stagecraft/internal/clock"
 	"github.com/stagecraft/stagecraft/internal/dataplane"
 	"github.com/stagecraft/stagecraft/internal/dataplane/v2core"
+	"github.com/stagecraft/stagecraft/internal/h1client"
 	"github.com/stagecraft/stagecraft/internal/lambda"
 	"github.com/stagecraft/stagecraft/internal/quota"
 	"github.com/stagecraft/stagecraft/internal/store"
@@ -32,7 +33,9 @@ type Config struct {
 	DefaultRegion  string
 	Clock          clock.Clock
 	Log            *slog.Logger
-	// Transport carries HTTP and HTTP_PROXY integration requests.
+	// Transport carries HTTP and HTTP_PROXY integration requests. nil or
+	// an *h1client.Transport: http:// through h1client (sharing that
+	// transport's connection pool), https:// through a tuned http.Transport.
 	Transport http.RoundTripper
 	// Lambda invokes AWS_PROXY / AWS (Lambda) integrations and Lambda
 	// authorizers; nil answers them as integration failures and logs why.
@@ -346,9 +349,12 @@ func headerHasToken(h http.Header, name, token string) bool {
 	return false
 }
 
+// newClient builds the integration client. nil or an *h1client.Transport:
+// http:// through h1client (sharing that transport's connection pool),
+// https:// through a tuned http.Transport; any other rt carries everything.
 func newClient(rt http.RoundTripper) *http.Client {
-	if rt == nil {
-		rt = &http.Transport{
+	if h1, ok := rt.(*h1client.Transport); rt == nil || ok {
+		fallback := &http.Transport{
 			Proxy:               http.ProxyFromEnvironment,
 			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			MaxIdleConns:        512,
@@ -356,6 +362,10 @@ func newClient(rt http.RoundTripper) *http.Client {
 			IdleConnTimeout:     90 * time.Second,
 			DisableCompression:  true,
 		}
+		if h1 == nil {
+			h1 = h1client.New(h1client.Options{MaxIdlePerHost: 128})
+		}
+		rt = h1.WithFallback(fallback)
 	}
 	return &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
