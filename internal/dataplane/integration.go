@@ -440,9 +440,16 @@ func (c *call) buildIntegrationRequest(proxy bool, body []byte, ov vtl.RequestOv
 }
 
 // traceID makes an X-Ray style trace id: Root=1-{epoch hex}-{24 hex}.
+// The 24 hex digits are the first 24 of a random UUID's (version and
+// variant nibbles included, as before).
 func traceID(epoch int64) string {
-	id := strings.ReplaceAll(ids.UUID(), "-", "")
-	return "Root=1-" + strconv.FormatInt(epoch, 16) + "-" + id[:24]
+	var buf [72]byte
+	b := append(buf[:0], "Root=1-"...)
+	b = strconv.AppendInt(b, epoch, 16)
+	b = append(b, '-')
+	n := len(b)
+	b = ids.AppendUUIDHex(b)
+	return string(b[:n+24])
 }
 
 // backendResponse is what the backend answered.
