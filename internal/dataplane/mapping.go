@@ -23,7 +23,8 @@ type backend struct {
 // sourceValues evaluates a mapping source for this request (and, for
 // integration.response.* sources, the backend response be). ctx is the
 // $context map to read context.* from. ok is false when the source has no
-// value, in which case the target is not set.
+// value, in which case the target is not set. A nil ctx is built
+// (contextMap) only when a context.* source needs it.
 func (c *call) sourceValues(s *source, be *backend, ctx map[string]any) (vals []string, ok bool) {
 	one := func(v string, ok bool) ([]string, bool) {
 		if !ok {
@@ -38,6 +39,9 @@ func (c *call) sourceValues(s *source, be *backend, ctx map[string]any) (vals []
 		v, ok := c.vars[s.name]
 		return one(v, ok)
 	case srcContext:
+		if ctx == nil {
+			ctx = c.contextMap()
+		}
 		return one(contextValue(ctx, s.ctx))
 	case srcMethodPath:
 		return one(c.pathParam(s.name))

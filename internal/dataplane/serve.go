@@ -411,9 +411,17 @@ var quietRoots = []string{"stageVariables", "context"}
 
 // render runs a template with $input over body and the method request
 // parameters.
+// ctx nil means contextMap(). A template without references or
+// directives is its own output: no variables are built for it.
 func (c *call) render(t *template, body []byte, ctx map[string]any) (string, *vtl.Context, error) {
 	if t.err != nil {
 		return "", nil, t.err
+	}
+	if src, ok := t.t.Literal(); ok && len(src) <= vtl.DefaultMaxOutput {
+		return src, &vtl.Context{}, nil
+	}
+	if ctx == nil {
+		ctx = c.contextMap()
 	}
 	vc := &vtl.Context{Vars: vtl.NewVars(&vtl.Input{Body: body, Params: c.inputParams()}, ctx, c.stageVars()),
 		QuietRoots: quietRoots}

@@ -149,6 +149,11 @@ type ResponseOverride struct {
 	Header map[string][]string
 }
 
+// Literal returns the template's source and true when it has no
+// reference and no directive (no '$', no '#'): its output is its source,
+// whatever the variables.
+func (t *Template) Literal() (string, bool) { return t.src, t.literal }
+
 // Render executes the template. On error the partial output is discarded.
 func (t *Template) Render(ctx *Context) (string, error) {
 	if ctx == nil {
