@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/stagecraft/stagecraft/internal/ids"
 	"github.com/stagecraft/stagecraft/internal/vtl"
@@ -204,11 +205,18 @@ func (c *call) write(status int, hdr http.Header, body []byte) {
 	for k, v := range hdr {
 		out[k] = v
 	}
+	c.send(status, body)
+}
+
+// send is write for headers already in the response.
+func (c *call) send(status int, body []byte) {
+	out := c.w.Header()
 	if enc := c.compressEncoding(len(body)); enc != "" && hasHeader(out, "Content-Encoding") == "" {
 		body = compress(body, enc)
 		out.Set("Content-Encoding", enc)
 	}
-	out.Set("Content-Length", strconv.Itoa(len(body)))
+	c.clv[0] = strconv.Itoa(len(body))
+	out["Content-Length"] = c.clv[:1:1]
 	c.w.WriteHeader(status)
 	c.w.Write(body)
 }
@@ -234,6 +242,19 @@ var (
 		"Content-Md5": "Content-MD5", "Www-Authenticate": "WWW-Authenticate",
 		"X-Amzn-Requestid": "x-amzn-RequestId",
 	}
+	// remappedHeader is the x-amzn-Remapped-{Name} header of each
+	// remapped one, made once.
+	remappedHeader = func() map[string]string {
+		m := make(map[string]string, len(remappedResponse))
+		for k := range remappedResponse {
+			name := remapName[k]
+			if name == "" {
+				name = k
+			}
+			m[k] = "X-Amzn-Remapped-" + name
+		}
+		return m
+	}()
 )
 
 // integrationRequest is what goes to the backend.
@@ -281,28 +302,25 @@ func (c *call) httpIntegration(proxy bool) {
 		return
 	}
 	if !proxy {
-		c.integrationResponse(strconv.Itoa(be.status), &backend{header: be.header, body: be.body})
+		c.integrationResponse(statusString(be.status), &backend{header: be.header, body: be.body})
 		return
 	}
-	// HTTP_PROXY: status, headers and body pass through.
-	hdr := make(http.Header, len(be.header))
+	// HTTP_PROXY: status, headers and body pass through, the headers
+	// straight into the response's.
+	out := c.w.Header()
 	for k, vs := range be.header {
 		switch {
 		case droppedResponse[k]:
 		case remappedResponse[k]:
-			name := remapName[k]
-			if name == "" {
-				name = k
-			}
-			hdr["X-Amzn-Remapped-"+name] = vs
+			out[remappedHeader[k]] = vs
 		default:
-			hdr[k] = vs
+			out[k] = vs
 		}
 	}
-	if _, ok := hdr["Content-Type"]; !ok {
-		hdr.Set("Content-Type", "application/json")
+	if _, ok := out["Content-Type"]; !ok {
+		out["Content-Type"] = []string{"application/json"}
 	}
-	c.write(be.status, hdr, be.body)
+	c.send(be.status, be.body)
 }
 
 // buildIntegrationRequest assembles the backend request: the URI with
@@ -312,17 +330,24 @@ func (c *call) httpIntegration(proxy bool) {
 // (for ANY), query string, headers and body.
 func (c *call) buildIntegrationRequest(proxy bool, body []byte, ov vtl.RequestOverride, tmplCT string) (*integrationRequest, bool) {
 	ci := c.m.integ
-	pathVals := map[string]string{}
+	// Path values: few, so a slice (overrides are looked up first, as
+	// they replace mapped values).
+	var pathBuf [4]pathValue
+	pathVals := pathBuf[:0]
 	var qMapped, hMapped map[string][]string
 	for i := range ci.requestParams {
 		mp := &ci.requestParams[i]
+		if mp.loc == "path" {
+			if v, ok := c.sourceString(&mp.src); ok {
+				pathVals = append(pathVals, pathValue{mp.name, v})
+			}
+			continue
+		}
 		vals, ok := c.sourceValues(&mp.src, nil, nil)
 		if !ok {
 			continue
 		}
 		switch mp.loc {
-		case "path":
-			pathVals[mp.name] = joinValues(&mp.src, vals)
 		case "querystring":
 			if qMapped == nil {
 				qMapped = map[string][]string{}
@@ -343,31 +368,56 @@ func (c *call) buildIntegrationRequest(proxy bool, body []byte, ov vtl.RequestOv
 			}
 		}
 	}
-	for k, v := range ov.Path {
-		pathVals[k] = v
+	pathValue := func(name string) (string, bool) {
+		if v, ok := ov.Path[name]; ok {
+			return v, true
+		}
+		for i := len(pathVals) - 1; i >= 0; i-- {
+			if pathVals[i].name == name {
+				return pathVals[i].value, true
+			}
+		}
+		return "", false
 	}
 
-	var b strings.Builder
-	for _, p := range ci.uri {
-		switch {
-		case p.stageVar != "":
-			b.WriteString(c.vars[p.stageVar])
-		case p.pathVar != "":
-			if v, ok := pathVals[p.pathVar]; ok {
-				b.WriteString(v)
-			} else {
-				b.WriteString("{" + p.pathVar + "}")
+	u := &c.url
+	if ci.staticURL != nil {
+		*u = *ci.staticURL
+	} else {
+		n := ci.uriLen
+		for _, p := range ci.uri {
+			switch {
+			case p.stageVar != "":
+				n += len(c.vars[p.stageVar])
+			case p.pathVar != "":
+				v, _ := pathValue(p.pathVar)
+				n += len(v)
 			}
-		default:
-			b.WriteString(p.lit)
 		}
-	}
-	u, err := url.Parse(b.String())
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		c.h.log.Warn("Execution failed due to configuration error: Invalid endpoint address",
-			"api", c.t.apiID, "resource", c.res.path, "method", c.m.verb, "uri", b.String(), "request_id", c.reqID)
-		c.fail(errConfig)
-		return nil, false
+		var b strings.Builder
+		b.Grow(n)
+		for _, p := range ci.uri {
+			switch {
+			case p.stageVar != "":
+				b.WriteString(c.vars[p.stageVar])
+			case p.pathVar != "":
+				if v, ok := pathValue(p.pathVar); ok {
+					b.WriteString(v)
+				} else {
+					b.WriteString("{" + p.pathVar + "}")
+				}
+			default:
+				b.WriteString(p.lit)
+			}
+		}
+		pu, err := url.Parse(b.String())
+		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			c.h.log.Warn("Execution failed due to configuration error: Invalid endpoint address",
+				"api", c.t.apiID, "resource", c.res.path, "method", c.m.verb, "uri", b.String(), "request_id", c.reqID)
+			c.fail(errConfig)
+			return nil, false
+		}
+		u = pu
 	}
 
 	// Query string: the URI's own, then (HTTP_PROXY) the client's
@@ -376,9 +426,10 @@ func (c *call) buildIntegrationRequest(proxy bool, body []byte, ov vtl.RequestOv
 	raw := u.RawQuery
 	if proxy && c.r.URL.RawQuery != "" {
 		if raw != "" {
-			raw += "&"
+			raw += "&" + c.r.URL.RawQuery
+		} else {
+			raw = c.r.URL.RawQuery
 		}
-		raw += c.r.URL.RawQuery
 	}
 	if len(qMapped) > 0 || len(ov.QueryString) > 0 {
 		q, _ := url.ParseQuery(raw)
@@ -397,33 +448,39 @@ func (c *call) buildIntegrationRequest(proxy bool, body []byte, ov vtl.RequestOv
 		method = c.r.Method
 	}
 
-	hdr := http.Header{}
+	// One backing array for the values the gateway sets.
+	vals := make([]string, 5)
+	set := func(hdr http.Header, k, v string) {
+		if len(vals) == 0 {
+			vals = make([]string, 4)
+		}
+		vals[0] = v
+		hdr[k] = vals[0:1:1]
+		vals = vals[1:]
+	}
+	var hdr http.Header
 	if proxy {
+		hdr = make(http.Header, len(c.r.Header)+5)
+		// The client's values are shared, not copied: the gateway only
+		// replaces whole entries.
 		for k, vs := range c.r.Header {
 			if droppedRequest[k] || k == "Host" {
 				continue
 			}
-			hdr[k] = append([]string(nil), vs...)
+			hdr[k] = vs
 		}
 		ip := c.sourceIP()
 		if prior := c.r.Header.Values("X-Forwarded-For"); len(prior) > 0 {
-			hdr.Set("X-Forwarded-For", strings.Join(prior, ", ")+", "+ip)
+			set(hdr, "X-Forwarded-For", strings.Join(prior, ", ")+", "+ip)
 		} else {
-			hdr.Set("X-Forwarded-For", ip)
+			set(hdr, "X-Forwarded-For", ip)
 		}
-		proto, port := "http", "80"
-		if c.r.TLS != nil {
-			proto, port = "https", "443"
-		}
-		if la, ok := c.r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-			if _, p, err := net.SplitHostPort(la.String()); err == nil {
-				port = p
-			}
-		}
-		hdr.Set("X-Forwarded-Proto", proto)
-		hdr.Set("X-Forwarded-Port", port)
+		proto, port := c.forwardedProtoPort()
+		set(hdr, "X-Forwarded-Proto", proto)
+		set(hdr, "X-Forwarded-Port", port)
 	} else {
-		hdr.Set("User-Agent", "AmazonAPIGateway_"+c.t.apiID)
+		hdr = make(http.Header, 4+len(hMapped)+len(ov.Header))
+		set(hdr, "User-Agent", "AmazonAPIGateway_"+c.t.apiID)
 		if len(body) > 0 {
 			ct := tmplCT
 			if ct == "" {
@@ -432,19 +489,22 @@ func (c *call) buildIntegrationRequest(proxy bool, body []byte, ov vtl.RequestOv
 			if ct == "" {
 				ct = "application/json"
 			}
-			hdr.Set("Content-Type", ct)
+			set(hdr, "Content-Type", ct)
 		}
 	}
-	hdr.Set("X-Amzn-Apigateway-Api-Id", c.t.apiID)
-	hdr.Set("X-Amzn-Trace-Id", traceID(c.now.Unix()))
+	set(hdr, "X-Amzn-Apigateway-Api-Id", c.t.apiID)
+	set(hdr, "X-Amzn-Trace-Id", traceID(c.now.Unix()))
 	for k, v := range hMapped {
 		hdr[http.CanonicalHeaderKey(k)] = v
 	}
 	for k, v := range ov.Header {
 		hdr[http.CanonicalHeaderKey(k)] = v
 	}
-	return &integrationRequest{method: method, url: u, header: hdr, body: body}, true
+	c.ireq = integrationRequest{method: method, url: u, header: hdr, body: body}
+	return &c.ireq, true
 }
+
+type pathValue struct{ name, value string }
 
 // traceID makes an X-Ray style trace id: Root=1-{epoch hex}-{24 hex}.
 // The 24 hex digits are the first 24 of a random UUID's (version and
@@ -471,33 +531,43 @@ type backendResponse struct {
 // client went away).
 func (c *call) roundTrip(ir *integrationRequest) (be *backendResponse, failed bool) {
 	ci := c.m.integ
-	ctx, cancel := context.WithTimeout(c.r.Context(), ci.timeout)
-	defer cancel()
-	var rd io.Reader
-	if len(ir.body) > 0 {
-		rd = bytes.NewReader(ir.body)
-	}
-	req, err := http.NewRequestWithContext(ctx, ir.method, ir.url.String(), rd)
-	if err != nil {
-		c.h.log.Warn("Execution failed due to configuration error: Invalid endpoint address", "uri", ir.url.String(), "error", err, "request_id", c.reqID)
-		c.fail(errConfig)
-		return nil, true
-	}
-	req.Header = ir.header
 	client := c.h.http
 	if ci.insecureTLS {
 		client = c.h.ins
 	}
+	rt := client.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	var ctx context.Context
+	if dt, ok := rt.(DeadlineTransport); ok && dt.HonoursContextDeadline() {
+		c.dctx = deadlineCtx{Context: c.r.Context(), d: time.Now().Add(ci.timeout)}
+		ctx = &c.dctx
+	} else {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(c.r.Context(), ci.timeout)
+		defer cancel()
+	}
+	req, ok := newBackendRequest(ctx, ir.method, ir.url, ir.header, ir.body)
+	if !ok {
+		c.h.log.Warn("Execution failed due to configuration error: Invalid endpoint address", "uri", ir.url.String(), "error", "invalid method "+ir.method, "request_id", c.reqID)
+		c.fail(errConfig)
+		return nil, true
+	}
+	// The transport directly: the client would only clone headers for
+	// redirects it does not follow (CheckRedirect keeps the 3xx).
 	c.integStart = c.h.clk.Now()
-	resp, err := client.Do(req)
+	resp, err := rt.RoundTrip(req)
 	c.integLatency = c.h.clk.Now().Sub(c.integStart).Milliseconds()
+	if err == nil && resp == nil {
+		err = errors.New("http: RoundTripper returned a nil *Response with a nil error")
+	}
 	if err == nil {
-		c.integStatus = strconv.Itoa(resp.StatusCode)
+		c.integStatus = statusString(resp.StatusCode)
 	}
 	var data []byte
 	if err == nil {
-		data, err = io.ReadAll(io.LimitReader(resp.Body, maxPayload+1))
-		resp.Body.Close()
+		data, err = readResponseBody(resp)
 		if err == nil && len(data) > maxPayload {
 			c.h.log.Warn("Execution failed: integration response exceeds 10 MB", "request_id", c.reqID)
 			c.fail(gwErr{typ: "INTEGRATION_FAILURE", status: 502, message: "Internal server error"})
@@ -508,7 +578,98 @@ func (c *call) roundTrip(ir *integrationRequest) (be *backendResponse, failed bo
 		c.upstreamFailed(ctx, err)
 		return nil, true
 	}
-	return &backendResponse{status: resp.StatusCode, header: resp.Header, body: data}, false
+	c.bresp = backendResponse{status: resp.StatusCode, header: resp.Header, body: data}
+	return &c.bresp, false
+}
+
+// statusStrings are the decimal forms of the status codes 100-599.
+var statusStrings = func() (s [500]string) {
+	for i := range s {
+		s[i] = strconv.Itoa(100 + i)
+	}
+	return s
+}()
+
+// statusString is strconv.Itoa for a status code, without allocating
+// for the usual ones.
+func statusString(code int) string {
+	if code >= 100 && code < 600 {
+		return statusStrings[code-100]
+	}
+	return strconv.Itoa(code)
+}
+
+// newBackendRequest makes the request http.NewRequestWithContext(ctx,
+// method, u.String(), bytes.NewReader(body) or nil) would, without
+// printing and parsing the URL again; ok is false for an invalid method.
+// Like NewRequest, it drops an empty port from u.Host.
+func newBackendRequest(ctx context.Context, method string, u *url.URL, hdr http.Header, body []byte) (*http.Request, bool) {
+	if method == "" {
+		method = "GET"
+	}
+	if !validMethod(method) {
+		return nil, false
+	}
+	u.Host = removeEmptyPort(u.Host)
+	req := (&http.Request{Method: method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: hdr, Host: u.Host}).WithContext(ctx)
+	if len(body) > 0 {
+		rd := bytes.NewReader(body)
+		req.ContentLength = int64(len(body))
+		req.Body = io.NopCloser(rd)
+		snapshot := *rd
+		req.GetBody = func() (io.ReadCloser, error) {
+			r := snapshot
+			return io.NopCloser(&r), nil
+		}
+	}
+	return req, true
+}
+
+// readResponseBody reads a backend body (up to one byte over the limit),
+// in one exact allocation when its length is known.
+func readResponseBody(resp *http.Response) ([]byte, error) {
+	if resp.Body == nil {
+		return nil, nil
+	}
+	defer resp.Body.Close()
+	if n := resp.ContentLength; n >= 0 && n <= maxPayload {
+		if n == 0 {
+			return nil, nil
+		}
+		data := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, data); err != nil {
+			return nil, err
+		}
+		return data, nil
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, maxPayload+1))
+}
+
+// validMethod is net/http's check of a request method (a token).
+func validMethod(m string) bool {
+	if m == "" {
+		return false
+	}
+	for i := 0; i < len(m); i++ {
+		if !isTokenByte(m[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isTokenByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0
+}
+
+// removeEmptyPort strips an empty port ("host:") as net/http does for
+// Request.Host.
+func removeEmptyPort(host string) string {
+	if strings.LastIndexByte(host, ':') > strings.LastIndexByte(host, ']') {
+		return strings.TrimSuffix(host, ":")
+	}
+	return host
 }
 
 // upstreamFailed answers a failed backend exchange: the integration
@@ -582,4 +743,42 @@ func quickStatusCode(s string) (int, bool) {
 	}
 	ws()
 	return code, i == len(s)
+}
+
+// deadlineCtx is a request context with the integration timeout as its
+// deadline but no timer: for transports that enforce the context's
+// deadline themselves (DeadlineTransport). Err reports the deadline once
+// it has passed, so a timed-out exchange still answers 504.
+type deadlineCtx struct {
+	context.Context
+	d time.Time
+}
+
+func (c *deadlineCtx) Deadline() (time.Time, bool) {
+	if pd, ok := c.Context.Deadline(); ok && pd.Before(c.d) {
+		return pd, true
+	}
+	return c.d, true
+}
+
+func (c *deadlineCtx) Err() error {
+	if err := c.Context.Err(); err != nil {
+		return err
+	}
+	if !time.Now().Before(c.d) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+func (c *deadlineCtx) Value(key any) any { return c.Context.Value(key) }
+
+// DeadlineTransport is an http.RoundTripper that enforces the request
+// context's Deadline on its own (e.g. with SetDeadline on the connection)
+// rather than relying on the context's Done channel. The data plane gives
+// such a transport a timer-free context for the integration timeout;
+// other transports get context.WithTimeout.
+type DeadlineTransport interface {
+	http.RoundTripper
+	HonoursContextDeadline() bool
 }

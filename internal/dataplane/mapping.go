@@ -100,6 +100,25 @@ func (c *call) sourceValues(s *source, be *backend, ctx map[string]any) (vals []
 	return nil, false
 }
 
+// sourceString is joinValues(sourceValues(s, nil, nil)) for a request
+// source, without the slice for the single-valued kinds.
+func (c *call) sourceString(s *source) (string, bool) {
+	switch s.kind {
+	case srcStatic:
+		return s.name, true
+	case srcStageVar:
+		v, ok := c.vars[s.name]
+		return v, ok
+	case srcMethodPath:
+		return c.pathParam(s.name)
+	}
+	vals, ok := c.sourceValues(s, nil, nil)
+	if !ok {
+		return "", false
+	}
+	return joinValues(s, vals), true
+}
+
 // requestDoc is the request body parsed as JSON (nil when it is not JSON).
 func (c *call) requestDoc() any {
 	doc, err := parseJSONDoc(c.body)

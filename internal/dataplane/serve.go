@@ -11,6 +11,7 @@ import (
 
 	"github.com/stagecraft/stagecraft/internal/ids"
 	"github.com/stagecraft/stagecraft/internal/lambda"
+	"github.com/stagecraft/stagecraft/internal/quota"
 	"github.com/stagecraft/stagecraft/internal/vtl"
 )
 
@@ -61,15 +62,28 @@ type call struct {
 	integStart   time.Time
 	integLatency int64
 	integStatus  string
+
+	// Storage that saves separate allocations per request.
+	recv   recorder
+	idv    [2]string // the id response headers' values
+	clv    [1]string // the Content-Length value
+	check  quota.Check
+	mlimit quota.Limit
+	dctx   deadlineCtx
+	url    url.URL
+	ireq   integrationRequest
+	bresp  backendResponse
 }
 
 func (h *Handler) newCall(w http.ResponseWriter, r *http.Request) *call {
-	rec := &recorder{ResponseWriter: w}
-	c := &call{h: h, w: rec, rec: rec, r: r, reqID: ids.UUID(), apigwID: ids.Base64ID(), now: h.clk.Now()}
+	c := &call{h: h, r: r, reqID: ids.UUID(), apigwID: ids.Base64ID(), now: h.clk.Now()}
+	c.recv.ResponseWriter = w
+	c.w, c.rec = &c.recv, &c.recv
+	c.idv = [2]string{c.reqID, c.apigwID}
 	hdr := w.Header()
 	// AWS's spelling; Go would canonicalise to X-Amzn-Requestid.
-	hdr["x-amzn-RequestId"] = []string{c.reqID}
-	hdr["x-amz-apigw-id"] = []string{c.apigwID}
+	hdr["x-amzn-RequestId"] = c.idv[0:1:1]
+	hdr["x-amz-apigw-id"] = c.idv[1:2:2]
 	return c
 }
 
@@ -144,7 +158,7 @@ func (c *call) serveStage(se *stageEntry, viaDomain bool) {
 	}
 	c.res, c.m, c.params = res, m, params
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPayload))
+	body, err := readBody(w, r)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -210,6 +224,15 @@ func (c *call) serveStage(se *stageEntry, viaDomain bool) {
 	default:
 		c.notImplemented("integration type " + m.integ.typ)
 	}
+}
+
+// readBody reads the request body up to the 10 MB limit; a request
+// without a body reads nothing.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxPayload))
 }
 
 // forbidden answers 403 {"message":"Forbidden"}: no API, stage or

@@ -157,3 +157,18 @@ func (cannedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		Header: http.Header{"Content-Type": {"application/json"}, "Date": {"Sat, 21 Nov 2026 08:00:00 GMT"}, "Content-Length": {"11"}},
 		Body:   io.NopCloser(strings.NewReader(`{"ok":true}`)), ContentLength: 11, Request: req}, nil
 }
+
+// deadlineCannedTransport is cannedTransport declaring that it enforces
+// the request context's deadline itself (dataplane.DeadlineTransport).
+type deadlineCannedTransport struct{ cannedTransport }
+
+func (deadlineCannedTransport) HonoursContextDeadline() bool { return true }
+
+// BenchmarkRESTProxyLogicDeadline: the logic benchmark with a transport
+// that takes the integration timeout from the context's deadline, so the
+// data plane makes no timer per call.
+func BenchmarkRESTProxyLogicDeadline(b *testing.B) {
+	env, api := restProxy(b, "http://upstream.invalid")
+	dataplane.SetTransport(env.Node.DataPlane, deadlineCannedTransport{})
+	benchHandler(b, env.Node.DataPlane, restRequest(api, "/prod/items/42"), 200)
+}
