@@ -24,6 +24,7 @@ import (
 // rebuilds.
 type deployment struct {
 	account, region, apiID, id string
+	idAny                      any // id as $context.deploymentId, boxed once
 
 	root      *node
 	resources int
@@ -169,6 +170,7 @@ func str(p *string) string {
 // request reaches them, and are logged here once.
 func compileDeployment(account, region, apiID string, snap *apigateway.Snapshot, log *slog.Logger) *deployment {
 	d := &deployment{account: account, region: region, apiID: apiID, id: snap.DeploymentID}
+	d.idAny = d.id
 	if snap.RestApi.DisableExecuteApiEndpoint != nil {
 		d.disableExecuteAPI = *snap.RestApi.DisableExecuteApiEndpoint
 	}
@@ -247,6 +249,7 @@ type compileCtx struct {
 
 func compileResource(sr *apigateway.SnapshotResource, cc *compileCtx) *resource {
 	r := &resource{id: sr.ID, path: sr.Path, methods: make(map[string]*method, len(sr.Methods))}
+	r.idAny, r.pathAny = r.id, r.path
 	for verb, m := range sr.Methods {
 		cm := compileMethod(verb, &m, cc, cc.lg.With("resource", sr.Path, "method", verb))
 		cm.settingsKey = strings.TrimPrefix(sr.Path, "/") + "/" + verb

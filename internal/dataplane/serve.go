@@ -354,34 +354,63 @@ func (c *call) contextMap() map[string]any {
 	}
 	r := c.r
 	ip := c.sourceIP()
-	domain := c.domainName()
-	prefix, _, _ := strings.Cut(domain, ".")
-	m := map[string]any{
-		"accountId":         c.account(),
-		"apiId":             c.t.apiID,
-		"domainName":        domain,
-		"domainPrefix":      prefix,
-		"extendedRequestId": c.apigwID,
-		"httpMethod":        r.Method,
-		"identity": map[string]any{
-			"accessKey": "", "accountId": "", "apiKey": "", "apiKeyId": "", "caller": "",
-			"cognitoAuthenticationProvider": "", "cognitoAuthenticationType": "",
-			"cognitoIdentityId": "", "cognitoIdentityPoolId": "", "principalOrgId": "",
-			"sourceIp": ip, "user": "", "userAgent": r.UserAgent(), "userArn": "",
-		},
-		"path":             c.t.full,
-		"protocol":         r.Proto,
-		"requestId":        c.reqID,
-		"requestTime":      c.now.UTC().Format("02/Jan/2006:15:04:05 -0700"),
-		"requestTimeEpoch": c.now.UnixMilli(),
-		"stage":            c.t.stage,
+	// Values that do not change between requests are boxed once, on the
+	// compiled API, stage, deployment and resource.
+	var account, apiID, domain, prefix, stage any
+	if a := c.api; a != nil && a.accountAny != nil {
+		account = a.accountAny
+		if a.id == c.t.apiID {
+			apiID = a.idAny
+			if c.t.host == "" {
+				domain, prefix = a.domainAny, a.prefixAny
+			}
+		}
+	} else {
+		account = c.account()
 	}
+	if apiID == nil {
+		apiID = c.t.apiID
+	}
+	if domain == nil {
+		d := c.domainName()
+		p, _, _ := strings.Cut(d, ".")
+		domain, prefix = d, p
+	}
+	if c.se != nil && c.se.name == c.t.stage {
+		stage = c.se.nameAny
+	} else {
+		stage = c.t.stage
+	}
+	m := make(map[string]any, 24)
+	m["accountId"] = account
+	m["apiId"] = apiID
+	m["domainName"] = domain
+	m["domainPrefix"] = prefix
+	m["extendedRequestId"] = c.apigwID
+	m["httpMethod"] = boxMethod(r.Method)
+	m["identity"] = map[string]any{
+		"accessKey": "", "accountId": "", "apiKey": "", "apiKeyId": "", "caller": "",
+		"cognitoAuthenticationProvider": "", "cognitoAuthenticationType": "",
+		"cognitoIdentityId": "", "cognitoIdentityPoolId": "", "principalOrgId": "",
+		"sourceIp": ip, "user": "", "userAgent": r.UserAgent(), "userArn": "",
+	}
+	m["path"] = c.t.full
+	m["protocol"] = boxProto(r.Proto)
+	m["requestId"] = c.reqID
+	m["requestTime"] = c.now.UTC().Format("02/Jan/2006:15:04:05 -0700")
+	m["requestTimeEpoch"] = c.now.UnixMilli()
+	m["stage"] = stage
 	if c.dep != nil {
-		m["deploymentId"] = c.dep.id
+		m["deploymentId"] = c.dep.idAny
+		if m["deploymentId"] == nil {
+			m["deploymentId"] = c.dep.id
+		}
 	}
 	if c.res != nil {
-		m["resourceId"] = c.res.id
-		m["resourcePath"] = c.res.path
+		m["resourceId"], m["resourcePath"] = c.res.idAny, c.res.pathAny
+		if c.res.idAny == nil {
+			m["resourceId"], m["resourcePath"] = c.res.id, c.res.path
+		}
 	}
 	// Present only when the stage has a canary [D].
 	if c.hasCanary {
@@ -392,6 +421,33 @@ func (c *call) contextMap() map[string]any {
 	}
 	c.ctxMap = m
 	return m
+}
+
+// Boxed forms of the usual methods and protocols, so $context does not
+// allocate for them.
+var (
+	boxedMethods = func() map[string]any {
+		m := map[string]any{}
+		for _, s := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"} {
+			m[s] = s
+		}
+		return m
+	}()
+	boxedProtos = map[string]any{"HTTP/1.0": "HTTP/1.0", "HTTP/1.1": "HTTP/1.1", "HTTP/2.0": "HTTP/2.0"}
+)
+
+func boxMethod(s string) any {
+	if v, ok := boxedMethods[s]; ok {
+		return v
+	}
+	return s
+}
+
+func boxProto(s string) any {
+	if v, ok := boxedProtos[s]; ok {
+		return v
+	}
+	return s
 }
 
 // domainName is the Host the client used ($context.domainName); the path
