@@ -1,12 +1,10 @@
 package dataplane
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -15,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stagecraft/stagecraft/internal/dataplane/upstream"
 	"github.com/stagecraft/stagecraft/internal/ids"
 	"github.com/stagecraft/stagecraft/internal/vtl"
 )
@@ -302,7 +301,7 @@ func (c *call) httpIntegration(proxy bool) {
 		return
 	}
 	if !proxy {
-		c.integrationResponse(statusString(be.status), &backend{header: be.header, body: be.body})
+		c.integrationResponse(upstream.StatusString(be.status), &backend{header: be.header, body: be.body})
 		return
 	}
 	// HTTP_PROXY: status, headers and body pass through, the headers
@@ -536,19 +535,16 @@ func (c *call) roundTrip(ir *integrationRequest) (be *backendResponse, failed bo
 		client = c.h.ins
 	}
 	rt := client.Transport
-	if rt == nil {
-		rt = http.DefaultTransport
-	}
 	var ctx context.Context
-	if dt, ok := rt.(DeadlineTransport); ok && dt.HonoursContextDeadline() {
-		c.dctx = deadlineCtx{Context: c.r.Context(), d: time.Now().Add(ci.timeout)}
+	if upstream.HonoursDeadline(rt) {
+		c.dctx = upstream.Deadline{Context: c.r.Context(), D: time.Now().Add(ci.timeout)}
 		ctx = &c.dctx
 	} else {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(c.r.Context(), ci.timeout)
 		defer cancel()
 	}
-	req, ok := newBackendRequest(ctx, ir.method, ir.url, ir.header, ir.body)
+	req, ok := upstream.NewRequest(ctx, ir.method, ir.url, ir.header, ir.body)
 	if !ok {
 		c.h.log.Warn("Execution failed due to configuration error: Invalid endpoint address", "uri", ir.url.String(), "error", "invalid method "+ir.method, "request_id", c.reqID)
 		c.fail(errConfig)
@@ -557,17 +553,14 @@ func (c *call) roundTrip(ir *integrationRequest) (be *backendResponse, failed bo
 	// The transport directly: the client would only clone headers for
 	// redirects it does not follow (CheckRedirect keeps the 3xx).
 	c.integStart = c.h.clk.Now()
-	resp, err := rt.RoundTrip(req)
+	resp, err := upstream.RoundTrip(rt, req)
 	c.integLatency = c.h.clk.Now().Sub(c.integStart).Milliseconds()
-	if err == nil && resp == nil {
-		err = errors.New("http: RoundTripper returned a nil *Response with a nil error")
-	}
 	if err == nil {
-		c.integStatus = statusString(resp.StatusCode)
+		c.integStatus = upstream.StatusString(resp.StatusCode)
 	}
 	var data []byte
 	if err == nil {
-		data, err = readResponseBody(resp)
+		data, err = upstream.ReadResponseBody(resp, maxPayload)
 		if err == nil && len(data) > maxPayload {
 			c.h.log.Warn("Execution failed: integration response exceeds 10 MB", "request_id", c.reqID)
 			c.fail(gwErr{typ: "INTEGRATION_FAILURE", status: 502, message: "Internal server error"})
@@ -580,96 +573,6 @@ func (c *call) roundTrip(ir *integrationRequest) (be *backendResponse, failed bo
 	}
 	c.bresp = backendResponse{status: resp.StatusCode, header: resp.Header, body: data}
 	return &c.bresp, false
-}
-
-// statusStrings are the decimal forms of the status codes 100-599.
-var statusStrings = func() (s [500]string) {
-	for i := range s {
-		s[i] = strconv.Itoa(100 + i)
-	}
-	return s
-}()
-
-// statusString is strconv.Itoa for a status code, without allocating
-// for the usual ones.
-func statusString(code int) string {
-	if code >= 100 && code < 600 {
-		return statusStrings[code-100]
-	}
-	return strconv.Itoa(code)
-}
-
-// newBackendRequest makes the request http.NewRequestWithContext(ctx,
-// method, u.String(), bytes.NewReader(body) or nil) would, without
-// printing and parsing the URL again; ok is false for an invalid method.
-// Like NewRequest, it drops an empty port from u.Host.
-func newBackendRequest(ctx context.Context, method string, u *url.URL, hdr http.Header, body []byte) (*http.Request, bool) {
-	if method == "" {
-		method = "GET"
-	}
-	if !validMethod(method) {
-		return nil, false
-	}
-	u.Host = removeEmptyPort(u.Host)
-	req := (&http.Request{Method: method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: hdr, Host: u.Host}).WithContext(ctx)
-	if len(body) > 0 {
-		rd := bytes.NewReader(body)
-		req.ContentLength = int64(len(body))
-		req.Body = io.NopCloser(rd)
-		snapshot := *rd
-		req.GetBody = func() (io.ReadCloser, error) {
-			r := snapshot
-			return io.NopCloser(&r), nil
-		}
-	}
-	return req, true
-}
-
-// readResponseBody reads a backend body (up to one byte over the limit),
-// in one exact allocation when its length is known.
-func readResponseBody(resp *http.Response) ([]byte, error) {
-	if resp.Body == nil {
-		return nil, nil
-	}
-	defer resp.Body.Close()
-	if n := resp.ContentLength; n >= 0 && n <= maxPayload {
-		if n == 0 {
-			return nil, nil
-		}
-		data := make([]byte, n)
-		if _, err := io.ReadFull(resp.Body, data); err != nil {
-			return nil, err
-		}
-		return data, nil
-	}
-	return io.ReadAll(io.LimitReader(resp.Body, maxPayload+1))
-}
-
-// validMethod is net/http's check of a request method (a token).
-func validMethod(m string) bool {
-	if m == "" {
-		return false
-	}
-	for i := 0; i < len(m); i++ {
-		if !isTokenByte(m[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func isTokenByte(b byte) bool {
-	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0
-}
-
-// removeEmptyPort strips an empty port ("host:") as net/http does for
-// Request.Host.
-func removeEmptyPort(host string) string {
-	if strings.LastIndexByte(host, ':') > strings.LastIndexByte(host, ']') {
-		return strings.TrimSuffix(host, ":")
-	}
-	return host
 }
 
 // upstreamFailed answers a failed backend exchange: the integration
@@ -745,40 +648,7 @@ func quickStatusCode(s string) (int, bool) {
 	return code, i == len(s)
 }
 
-// deadlineCtx is a request context with the integration timeout as its
-// deadline but no timer: for transports that enforce the context's
-// deadline themselves (DeadlineTransport). Err reports the deadline once
-// it has passed, so a timed-out exchange still answers 504.
-type deadlineCtx struct {
-	context.Context
-	d time.Time
-}
-
-func (c *deadlineCtx) Deadline() (time.Time, bool) {
-	if pd, ok := c.Context.Deadline(); ok && pd.Before(c.d) {
-		return pd, true
-	}
-	return c.d, true
-}
-
-func (c *deadlineCtx) Err() error {
-	if err := c.Context.Err(); err != nil {
-		return err
-	}
-	if !time.Now().Before(c.d) {
-		return context.DeadlineExceeded
-	}
-	return nil
-}
-
-func (c *deadlineCtx) Value(key any) any { return c.Context.Value(key) }
-
-// DeadlineTransport is an http.RoundTripper that enforces the request
-// context's Deadline on its own (e.g. with SetDeadline on the connection)
-// rather than relying on the context's Done channel. The data plane gives
-// such a transport a timer-free context for the integration timeout;
-// other transports get context.WithTimeout.
-type DeadlineTransport interface {
-	http.RoundTripper
-	HonoursContextDeadline() bool
-}
+// DeadlineTransport is a transport that enforces the request context's
+// deadline itself; the data plane then makes no timer per integration
+// call (see package upstream).
+type DeadlineTransport = upstream.DeadlineTransport

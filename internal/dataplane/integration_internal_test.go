@@ -1,16 +1,11 @@
 package dataplane
 
 import (
-	"bytes"
-	"context"
-	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestTraceIDFormat(t *testing.T) {
@@ -49,82 +44,6 @@ func TestQuickStatusCode(t *testing.T) {
 	}
 	if answered < 6 {
 		t.Errorf("the scanner answered only %d cases", answered)
-	}
-}
-
-// newBackendRequest builds what http.NewRequestWithContext builds from the
-// printed URL.
-func TestNewBackendRequestMatchesNewRequest(t *testing.T) {
-	ctx := context.WithValue(context.Background(), struct{}{}, 1)
-	urls := []string{"http://h/", "http://h:8080/a/b%20c/d?x=1&x=2&y=a%2Bb", "https://h:/p", "http://[::1]:80/x",
-		"http://[::1]:/x", "http://user:pw@h/p?q#f", "http://h/%2F/x", "http://h", "http://h/a b"}
-	for _, raw := range urls {
-		u, err := url.Parse(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, method := range []string{"GET", "POST", "PATCH", "M-SEARCH", "bad method", ""} {
-			for _, body := range []string{"", "hello"} {
-				hdr := http.Header{"X": {"1"}}
-				var rd io.Reader
-				if body != "" {
-					rd = bytes.NewReader([]byte(body))
-				}
-				want, wantErr := http.NewRequestWithContext(ctx, method, u.String(), rd)
-				got, ok := newBackendRequest(ctx, method, u, hdr, []byte(body))
-				if (wantErr == nil) != ok {
-					t.Errorf("%s %s: ok %v, NewRequest error %v", method, raw, ok, wantErr)
-					continue
-				}
-				if !ok {
-					continue
-				}
-				want.Header = hdr
-				if got.Method != want.Method || got.URL.String() != want.URL.String() || got.Host != want.Host ||
-					got.Proto != want.Proto || got.ProtoMajor != want.ProtoMajor || got.ProtoMinor != want.ProtoMinor ||
-					got.ContentLength != want.ContentLength || (got.Body == nil) != (want.Body == nil) ||
-					(got.GetBody == nil) != (want.GetBody == nil) || got.Context() != want.Context() ||
-					got.URL.EscapedPath() != want.URL.EscapedPath() || got.URL.RequestURI() != want.URL.RequestURI() {
-					t.Errorf("%s %s %q:\n got %+v\nwant %+v", method, raw, body, got, want)
-					continue
-				}
-				if got.Body != nil {
-					gb, _ := io.ReadAll(got.Body)
-					g2, _ := got.GetBody()
-					gb2, _ := io.ReadAll(g2)
-					if string(gb) != body || string(gb2) != body {
-						t.Errorf("body %q / GetBody %q, want %q", gb, gb2, body)
-					}
-				}
-			}
-		}
-	}
-}
-
-func TestDeadlineCtx(t *testing.T) {
-	parent, cancel := context.WithTimeout(context.Background(), time.Hour)
-	defer cancel()
-	c := &deadlineCtx{Context: parent, d: time.Now().Add(30 * time.Millisecond)}
-	if d, ok := c.Deadline(); !ok || d != c.d {
-		t.Errorf("deadline %v %v, want %v", d, ok, c.d)
-	}
-	if c.Err() != nil {
-		t.Errorf("Err before the deadline: %v", c.Err())
-	}
-	time.Sleep(40 * time.Millisecond)
-	if !errors.Is(c.Err(), context.DeadlineExceeded) {
-		t.Errorf("Err after the deadline: %v", c.Err())
-	}
-	early, cancel2 := context.WithTimeout(context.Background(), time.Millisecond)
-	defer cancel2()
-	pd, _ := early.Deadline()
-	c2 := &deadlineCtx{Context: early, d: time.Now().Add(time.Hour)}
-	if d, _ := c2.Deadline(); d != pd {
-		t.Errorf("deadline %v, want the parent's earlier %v", d, pd)
-	}
-	cancel2()
-	if !errors.Is(c2.Err(), context.Canceled) {
-		t.Errorf("Err of a cancelled parent: %v", c2.Err())
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stagecraft/stagecraft/internal/dataplane/upstream"
 	"github.com/stagecraft/stagecraft/internal/ids"
 	"github.com/stagecraft/stagecraft/internal/lambda"
 	"github.com/stagecraft/stagecraft/internal/quota"
@@ -69,7 +70,7 @@ type call struct {
 	clv    [1]string // the Content-Length value
 	check  quota.Check
 	mlimit quota.Limit
-	dctx   deadlineCtx
+	dctx   upstream.Deadline
 	url    url.URL
 	ireq   integrationRequest
 	bresp  backendResponse
@@ -158,7 +159,7 @@ func (c *call) serveStage(se *stageEntry, viaDomain bool) {
 	}
 	c.res, c.m, c.params = res, m, params
 
-	body, err := readBody(w, r)
+	body, err := upstream.ReadRequestBody(w, r, maxPayload)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -224,15 +225,6 @@ func (c *call) serveStage(se *stageEntry, viaDomain bool) {
 	default:
 		c.notImplemented("integration type " + m.integ.typ)
 	}
-}
-
-// readBody reads the request body up to the 10 MB limit; a request
-// without a body reads nothing.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
-	}
-	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxPayload))
 }
 
 // forbidden answers 403 {"message":"Forbidden"}: no API, stage or
