@@ -100,3 +100,15 @@ func BenchmarkHTTPProxyHandler(b *testing.B) {
 func BenchmarkHTTPProxyLogic(b *testing.B) {
 	benchProxyHandler(b, "http://upstream.invalid", func(cfg *httpapi.Config) { cfg.Transport = cannedTransport{} })
 }
+
+// deadlineCannedTransport is cannedTransport declaring that it enforces
+// the request context's deadline itself (upstream.DeadlineTransport).
+type deadlineCannedTransport struct{ cannedTransport }
+
+func (deadlineCannedTransport) HonoursContextDeadline() bool { return true }
+
+// BenchmarkHTTPProxyLogicDeadline: the logic benchmark without the data
+// plane's per-call timer.
+func BenchmarkHTTPProxyLogicDeadline(b *testing.B) {
+	benchProxyHandler(b, "http://upstream.invalid", func(cfg *httpapi.Config) { cfg.Transport = deadlineCannedTransport{} })
+}
