@@ -137,10 +137,13 @@ func (c *call) respond(ir *intResponse, selection string, be *backend) {
 		c.fail(errConfig)
 		return
 	}
-	hdr := http.Header{}
+	var hdr http.Header // made when something is mapped
 	for i := range ir.params {
 		mp := &ir.params[i]
 		if vals, ok := c.sourceValues(&mp.src, be, nil); ok {
+			if hdr == nil {
+				hdr = http.Header{}
+			}
 			hdr.Set(mp.name, joinValues(&mp.src, vals))
 		}
 	}
@@ -166,6 +169,9 @@ func (c *call) respond(ir *intResponse, selection string, be *backend) {
 			status = s
 		}
 		for k, vs := range vc.ResponseOverride.Header {
+			if hdr == nil {
+				hdr = http.Header{}
+			}
 			hdr.Del(k)
 			for _, v := range vs {
 				hdr.Add(k, v)
@@ -183,6 +189,12 @@ func (c *call) respond(ir *intResponse, selection string, be *backend) {
 		body = out
 	}
 	if hdr.Get("Content-Type") == "" {
+		if hdr == nil {
+			// Nothing mapped: the content type straight into the response.
+			c.w.Header()["Content-Type"] = []string{ct}
+			c.send(status, body)
+			return
+		}
 		hdr.Set("Content-Type", ct)
 	}
 	c.write(status, hdr, body)

@@ -198,7 +198,9 @@ func selectByAccept(ts templates, accept []string) *template {
 		return nil
 	}
 	for _, a := range accept {
-		for _, part := range strings.Split(a, ",") {
+		for rest, more := a, true; more; {
+			var part string
+			part, rest, more = strings.Cut(rest, ",")
 			if i := strings.IndexByte(part, ';'); i >= 0 {
 				part = part[:i]
 			}

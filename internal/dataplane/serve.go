@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/stagecraft/stagecraft/internal/dataplane/upstream"
@@ -389,7 +390,7 @@ func (c *call) contextMap() map[string]any {
 	m["path"] = c.t.full
 	m["protocol"] = boxProto(r.Proto)
 	m["requestId"] = c.reqID
-	m["requestTime"] = c.now.UTC().Format("02/Jan/2006:15:04:05 -0700")
+	m["requestTime"] = requestTime(c.now)
 	m["requestTimeEpoch"] = c.now.UnixMilli()
 	m["stage"] = stage
 	if c.dep != nil {
@@ -413,6 +414,27 @@ func (c *call) contextMap() map[string]any {
 	}
 	c.ctxMap = m
 	return m
+}
+
+// lastRequestTime caches $context.requestTime for the last second seen,
+// boxed.
+var lastRequestTime atomic.Pointer[secondString]
+
+type secondString struct {
+	sec int64
+	v   any
+}
+
+// requestTime is $context.requestTime ("02/Jan/2006:15:04:05 -0700" in
+// UTC) for t.
+func requestTime(t time.Time) any {
+	sec := t.Unix()
+	if s := lastRequestTime.Load(); s != nil && s.sec == sec {
+		return s.v
+	}
+	s := &secondString{sec: sec, v: t.UTC().Format("02/Jan/2006:15:04:05 -0700")}
+	lastRequestTime.Store(s)
+	return s.v
 }
 
 // Boxed forms of the usual methods and protocols, so $context does not
@@ -494,7 +516,7 @@ func (c *call) render(t *template, body []byte, ctx map[string]any) (string, *vt
 	if ctx == nil {
 		ctx = c.contextMap()
 	}
-	vc := &vtl.Context{Vars: vtl.NewVars(&vtl.Input{Body: body, Params: c.inputParams()}, ctx, c.stageVars()),
+	vc := &vtl.Context{Vars: vtl.NewVars(&vtl.Input{Body: body, ParamsFunc: c.inputParams}, ctx, c.stageVars()),
 		QuietRoots: quietRoots}
 	out, err := t.t.Render(vc)
 	return out, vc, err

@@ -3,6 +3,7 @@ package vtl
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -171,4 +172,26 @@ func FuzzFastPaths(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		renderBoth(t, "fuzz", src, `{"a":[1,2],"b":"x"}`, 1<<16)
 	})
+}
+
+// ParamsFunc gives what Params gives, and is not called by templates that
+// do not read the parameters.
+func TestParamsFunc(t *testing.T) {
+	p := Params{Path: map[string]string{"id": "1"}, QueryString: map[string]string{"q": "v"}, Header: map[string]string{"H": "x"}}
+	for _, src := range []string{`$input.params('id') $input.params('q') $input.params('h') $input.params().path.id`,
+		`#foreach($k in $input.params().header.keySet())$k#end $input.params().querystring`, `$input.body`, `static`} {
+		tpl := MustParse("t", src)
+		want, err := tpl.Render(&Context{Vars: NewVars(&Input{Body: []byte(`{}`), Params: p}, nil, nil)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls := 0
+		got, err := tpl.Render(&Context{Vars: NewVars(&Input{Body: []byte(`{}`), ParamsFunc: func() Params { calls++; return p }}, nil, nil)})
+		if err != nil || got != want {
+			t.Errorf("%q: %q %v, want %q", src, got, err, want)
+		}
+		if reads := strings.Contains(src, "params"); reads != (calls > 0) {
+			t.Errorf("%q: ParamsFunc called %d times", src, calls)
+		}
+	}
 }
