@@ -3,6 +3,7 @@ package dataplane
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -23,6 +24,7 @@ import (
 // rebuilds.
 type deployment struct {
 	account, region, apiID, id string
+	idAny                      any // id as $context.deploymentId, boxed once
 
 	root      *node
 	resources int
@@ -49,6 +51,9 @@ type method struct {
 	validate   bool              // a validator with validateRequestParameters
 	validBody  bool              // a validator with validateRequestBody
 	bodyModels map[string]*model // by lower-case content type, when validBody
+	// settingsKey is the stage's methodSettings key, {path}/{verb}
+	// without the leading slash.
+	settingsKey string
 }
 
 // paramRef names one method request parameter: loc is "path",
@@ -61,7 +66,9 @@ type integration struct {
 	httpMethod  string
 	uri         []uriPart
 	rawURI      string
-	passthrough string // WHEN_NO_MATCH, WHEN_NO_TEMPLATES, NEVER
+	uriLen      int      // the length of the URI's literal parts
+	staticURL   *url.URL // the URI parsed, when it has no placeholders
+	passthrough string   // WHEN_NO_MATCH, WHEN_NO_TEMPLATES, NEVER
 	timeout     time.Duration
 	insecureTLS bool
 	contentConv string // contentHandling: "", CONVERT_TO_TEXT, CONVERT_TO_BINARY
@@ -163,6 +170,7 @@ func str(p *string) string {
 // request reaches them, and are logged here once.
 func compileDeployment(account, region, apiID string, snap *apigateway.Snapshot, log *slog.Logger) *deployment {
 	d := &deployment{account: account, region: region, apiID: apiID, id: snap.DeploymentID}
+	d.idAny = d.id
 	if snap.RestApi.DisableExecuteApiEndpoint != nil {
 		d.disableExecuteAPI = *snap.RestApi.DisableExecuteApiEndpoint
 	}
@@ -241,8 +249,10 @@ type compileCtx struct {
 
 func compileResource(sr *apigateway.SnapshotResource, cc *compileCtx) *resource {
 	r := &resource{id: sr.ID, path: sr.Path, methods: make(map[string]*method, len(sr.Methods))}
+	r.idAny, r.pathAny = r.id, r.path
 	for verb, m := range sr.Methods {
 		cm := compileMethod(verb, &m, cc, cc.lg.With("resource", sr.Path, "method", verb))
+		cm.settingsKey = strings.TrimPrefix(sr.Path, "/") + "/" + verb
 		r.methods[verb] = cm
 		if verb == "ANY" {
 			r.any = cm
@@ -344,6 +354,19 @@ func compileIntegration(in *api.Integration, lg *slog.Logger) *integration {
 	}
 	ci.contentConv = str(in.ContentHandling)
 	ci.uri = compileURI(ci.rawURI)
+	static := true
+	var lits strings.Builder
+	for _, p := range ci.uri {
+		if p.stageVar != "" || p.pathVar != "" {
+			static = false
+		} else {
+			ci.uriLen += len(p.lit)
+			lits.WriteString(p.lit)
+		}
+	}
+	if u, err := url.Parse(lits.String()); static && err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		ci.staticURL = u
+	}
 	ci.requestTemplates = compileTemplates("integration request", in.RequestTemplates, lg)
 	for target, src := range in.RequestParameters {
 		rest, ok := strings.CutPrefix(target, "integration.request.")

@@ -137,14 +137,25 @@ type compiled struct {
 type apiEntry struct {
 	account, region, id string
 	stages              map[string]*stageEntry
+
+	// Boxed once for $context: account, id, and the execute-api domain
+	// name and prefix of the path forms.
+	accountAny, idAny, domainAny, prefixAny any
+}
+
+func (a *apiEntry) box() {
+	a.accountAny, a.idAny = a.account, a.id
+	a.domainAny = a.id + ".execute-api." + a.region + ".amazonaws.com"
+	a.prefixAny = a.id
 }
 
 // stageEntry is a stage's live settings with its compiled deployment(s).
 type stageEntry struct {
-	name string
-	raw  []byte // the stored api.Stage, to detect changes cheaply
-	dep  *deployment
-	vars map[string]string
+	name    string
+	nameAny any    // name boxed once for $context.stage
+	raw     []byte // the stored api.Stage, to detect changes cheaply
+	dep     *deployment
+	vars    map[string]string
 
 	hasCanary     bool
 	canary        *deployment
@@ -318,6 +329,7 @@ func (h *Handler) buildLocked(ctx context.Context) error {
 			ae := apis[ak]
 			if ae == nil {
 				ae = &apiEntry{account: parts[0], region: parts[1], id: parts[2], stages: map[string]*stageEntry{}}
+				ae.box()
 				apis[ak] = ae
 				next.apis[ae.id] = append(next.apis[ae.id], ae)
 			}
@@ -375,6 +387,7 @@ func (h *Handler) compileStage(ctx context.Context, tx store.Tx, parts []string,
 		return nil, fmt.Errorf("stage %s: %w", strings.Join(parts, "/"), err)
 	}
 	se := &stageEntry{name: parts[3], raw: bytes.Clone(raw), vars: st.Variables}
+	se.nameAny = se.name
 	if se.vars == nil {
 		se.vars = map[string]string{}
 	}

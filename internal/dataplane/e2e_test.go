@@ -245,3 +245,27 @@ func TestContextVariables(t *testing.T) {
 		t.Errorf("requestTimeEpoch %q", got["requestTimeEpoch"])
 	}
 }
+
+// The path forms see the execute-api domain name AWS would have used, and
+// the values cached on the compiled API are per API.
+func TestContextVariablesPathForms(t *testing.T) {
+	env := testenv.Start(t)
+	tmpl := "$context.apiId|$context.domainName|$context.domainPrefix|$context.stage|$context.path|$context.accountId|$context.deploymentId|$context.resourceId|$context.resourcePath|$context.httpMethod|$context.protocol"
+	for _, name := range []string{"a", "b"} {
+		f := newFixture(t, env, "ctxpath-"+name)
+		f.mock("/items/{id}", "POST", tmpl)
+		dep := f.deploy("dev", nil)
+		for _, form := range []string{formAWS, formUser, formHost} {
+			r := call(t, env.URL, form, f.api, "dev", "POST", "/items/9", nil, "")
+			domain := f.api + ".execute-api.us-east-1.amazonaws.com"
+			if form == formHost {
+				domain = f.api + ".execute-api.localhost"
+			}
+			want := strings.Join([]string{f.api, domain, f.api, "dev", "/dev/items/9", "000000000000", dep,
+				f.ids["/items/{id}"], "/items/{id}", "POST", "HTTP/1.1"}, "|")
+			if r.status != 200 || r.body != want {
+				t.Errorf("%s %s: %d %q, want %q", name, form, r.status, r.body, want)
+			}
+		}
+	}
+}

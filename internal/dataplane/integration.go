@@ -1,19 +1,19 @@
 package dataplane
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/stagecraft/stagecraft/internal/dataplane/upstream"
 	"github.com/stagecraft/stagecraft/internal/ids"
 	"github.com/stagecraft/stagecraft/internal/vtl"
 )
@@ -31,7 +31,7 @@ func (c *call) mock() {
 	}
 	status := 200
 	if t != nil {
-		out, _, err := c.render(t, c.body, c.contextMap())
+		out, _, err := c.render(t, c.body, nil)
 		if err != nil {
 			c.templateFailed("integration request", err)
 			return
@@ -60,6 +60,15 @@ var mockLenientCode = regexp.MustCompile(`(?:^|[{,\s])["']?statusCode["']?\s*:\s
 // mockStatusCode extracts the integer statusCode a MOCK request template
 // rendered.
 func mockStatusCode(out string) (int, bool) {
+	if code, ok := quickStatusCode(out); ok {
+		return code, true
+	}
+	return decodeStatusCode(out)
+}
+
+// decodeStatusCode is mockStatusCode through the JSON decoder (and the
+// lenient pattern).
+func decodeStatusCode(out string) (int, bool) {
 	dec := json.NewDecoder(strings.NewReader(out))
 	dec.UseNumber()
 	var m map[string]any
@@ -128,11 +137,13 @@ func (c *call) respond(ir *intResponse, selection string, be *backend) {
 		c.fail(errConfig)
 		return
 	}
-	ctx := c.contextMap()
-	hdr := http.Header{}
+	var hdr http.Header // made when something is mapped
 	for i := range ir.params {
 		mp := &ir.params[i]
-		if vals, ok := c.sourceValues(&mp.src, be, ctx); ok {
+		if vals, ok := c.sourceValues(&mp.src, be, nil); ok {
+			if hdr == nil {
+				hdr = http.Header{}
+			}
 			hdr.Set(mp.name, joinValues(&mp.src, vals))
 		}
 	}
@@ -146,7 +157,7 @@ func (c *call) respond(ir *intResponse, selection string, be *backend) {
 	body := in
 	ct := "application/json"
 	if t := selectByAccept(ir.templates, c.r.Header.Values("Accept")); t != nil {
-		out, vc, err := c.render(t, in, ctx)
+		out, vc, err := c.render(t, in, nil)
 		if err != nil {
 			c.templateFailed("integration response", err)
 			return
@@ -158,6 +169,9 @@ func (c *call) respond(ir *intResponse, selection string, be *backend) {
 			status = s
 		}
 		for k, vs := range vc.ResponseOverride.Header {
+			if hdr == nil {
+				hdr = http.Header{}
+			}
 			hdr.Del(k)
 			for _, v := range vs {
 				hdr.Add(k, v)
@@ -175,6 +189,12 @@ func (c *call) respond(ir *intResponse, selection string, be *backend) {
 		body = out
 	}
 	if hdr.Get("Content-Type") == "" {
+		if hdr == nil {
+			// Nothing mapped: the content type straight into the response.
+			c.w.Header()["Content-Type"] = []string{ct}
+			c.send(status, body)
+			return
+		}
 		hdr.Set("Content-Type", ct)
 	}
 	c.write(status, hdr, body)
@@ -196,11 +216,18 @@ func (c *call) write(status int, hdr http.Header, body []byte) {
 	for k, v := range hdr {
 		out[k] = v
 	}
+	c.send(status, body)
+}
+
+// send is write for headers already in the response.
+func (c *call) send(status int, body []byte) {
+	out := c.w.Header()
 	if enc := c.compressEncoding(len(body)); enc != "" && hasHeader(out, "Content-Encoding") == "" {
 		body = compress(body, enc)
 		out.Set("Content-Encoding", enc)
 	}
-	out.Set("Content-Length", strconv.Itoa(len(body)))
+	c.clv[0] = strconv.Itoa(len(body))
+	out["Content-Length"] = c.clv[:1:1]
 	c.w.WriteHeader(status)
 	c.w.Write(body)
 }
@@ -226,6 +253,19 @@ var (
 		"Content-Md5": "Content-MD5", "Www-Authenticate": "WWW-Authenticate",
 		"X-Amzn-Requestid": "x-amzn-RequestId",
 	}
+	// remappedHeader is the x-amzn-Remapped-{Name} header of each
+	// remapped one, made once.
+	remappedHeader = func() map[string]string {
+		m := make(map[string]string, len(remappedResponse))
+		for k := range remappedResponse {
+			name := remapName[k]
+			if name == "" {
+				name = k
+			}
+			m[k] = "X-Amzn-Remapped-" + name
+		}
+		return m
+	}()
 )
 
 // integrationRequest is what goes to the backend.
@@ -256,7 +296,7 @@ func (c *call) httpIntegration(proxy bool) {
 			return
 		}
 		if t != nil {
-			out, vc, err := c.render(t, reqBody, c.contextMap())
+			out, vc, err := c.render(t, reqBody, nil)
 			if err != nil {
 				c.templateFailed("integration request", err)
 				return
@@ -273,28 +313,25 @@ func (c *call) httpIntegration(proxy bool) {
 		return
 	}
 	if !proxy {
-		c.integrationResponse(strconv.Itoa(be.status), &backend{header: be.header, body: be.body})
+		c.integrationResponse(upstream.StatusString(be.status), &backend{header: be.header, body: be.body})
 		return
 	}
-	// HTTP_PROXY: status, headers and body pass through.
-	hdr := make(http.Header, len(be.header))
+	// HTTP_PROXY: status, headers and body pass through, the headers
+	// straight into the response's.
+	out := c.w.Header()
 	for k, vs := range be.header {
 		switch {
 		case droppedResponse[k]:
 		case remappedResponse[k]:
-			name := remapName[k]
-			if name == "" {
-				name = k
-			}
-			hdr["X-Amzn-Remapped-"+name] = vs
+			out[remappedHeader[k]] = vs
 		default:
-			hdr[k] = vs
+			out[k] = vs
 		}
 	}
-	if _, ok := hdr["Content-Type"]; !ok {
-		hdr.Set("Content-Type", "application/json")
+	if _, ok := out["Content-Type"]; !ok {
+		out["Content-Type"] = []string{"application/json"}
 	}
-	c.write(be.status, hdr, be.body)
+	c.send(be.status, be.body)
 }
 
 // buildIntegrationRequest assembles the backend request: the URI with
@@ -304,18 +341,24 @@ func (c *call) httpIntegration(proxy bool) {
 // (for ANY), query string, headers and body.
 func (c *call) buildIntegrationRequest(proxy bool, body []byte, ov vtl.RequestOverride, tmplCT string) (*integrationRequest, bool) {
 	ci := c.m.integ
-	ctx := c.contextMap()
-	pathVals := map[string]string{}
+	// Path values: few, so a slice (overrides are looked up first, as
+	// they replace mapped values).
+	var pathBuf [4]pathValue
+	pathVals := pathBuf[:0]
 	var qMapped, hMapped map[string][]string
 	for i := range ci.requestParams {
 		mp := &ci.requestParams[i]
-		vals, ok := c.sourceValues(&mp.src, nil, ctx)
+		if mp.loc == "path" {
+			if v, ok := c.sourceString(&mp.src); ok {
+				pathVals = append(pathVals, pathValue{mp.name, v})
+			}
+			continue
+		}
+		vals, ok := c.sourceValues(&mp.src, nil, nil)
 		if !ok {
 			continue
 		}
 		switch mp.loc {
-		case "path":
-			pathVals[mp.name] = joinValues(&mp.src, vals)
 		case "querystring":
 			if qMapped == nil {
 				qMapped = map[string][]string{}
@@ -336,31 +379,56 @@ func (c *call) buildIntegrationRequest(proxy bool, body []byte, ov vtl.RequestOv
 			}
 		}
 	}
-	for k, v := range ov.Path {
-		pathVals[k] = v
+	pathValue := func(name string) (string, bool) {
+		if v, ok := ov.Path[name]; ok {
+			return v, true
+		}
+		for i := len(pathVals) - 1; i >= 0; i-- {
+			if pathVals[i].name == name {
+				return pathVals[i].value, true
+			}
+		}
+		return "", false
 	}
 
-	var b strings.Builder
-	for _, p := range ci.uri {
-		switch {
-		case p.stageVar != "":
-			b.WriteString(c.vars[p.stageVar])
-		case p.pathVar != "":
-			if v, ok := pathVals[p.pathVar]; ok {
-				b.WriteString(v)
-			} else {
-				b.WriteString("{" + p.pathVar + "}")
+	u := &c.url
+	if ci.staticURL != nil {
+		*u = *ci.staticURL
+	} else {
+		n := ci.uriLen
+		for _, p := range ci.uri {
+			switch {
+			case p.stageVar != "":
+				n += len(c.vars[p.stageVar])
+			case p.pathVar != "":
+				v, _ := pathValue(p.pathVar)
+				n += len(v)
 			}
-		default:
-			b.WriteString(p.lit)
 		}
-	}
-	u, err := url.Parse(b.String())
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		c.h.log.Warn("Execution failed due to configuration error: Invalid endpoint address",
-			"api", c.t.apiID, "resource", c.res.path, "method", c.m.verb, "uri", b.String(), "request_id", c.reqID)
-		c.fail(errConfig)
-		return nil, false
+		var b strings.Builder
+		b.Grow(n)
+		for _, p := range ci.uri {
+			switch {
+			case p.stageVar != "":
+				b.WriteString(c.vars[p.stageVar])
+			case p.pathVar != "":
+				if v, ok := pathValue(p.pathVar); ok {
+					b.WriteString(v)
+				} else {
+					b.WriteString("{" + p.pathVar + "}")
+				}
+			default:
+				b.WriteString(p.lit)
+			}
+		}
+		pu, err := url.Parse(b.String())
+		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			c.h.log.Warn("Execution failed due to configuration error: Invalid endpoint address",
+				"api", c.t.apiID, "resource", c.res.path, "method", c.m.verb, "uri", b.String(), "request_id", c.reqID)
+			c.fail(errConfig)
+			return nil, false
+		}
+		u = pu
 	}
 
 	// Query string: the URI's own, then (HTTP_PROXY) the client's
@@ -369,9 +437,10 @@ func (c *call) buildIntegrationRequest(proxy bool, body []byte, ov vtl.RequestOv
 	raw := u.RawQuery
 	if proxy && c.r.URL.RawQuery != "" {
 		if raw != "" {
-			raw += "&"
+			raw += "&" + c.r.URL.RawQuery
+		} else {
+			raw = c.r.URL.RawQuery
 		}
-		raw += c.r.URL.RawQuery
 	}
 	if len(qMapped) > 0 || len(ov.QueryString) > 0 {
 		q, _ := url.ParseQuery(raw)
@@ -390,33 +459,39 @@ func (c *call) buildIntegrationRequest(proxy bool, body []byte, ov vtl.RequestOv
 		method = c.r.Method
 	}
 
-	hdr := http.Header{}
+	// One backing array for the values the gateway sets.
+	vals := make([]string, 5)
+	set := func(hdr http.Header, k, v string) {
+		if len(vals) == 0 {
+			vals = make([]string, 4)
+		}
+		vals[0] = v
+		hdr[k] = vals[0:1:1]
+		vals = vals[1:]
+	}
+	var hdr http.Header
 	if proxy {
+		hdr = make(http.Header, len(c.r.Header)+5)
+		// The client's values are shared, not copied: the gateway only
+		// replaces whole entries.
 		for k, vs := range c.r.Header {
 			if droppedRequest[k] || k == "Host" {
 				continue
 			}
-			hdr[k] = append([]string(nil), vs...)
+			hdr[k] = vs
 		}
-		ip := c.contextMap()["identity"].(map[string]any)["sourceIp"].(string)
+		ip := c.sourceIP()
 		if prior := c.r.Header.Values("X-Forwarded-For"); len(prior) > 0 {
-			hdr.Set("X-Forwarded-For", strings.Join(prior, ", ")+", "+ip)
+			set(hdr, "X-Forwarded-For", strings.Join(prior, ", ")+", "+ip)
 		} else {
-			hdr.Set("X-Forwarded-For", ip)
+			set(hdr, "X-Forwarded-For", ip)
 		}
-		proto, port := "http", "80"
-		if c.r.TLS != nil {
-			proto, port = "https", "443"
-		}
-		if la, ok := c.r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-			if _, p, err := net.SplitHostPort(la.String()); err == nil {
-				port = p
-			}
-		}
-		hdr.Set("X-Forwarded-Proto", proto)
-		hdr.Set("X-Forwarded-Port", port)
+		proto, port := c.forwardedProtoPort()
+		set(hdr, "X-Forwarded-Proto", proto)
+		set(hdr, "X-Forwarded-Port", port)
 	} else {
-		hdr.Set("User-Agent", "AmazonAPIGateway_"+c.t.apiID)
+		hdr = make(http.Header, 4+len(hMapped)+len(ov.Header))
+		set(hdr, "User-Agent", "AmazonAPIGateway_"+c.t.apiID)
 		if len(body) > 0 {
 			ct := tmplCT
 			if ct == "" {
@@ -425,24 +500,34 @@ func (c *call) buildIntegrationRequest(proxy bool, body []byte, ov vtl.RequestOv
 			if ct == "" {
 				ct = "application/json"
 			}
-			hdr.Set("Content-Type", ct)
+			set(hdr, "Content-Type", ct)
 		}
 	}
-	hdr.Set("X-Amzn-Apigateway-Api-Id", c.t.apiID)
-	hdr.Set("X-Amzn-Trace-Id", traceID(c.now.Unix()))
+	set(hdr, "X-Amzn-Apigateway-Api-Id", c.t.apiID)
+	set(hdr, "X-Amzn-Trace-Id", traceID(c.now.Unix()))
 	for k, v := range hMapped {
 		hdr[http.CanonicalHeaderKey(k)] = v
 	}
 	for k, v := range ov.Header {
 		hdr[http.CanonicalHeaderKey(k)] = v
 	}
-	return &integrationRequest{method: method, url: u, header: hdr, body: body}, true
+	c.ireq = integrationRequest{method: method, url: u, header: hdr, body: body}
+	return &c.ireq, true
 }
 
+type pathValue struct{ name, value string }
+
 // traceID makes an X-Ray style trace id: Root=1-{epoch hex}-{24 hex}.
+// The 24 hex digits are the first 24 of a random UUID's (version and
+// variant nibbles included, as before).
 func traceID(epoch int64) string {
-	id := strings.ReplaceAll(ids.UUID(), "-", "")
-	return "Root=1-" + strconv.FormatInt(epoch, 16) + "-" + id[:24]
+	var buf [72]byte
+	b := append(buf[:0], "Root=1-"...)
+	b = strconv.AppendInt(b, epoch, 16)
+	b = append(b, '-')
+	n := len(b)
+	b = ids.AppendUUIDHex(b)
+	return string(b[:n+24])
 }
 
 // backendResponse is what the backend answered.
@@ -457,33 +542,37 @@ type backendResponse struct {
 // client went away).
 func (c *call) roundTrip(ir *integrationRequest) (be *backendResponse, failed bool) {
 	ci := c.m.integ
-	ctx, cancel := context.WithTimeout(c.r.Context(), ci.timeout)
-	defer cancel()
-	var rd io.Reader
-	if len(ir.body) > 0 {
-		rd = bytes.NewReader(ir.body)
-	}
-	req, err := http.NewRequestWithContext(ctx, ir.method, ir.url.String(), rd)
-	if err != nil {
-		c.h.log.Warn("Execution failed due to configuration error: Invalid endpoint address", "uri", ir.url.String(), "error", err, "request_id", c.reqID)
-		c.fail(errConfig)
-		return nil, true
-	}
-	req.Header = ir.header
 	client := c.h.http
 	if ci.insecureTLS {
 		client = c.h.ins
 	}
+	rt := client.Transport
+	var ctx context.Context
+	if upstream.HonoursDeadline(rt) {
+		c.dctx = upstream.Deadline{Context: c.r.Context(), D: time.Now().Add(ci.timeout)}
+		ctx = &c.dctx
+	} else {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(c.r.Context(), ci.timeout)
+		defer cancel()
+	}
+	req, ok := upstream.NewRequest(ctx, ir.method, ir.url, ir.header, ir.body)
+	if !ok {
+		c.h.log.Warn("Execution failed due to configuration error: Invalid endpoint address", "uri", ir.url.String(), "error", "invalid method "+ir.method, "request_id", c.reqID)
+		c.fail(errConfig)
+		return nil, true
+	}
+	// The transport directly: the client would only clone headers for
+	// redirects it does not follow (CheckRedirect keeps the 3xx).
 	c.integStart = c.h.clk.Now()
-	resp, err := client.Do(req)
+	resp, err := upstream.RoundTrip(rt, req)
 	c.integLatency = c.h.clk.Now().Sub(c.integStart).Milliseconds()
 	if err == nil {
-		c.integStatus = strconv.Itoa(resp.StatusCode)
+		c.integStatus = upstream.StatusString(resp.StatusCode)
 	}
 	var data []byte
 	if err == nil {
-		data, err = io.ReadAll(io.LimitReader(resp.Body, maxPayload+1))
-		resp.Body.Close()
+		data, err = upstream.ReadResponseBody(resp, maxPayload)
 		if err == nil && len(data) > maxPayload {
 			c.h.log.Warn("Execution failed: integration response exceeds 10 MB", "request_id", c.reqID)
 			c.fail(gwErr{typ: "INTEGRATION_FAILURE", status: 502, message: "Internal server error"})
@@ -494,7 +583,8 @@ func (c *call) roundTrip(ir *integrationRequest) (be *backendResponse, failed bo
 		c.upstreamFailed(ctx, err)
 		return nil, true
 	}
-	return &backendResponse{status: resp.StatusCode, header: resp.Header, body: data}, false
+	c.bresp = backendResponse{status: resp.StatusCode, header: resp.Header, body: data}
+	return &c.bresp, false
 }
 
 // upstreamFailed answers a failed backend exchange: the integration
@@ -523,3 +613,54 @@ func (c *call) upstreamFailed(ctx context.Context, err error) {
 	lg.Warn("Execution failed due to a network error communicating with endpoint")
 	c.fail(gwErr{typ: "INTEGRATION_FAILURE", status: 502, message: "Internal server error"})
 }
+
+// quickStatusCode reads exactly {"statusCode": N}, whitespace allowed
+// around the tokens, N one to three digits: what nearly every MOCK
+// request template renders. Anything else is left to the JSON decoder.
+func quickStatusCode(s string) (int, bool) {
+	i := 0
+	ws := func() {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r') {
+			i++
+		}
+	}
+	lit := func(l string) bool {
+		if strings.HasPrefix(s[i:], l) {
+			i += len(l)
+			return true
+		}
+		return false
+	}
+	ws()
+	if !lit("{") {
+		return 0, false
+	}
+	ws()
+	if !lit(`"statusCode"`) {
+		return 0, false
+	}
+	ws()
+	if !lit(":") {
+		return 0, false
+	}
+	ws()
+	code, j := 0, i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' && i-j < 3 {
+		code = code*10 + int(s[i]-'0')
+		i++
+	}
+	if i == j || (s[j] == '0' && i-j > 1) {
+		return 0, false // no digits, or a leading zero JSON does not allow
+	}
+	ws()
+	if !lit("}") {
+		return 0, false
+	}
+	ws()
+	return code, i == len(s)
+}
+
+// DeadlineTransport is a transport that enforces the request context's
+// deadline itself; the data plane then makes no timer per integration
+// call (see package upstream).
+type DeadlineTransport = upstream.DeadlineTransport

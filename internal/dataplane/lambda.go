@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/stagecraft/stagecraft/internal/lambda"
 )
@@ -112,12 +113,33 @@ func (c *call) forwardedProtoPort() (proto, port string) {
 	if c.r.TLS != nil {
 		proto, port = "https", "443"
 	}
-	if la, ok := c.r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+	switch la := c.r.Context().Value(http.LocalAddrContextKey).(type) {
+	case *net.TCPAddr:
+		port = portString(la.Port)
+	case net.Addr:
 		if _, p, err := net.SplitHostPort(la.String()); err == nil {
 			port = p
 		}
 	}
 	return proto, port
+}
+
+// lastPort caches the decimal form of the last listening port seen: a
+// node listens on one or two ports.
+var lastPort atomic.Pointer[portName]
+
+type portName struct {
+	port int
+	name string
+}
+
+func portString(p int) string {
+	if pn := lastPort.Load(); pn != nil && pn.port == p {
+		return pn.name
+	}
+	pn := &portName{p, strconv.Itoa(p)}
+	lastPort.Store(pn)
+	return pn.name
 }
 
 func (c *call) traceID() string {

@@ -23,7 +23,8 @@ type backend struct {
 // sourceValues evaluates a mapping source for this request (and, for
 // integration.response.* sources, the backend response be). ctx is the
 // $context map to read context.* from. ok is false when the source has no
-// value, in which case the target is not set.
+// value, in which case the target is not set. A nil ctx is built
+// (contextMap) only when a context.* source needs it.
 func (c *call) sourceValues(s *source, be *backend, ctx map[string]any) (vals []string, ok bool) {
 	one := func(v string, ok bool) ([]string, bool) {
 		if !ok {
@@ -38,6 +39,9 @@ func (c *call) sourceValues(s *source, be *backend, ctx map[string]any) (vals []
 		v, ok := c.vars[s.name]
 		return one(v, ok)
 	case srcContext:
+		if ctx == nil {
+			ctx = c.contextMap()
+		}
 		return one(contextValue(ctx, s.ctx))
 	case srcMethodPath:
 		return one(c.pathParam(s.name))
@@ -94,6 +98,25 @@ func (c *call) sourceValues(s *source, be *backend, ctx map[string]any) (vals []
 		return one(jsonPathValue(be.doc, s))
 	}
 	return nil, false
+}
+
+// sourceString is joinValues(sourceValues(s, nil, nil)) for a request
+// source, without the slice for the single-valued kinds.
+func (c *call) sourceString(s *source) (string, bool) {
+	switch s.kind {
+	case srcStatic:
+		return s.name, true
+	case srcStageVar:
+		v, ok := c.vars[s.name]
+		return v, ok
+	case srcMethodPath:
+		return c.pathParam(s.name)
+	}
+	vals, ok := c.sourceValues(s, nil, nil)
+	if !ok {
+		return "", false
+	}
+	return joinValues(s, vals), true
 }
 
 // requestDoc is the request body parsed as JSON (nil when it is not JSON).
@@ -175,7 +198,9 @@ func selectByAccept(ts templates, accept []string) *template {
 		return nil
 	}
 	for _, a := range accept {
-		for _, part := range strings.Split(a, ",") {
+		for rest, more := a, true; more; {
+			var part string
+			part, rest, more = strings.Cut(rest, ",")
 			if i := strings.IndexByte(part, ';'); i >= 0 {
 				part = part[:i]
 			}

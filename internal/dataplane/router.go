@@ -25,6 +25,8 @@ type resource struct {
 	path    string // "/pets/{id}"
 	methods map[string]*method
 	any     *method // methods["ANY"], read first-class
+
+	idAny, pathAny any // id and path boxed once for $context
 }
 
 // pathParam is one matched path variable.

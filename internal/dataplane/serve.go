@@ -7,10 +7,13 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
+	"github.com/stagecraft/stagecraft/internal/dataplane/upstream"
 	"github.com/stagecraft/stagecraft/internal/ids"
 	"github.com/stagecraft/stagecraft/internal/lambda"
+	"github.com/stagecraft/stagecraft/internal/quota"
 	"github.com/stagecraft/stagecraft/internal/vtl"
 )
 
@@ -61,15 +64,28 @@ type call struct {
 	integStart   time.Time
 	integLatency int64
 	integStatus  string
+
+	// Storage that saves separate allocations per request.
+	recv   recorder
+	idv    [2]string // the id response headers' values
+	clv    [1]string // the Content-Length value
+	check  quota.Check
+	mlimit quota.Limit
+	dctx   upstream.Deadline
+	url    url.URL
+	ireq   integrationRequest
+	bresp  backendResponse
 }
 
 func (h *Handler) newCall(w http.ResponseWriter, r *http.Request) *call {
-	rec := &recorder{ResponseWriter: w}
-	c := &call{h: h, w: rec, rec: rec, r: r, reqID: ids.UUID(), apigwID: ids.Base64ID(), now: h.clk.Now()}
+	c := &call{h: h, r: r, reqID: ids.UUID(), apigwID: ids.Base64ID(), now: h.clk.Now()}
+	c.recv.ResponseWriter = w
+	c.w, c.rec = &c.recv, &c.recv
+	c.idv = [2]string{c.reqID, c.apigwID}
 	hdr := w.Header()
 	// AWS's spelling; Go would canonicalise to X-Amzn-Requestid.
-	hdr["x-amzn-RequestId"] = []string{c.reqID}
-	hdr["x-amz-apigw-id"] = []string{c.apigwID}
+	hdr["x-amzn-RequestId"] = c.idv[0:1:1]
+	hdr["x-amz-apigw-id"] = c.idv[1:2:2]
 	return c
 }
 
@@ -144,7 +160,7 @@ func (c *call) serveStage(se *stageEntry, viaDomain bool) {
 	}
 	c.res, c.m, c.params = res, m, params
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxPayload))
+	body, err := upstream.ReadRequestBody(w, r, maxPayload)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -331,34 +347,63 @@ func (c *call) contextMap() map[string]any {
 	}
 	r := c.r
 	ip := c.sourceIP()
-	domain := c.domainName()
-	prefix, _, _ := strings.Cut(domain, ".")
-	m := map[string]any{
-		"accountId":         c.account(),
-		"apiId":             c.t.apiID,
-		"domainName":        domain,
-		"domainPrefix":      prefix,
-		"extendedRequestId": c.apigwID,
-		"httpMethod":        r.Method,
-		"identity": map[string]any{
-			"accessKey": "", "accountId": "", "apiKey": "", "apiKeyId": "", "caller": "",
-			"cognitoAuthenticationProvider": "", "cognitoAuthenticationType": "",
-			"cognitoIdentityId": "", "cognitoIdentityPoolId": "", "principalOrgId": "",
-			"sourceIp": ip, "user": "", "userAgent": r.UserAgent(), "userArn": "",
-		},
-		"path":             c.t.full,
-		"protocol":         r.Proto,
-		"requestId":        c.reqID,
-		"requestTime":      c.now.UTC().Format("02/Jan/2006:15:04:05 -0700"),
-		"requestTimeEpoch": c.now.UnixMilli(),
-		"stage":            c.t.stage,
+	// Values that do not change between requests are boxed once, on the
+	// compiled API, stage, deployment and resource.
+	var account, apiID, domain, prefix, stage any
+	if a := c.api; a != nil && a.accountAny != nil {
+		account = a.accountAny
+		if a.id == c.t.apiID {
+			apiID = a.idAny
+			if c.t.host == "" {
+				domain, prefix = a.domainAny, a.prefixAny
+			}
+		}
+	} else {
+		account = c.account()
 	}
+	if apiID == nil {
+		apiID = c.t.apiID
+	}
+	if domain == nil {
+		d := c.domainName()
+		p, _, _ := strings.Cut(d, ".")
+		domain, prefix = d, p
+	}
+	if c.se != nil && c.se.name == c.t.stage {
+		stage = c.se.nameAny
+	} else {
+		stage = c.t.stage
+	}
+	m := make(map[string]any, 24)
+	m["accountId"] = account
+	m["apiId"] = apiID
+	m["domainName"] = domain
+	m["domainPrefix"] = prefix
+	m["extendedRequestId"] = c.apigwID
+	m["httpMethod"] = boxMethod(r.Method)
+	m["identity"] = map[string]any{
+		"accessKey": "", "accountId": "", "apiKey": "", "apiKeyId": "", "caller": "",
+		"cognitoAuthenticationProvider": "", "cognitoAuthenticationType": "",
+		"cognitoIdentityId": "", "cognitoIdentityPoolId": "", "principalOrgId": "",
+		"sourceIp": ip, "user": "", "userAgent": r.UserAgent(), "userArn": "",
+	}
+	m["path"] = c.t.full
+	m["protocol"] = boxProto(r.Proto)
+	m["requestId"] = c.reqID
+	m["requestTime"] = requestTime(c.now)
+	m["requestTimeEpoch"] = c.now.UnixMilli()
+	m["stage"] = stage
 	if c.dep != nil {
-		m["deploymentId"] = c.dep.id
+		m["deploymentId"] = c.dep.idAny
+		if m["deploymentId"] == nil {
+			m["deploymentId"] = c.dep.id
+		}
 	}
 	if c.res != nil {
-		m["resourceId"] = c.res.id
-		m["resourcePath"] = c.res.path
+		m["resourceId"], m["resourcePath"] = c.res.idAny, c.res.pathAny
+		if c.res.idAny == nil {
+			m["resourceId"], m["resourcePath"] = c.res.id, c.res.path
+		}
 	}
 	// Present only when the stage has a canary [D].
 	if c.hasCanary {
@@ -369,6 +414,54 @@ func (c *call) contextMap() map[string]any {
 	}
 	c.ctxMap = m
 	return m
+}
+
+// lastRequestTime caches $context.requestTime for the last second seen,
+// boxed.
+var lastRequestTime atomic.Pointer[secondString]
+
+type secondString struct {
+	sec int64
+	v   any
+}
+
+// requestTime is $context.requestTime ("02/Jan/2006:15:04:05 -0700" in
+// UTC) for t.
+func requestTime(t time.Time) any {
+	sec := t.Unix()
+	if s := lastRequestTime.Load(); s != nil && s.sec == sec {
+		return s.v
+	}
+	s := &secondString{sec: sec, v: t.UTC().Format("02/Jan/2006:15:04:05 -0700")}
+	lastRequestTime.Store(s)
+	return s.v
+}
+
+// Boxed forms of the usual methods and protocols, so $context does not
+// allocate for them.
+var (
+	boxedMethods = func() map[string]any {
+		m := map[string]any{}
+		for _, s := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"} {
+			m[s] = s
+		}
+		return m
+	}()
+	boxedProtos = map[string]any{"HTTP/1.0": "HTTP/1.0", "HTTP/1.1": "HTTP/1.1", "HTTP/2.0": "HTTP/2.0"}
+)
+
+func boxMethod(s string) any {
+	if v, ok := boxedMethods[s]; ok {
+		return v
+	}
+	return s
+}
+
+func boxProto(s string) any {
+	if v, ok := boxedProtos[s]; ok {
+		return v
+	}
+	return s
 }
 
 // domainName is the Host the client used ($context.domainName); the path
@@ -411,11 +504,19 @@ var quietRoots = []string{"stageVariables", "context"}
 
 // render runs a template with $input over body and the method request
 // parameters.
+// ctx nil means contextMap(). A template without references or
+// directives is its own output: no variables are built for it.
 func (c *call) render(t *template, body []byte, ctx map[string]any) (string, *vtl.Context, error) {
 	if t.err != nil {
 		return "", nil, t.err
 	}
-	vc := &vtl.Context{Vars: vtl.NewVars(&vtl.Input{Body: body, Params: c.inputParams()}, ctx, c.stageVars()),
+	if src, ok := t.t.Literal(); ok && len(src) <= vtl.DefaultMaxOutput {
+		return src, &vtl.Context{}, nil
+	}
+	if ctx == nil {
+		ctx = c.contextMap()
+	}
+	vc := &vtl.Context{Vars: vtl.NewVars(&vtl.Input{Body: body, ParamsFunc: c.inputParams}, ctx, c.stageVars()),
 		QuietRoots: quietRoots}
 	out, err := t.t.Render(vc)
 	return out, vc, err

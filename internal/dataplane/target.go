@@ -59,8 +59,10 @@ func parseTarget(r *http.Request) (t target, ok bool) {
 		t.rest = rest[len(userRequestSeg):]
 	default:
 		host := r.Host
-		if h, _, err := net.SplitHostPort(host); err == nil {
-			host = h
+		if strings.IndexByte(host, ':') >= 0 {
+			if h, _, err := net.SplitHostPort(host); err == nil {
+				host = h
+			}
 		}
 		dot := strings.IndexByte(host, '.')
 		if dot <= 0 {
@@ -68,17 +70,24 @@ func parseTarget(r *http.Request) (t target, ok bool) {
 		}
 		t.host = strings.ToLower(host)
 		t.apiID = t.host[:dot]
-		labels := strings.Split(t.host, ".")
 		// {id}.execute-api.{region}.amazonaws.com[.cn]
-		if len(labels) >= 4 && labels[1] == "execute-api" && looksLikeRegion(labels[2]) {
-			t.hostRegion = labels[2]
+		if l1, rest, ok := strings.Cut(t.host[dot+1:], "."); ok && l1 == "execute-api" {
+			if l2, _, ok := strings.Cut(rest, "."); ok && looksLikeRegion(l2) {
+				t.hostRegion = l2
+			}
 		}
 		t.stage, t.rest = cutSeg(strings.TrimPrefix(p, "/"))
 	}
 	if t.rest != "" && t.rest[0] != '/' {
 		t.rest = "/" + t.rest
 	}
-	t.full = "/" + t.stage + t.rest
+	// full is "/{stage}{rest}", usually the end of the path as it came.
+	if n := len(t.stage) + 1 + len(t.rest); len(p) >= n && p[len(p)-n] == '/' &&
+		p[len(p)-n+1:len(p)-len(t.rest)] == t.stage && strings.HasSuffix(p, t.rest) {
+		t.full = p[len(p)-n:]
+	} else {
+		t.full = "/" + t.stage + t.rest
+	}
 	return t, t.apiID != ""
 }
 

@@ -195,6 +195,9 @@ func stageThrottles(ms map[string]api.MethodSetting) map[string]quota.Limit {
 // without the leading slash, "/", and its verb ("pets/{id}/GET"; "/GET"
 // for the root, as the control plane stores it).
 func (c *call) methodSettingsKey() string {
+	if c.m.settingsKey != "" {
+		return c.m.settingsKey
+	}
 	return strings.TrimPrefix(c.res.path, "/") + "/" + c.m.verb
 }
 
@@ -223,11 +226,14 @@ func (c *call) meter() bool {
 		id["apiKey"], id["apiKeyId"] = value, g.KeyID
 	}
 	msKey := c.methodSettingsKey()
-	check := quota.Check{Account: ar.account, Region: ar.region, API: c.t.apiID, Stage: c.t.stage, Method: msKey}
+	c.check = quota.Check{Account: ar.account, Region: ar.region, API: c.t.apiID, Stage: c.t.stage, Method: msKey}
+	check := &c.check
 	if l, ok := c.se.throttles[msKey]; ok {
-		check.MethodLimit = &l
+		c.mlimit = l
+		check.MethodLimit = &c.mlimit
 	} else if l, ok := c.se.throttles["*/*"]; ok {
-		check.MethodLimit = &l
+		c.mlimit = l
+		check.MethodLimit = &c.mlimit
 	}
 	if c.h.cfg.AccountThrottling {
 		acct, ok := u.accounts[ar]
@@ -240,7 +246,7 @@ func (c *call) meter() bool {
 		check.Plan, check.Key, check.PlanLimit = g.Plan.ID, g.KeyID, g.Plan.Throttle
 		check.PlanMethod, check.PlanMethodLimit = g.MethodLimit(c.res.path, c.m.verb)
 	}
-	if err := c.h.throttle.Allow(&check); err != nil {
+	if err := c.h.throttle.Allow(check); err != nil {
 		c.quotaDenied(err)
 		return false
 	}

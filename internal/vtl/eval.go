@@ -29,8 +29,9 @@ type renderer struct {
 	scopes   int // open #break-able scopes
 	nest     int
 	foreach  *foreachScope
-	reqOv    *Map
-	respOv   *Map
+	reqOv    *Map // $context.requestOverride; nil until used (ctxView)
+	respOv   *Map // $context.responseOverride; nil until used (ctxView)
+	cv       ctxView
 	docs     map[*Input]parsedBody // parsed bodies, per Render
 	params   map[*Input]*Map       // $input.params(), per Render
 }
@@ -70,10 +71,17 @@ func newRenderer(t *Template, ctx *Context) *renderer {
 
 // setupContext builds the template's $context: a shallow copy of the
 // caller's context map plus fresh override maps, so assignments to
-// $context.* never leak into the caller's map.
+// $context.* never leak into the caller's map. A template that only reads
+// $context.name... gets a view of the caller's map instead (ctxview.go).
 func (r *renderer) setupContext() {
+	c := r.base["context"]
+	if r.t.ctxReadOnly {
+		r.cv = ctxView{r: r, base: c}
+		r.vars["context"] = &r.cv
+		return
+	}
 	m := &Map{}
-	if c, ok := r.base["context"]; ok && c != nil {
+	if c != nil {
 		if keys, ok := mapKeys(c); ok {
 			for _, k := range keys {
 				v, _, _ := mapGet(c, k)
@@ -81,14 +89,8 @@ func (r *renderer) setupContext() {
 			}
 		}
 	}
-	r.reqOv = &Map{}
-	r.reqOv.Put("header", &Map{})
-	r.reqOv.Put("path", &Map{})
-	r.reqOv.Put("querystring", &Map{})
-	r.respOv = &Map{}
-	r.respOv.Put("header", &Map{})
-	m.Put("requestOverride", r.reqOv)
-	m.Put("responseOverride", r.respOv)
+	m.Put("requestOverride", r.requestOverride())
+	m.Put("responseOverride", r.responseOverride())
 	r.vars["context"] = m
 }
 
@@ -96,6 +98,9 @@ func (r *renderer) collectOverrides() {
 	ctx := r.ctx
 	ctx.RequestOverride = RequestOverride{}
 	ctx.ResponseOverride = ResponseOverride{}
+	if r.reqOv == nil && r.respOv == nil {
+		return
+	}
 	multi := func(v any) map[string][]string {
 		keys, ok := mapKeys(v)
 		if !ok || len(keys) == 0 {
@@ -113,6 +118,12 @@ func (r *renderer) collectOverrides() {
 			}
 		}
 		return out
+	}
+	if r.reqOv == nil {
+		r.reqOv = &Map{}
+	}
+	if r.respOv == nil {
+		r.respOv = &Map{}
 	}
 	if h, ok := r.reqOv.Get("header"); ok {
 		ctx.RequestOverride.Header = multi(h)

@@ -24,6 +24,19 @@ type Params struct {
 type Input struct {
 	Body   []byte
 	Params Params
+	// ParamsFunc, when set, supplies the parameters instead of Params,
+	// only if the template reads them (so a caller need not build them
+	// for templates that do not). It may be called more than once and
+	// must return the same parameters each time.
+	ParamsFunc func() Params
+}
+
+// params are the input's parameters.
+func (in *Input) params() Params {
+	if in.ParamsFunc != nil {
+		return in.ParamsFunc()
+	}
+	return in.Params
 }
 
 // NewVars returns the standard variables of an API Gateway mapping
@@ -90,9 +103,10 @@ func (r *renderer) inputParams(in *Input) *Map {
 		return m
 	}
 	m := &Map{}
-	m.Put("path", toMap(in.Params.Path))
-	m.Put("querystring", toMap(in.Params.QueryString))
-	m.Put("header", toMap(in.Params.Header))
+	p := in.params()
+	m.Put("path", toMap(p.Path))
+	m.Put("querystring", toMap(p.QueryString))
+	m.Put("header", toMap(p.Header))
 	if r.params == nil {
 		r.params = make(map[*Input]*Map, 1)
 	}
@@ -121,7 +135,7 @@ func (r *renderer) inputMethod(in *Input, name string, args []any) (any, error) 
 		if !ok {
 			return nil, errNoMethod
 		}
-		p := in.Params
+		p := in.params()
 		if v, ok := p.Path[key]; ok {
 			return v, nil
 		}

@@ -40,6 +40,8 @@ const voidResult = ""
 
 func (r *renderer) getProp(v any, name string) (any, error) {
 	switch x := v.(type) {
+	case *ctxView:
+		return x.prop(name), nil
 	case *foreachScope:
 		return foreachProp(x, name), nil
 	case *Input:

@@ -1,8 +1,10 @@
 package vtl
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Default limits applied when the Context leaves them zero.
@@ -64,6 +66,10 @@ type Template struct {
 	src    string
 	nodes  []node
 	macros map[string]*macroDef
+	// literal: the source has no '$' and no '#', so it renders to itself.
+	literal bool
+	// ctxReadOnly: the template only reads $context.name... (ctxview.go).
+	ctxReadOnly bool
 }
 
 // Name returns the name given to Parse.
@@ -85,7 +91,9 @@ func Parse(name, src string) (*Template, error) {
 		what := map[termKind]string{termEnd: "#end", termElse: "#else", termElseIf: "#elseif"}[term.kind]
 		return nil, &ParseError{Template: name, Line: line, Col: col, Msg: "unexpected " + what}
 	}
-	return &Template{name: name, src: src, nodes: nodes, macros: p.macros}, nil
+	return &Template{name: name, src: src, nodes: nodes, macros: p.macros,
+		literal:     !strings.ContainsAny(src, "$#"),
+		ctxReadOnly: contextReadOnly(nodes, p.macros)}, nil
 }
 
 // MustParse is Parse for templates known to be valid; it panics on error.
@@ -141,6 +149,11 @@ type ResponseOverride struct {
 	Header map[string][]string
 }
 
+// Literal returns the template's source and true when it has no
+// reference and no directive (no '$', no '#'): its output is its source,
+// whatever the variables.
+func (t *Template) Literal() (string, bool) { return t.src, t.literal }
+
 // Render executes the template. On error the partial output is discarded.
 func (t *Template) Render(ctx *Context) (string, error) {
 	if ctx == nil {
@@ -148,6 +161,11 @@ func (t *Template) Render(ctx *Context) (string, error) {
 	}
 	ctx.RequestOverride = RequestOverride{}
 	ctx.ResponseOverride = ResponseOverride{}
+	if t.literal && len(t.src) <= cmp.Or(max(ctx.MaxOutput, 0), DefaultMaxOutput) {
+		// No reference and no directive: the text is the output (a
+		// MOCK's {"statusCode": 200}), and no override can be set.
+		return t.src, nil
+	}
 	r := newRenderer(t, ctx)
 	err := r.renderNodes(t.nodes)
 	if err != nil {

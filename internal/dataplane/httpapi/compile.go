@@ -161,6 +161,7 @@ func compileIntegration(in *api.Integration) (*integration, error) {
 // ${stageVariables.name} / $stageVariables.name [D].
 type uriTemplate struct {
 	parts   []uriPart
+	raw     string   // the URI as configured
 	static  *url.URL // the parsed URL when there are no variables
 	hasPath bool     // the URI names a path beyond "/"
 }
@@ -174,7 +175,7 @@ type uriPart struct {
 var uriVarRE = regexp.MustCompile(`\$\{stageVariables\.([A-Za-z0-9_]+)\}|\$stageVariables\.([A-Za-z0-9_]+)|\{([A-Za-z0-9._-]+)\+?\}`)
 
 func parseURITemplate(s string) (*uriTemplate, error) {
-	t := &uriTemplate{}
+	t := &uriTemplate{raw: s}
 	last := 0
 	for _, m := range uriVarRE.FindAllStringSubmatchIndex(s, -1) {
 		if m[0] > last {
@@ -206,18 +207,34 @@ func parseURITemplate(s string) (*uriTemplate, error) {
 // expand renders the URI for one request: path variables are inserted
 // percent-encoded segment by segment (a greedy value keeps its "/").
 func (t *uriTemplate) expand(params, vars map[string]string) string {
+	n := 0
+	for _, p := range t.parts {
+		switch {
+		case p.stageVar != "":
+			n += len(vars[p.stageVar])
+		case p.pathVar != "":
+			n += len(params[p.pathVar])
+		default:
+			n += len(p.lit)
+		}
+	}
 	var b strings.Builder
+	b.Grow(n)
 	for _, p := range t.parts {
 		switch {
 		case p.stageVar != "":
 			b.WriteString(vars[p.stageVar])
 		case p.pathVar != "":
+			// Each /-separated segment escaped on its own.
 			v := params[p.pathVar]
-			for i, s := range strings.Split(v, "/") {
-				if i > 0 {
-					b.WriteByte('/')
-				}
+			for {
+				s, rest, more := strings.Cut(v, "/")
 				b.WriteString(url.PathEscape(s))
+				if !more {
+					break
+				}
+				b.WriteByte('/')
+				v = rest
 			}
 		default:
 			b.WriteString(p.lit)

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -9,7 +8,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
+	"github.com/stagecraft/stagecraft/internal/dataplane/upstream"
 	"github.com/stagecraft/stagecraft/internal/dataplane/v2core"
 )
 
@@ -35,12 +37,14 @@ var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy
 //     answer on integration timeouts [?, spec §9.3]; a backend that cannot
 //     be reached gives 500 {"message":"Internal Server Error"}.
 func (c *call) httpProxy(in *integration) {
-	target := in.uriTmpl.expand(c.params, c.vars)
+	var target string
 	var u *url.URL
 	if in.uriTmpl.static != nil {
-		cp := *in.uriTmpl.static
-		u = &cp
+		c.url = *in.uriTmpl.static
+		u = &c.url
+		target = in.uriTmpl.raw
 	} else {
+		target = in.uriTmpl.expand(c.params, c.vars)
 		var err error
 		if u, err = url.Parse(target); err != nil {
 			c.h.log.Error("integration URI is not a URL after substitution", "uri", target, "error", err, "request_id", c.reqID)
@@ -89,19 +93,28 @@ func (c *call) httpProxy(in *integration) {
 		method = c.r.Method
 	}
 
-	ctx, cancel := context.WithTimeout(c.r.Context(), in.timeout)
-	defer cancel()
-	var body io.Reader = http.NoBody
-	if len(c.body) > 0 {
-		body = bytes.NewReader(c.body)
+	rt := c.h.client.Transport
+	var ctx context.Context
+	if upstream.HonoursDeadline(rt) {
+		c.dctx = upstream.Deadline{Context: c.r.Context(), D: time.Now().Add(in.timeout)}
+		ctx = &c.dctx
+	} else {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(c.r.Context(), in.timeout)
+		defer cancel()
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
-	if err != nil {
-		c.h.log.Error("building the integration request failed", "error", err, "request_id", c.reqID)
+	// The request as http.NewRequestWithContext would make it from the
+	// printed URL (with http.NoBody for no body), without printing and
+	// parsing it again.
+	req, ok := upstream.NewRequest(ctx, method, u, nil, c.body)
+	if !ok {
+		c.h.log.Error("building the integration request failed", "error", "invalid method "+method, "request_id", c.reqID)
 		c.fail(http.StatusInternalServerError, msgInternal)
 		return
 	}
-	req.ContentLength = int64(len(c.body))
+	if len(c.body) == 0 {
+		req.Body = http.NoBody
+	}
 	hdr := make(http.Header, len(c.r.Header)+4)
 	for k, vs := range c.r.Header {
 		hdr[k] = vs
@@ -110,29 +123,38 @@ func (c *call) httpProxy(in *integration) {
 		delete(hdr, k)
 	}
 	delete(hdr, "Host")
+	// One backing array for the values the gateway sets.
+	vals := c.hvals[:]
+	set := func(k, v string) {
+		vals[0] = v
+		hdr[k] = vals[0:1:1]
+		vals = vals[1:]
+	}
 	ip := v2core.ClientIP(c.r)
 	if prior := hdr.Get("X-Forwarded-For"); prior != "" {
 		ip = prior + ", " + ip
 	}
-	hdr["X-Forwarded-For"] = []string{ip}
+	set("X-Forwarded-For", ip)
 	proto := "http"
 	if c.r.TLS != nil {
 		proto = "https"
 	}
-	hdr["X-Forwarded-Proto"] = []string{proto}
+	set("X-Forwarded-Proto", proto)
 	if _, port, ok := strings.Cut(c.r.Host, ":"); ok {
-		hdr["X-Forwarded-Port"] = []string{port}
+		set("X-Forwarded-Port", port)
 	} else if proto == "https" {
-		hdr["X-Forwarded-Port"] = []string{"443"}
+		set("X-Forwarded-Port", "443")
 	} else {
-		hdr["X-Forwarded-Port"] = []string{"80"}
+		set("X-Forwarded-Port", "80")
 	}
-	hdr["X-Amzn-Trace-Id"] = []string{v2core.TraceID(c.now)}
+	set("X-Amzn-Trace-Id", v2core.TraceID(c.now))
 	edits.applyHeader(hdr)
 	req.Header = hdr
 
 	start := c.h.clk.Now()
-	resp, err := c.h.client.Do(req)
+	// The transport directly: the client would only copy headers for
+	// redirects it does not follow; errors read as the client's.
+	resp, err := upstream.RoundTrip(rt, req)
 	c.trail.integRan, c.trail.integLatency = true, c.h.clk.Now().Sub(start).Milliseconds()
 	if err != nil {
 		c.trail.integErr = v2core.ErrorMessage(err)
@@ -149,7 +171,7 @@ func (c *call) httpProxy(in *integration) {
 		return
 	}
 	defer resp.Body.Close()
-	c.trail.integStatus = strconv.Itoa(resp.StatusCode)
+	c.trail.integStatus = upstream.StatusString(resp.StatusCode)
 	c.trail.integRespSt = c.trail.integStatus
 	c.writeBackend(in, resp)
 }
@@ -170,7 +192,7 @@ func (c *call) writeBackend(in *integration, resp *http.Response) {
 	status := resp.StatusCode
 	var body []byte
 	buffered := false
-	if ops := in.respMap[strconv.Itoa(status)]; len(ops) > 0 {
+	if ops := in.respMap[upstream.StatusString(status)]; len(ops) > 0 {
 		rs := &respSource{call: c, status: status, header: resp.Header}
 		if needsBody(ops) {
 			b, err := io.ReadAll(io.LimitReader(resp.Body, maxPayload+1))
@@ -200,8 +222,14 @@ func (c *call) writeBackend(in *integration, resp *http.Response) {
 		return
 	}
 	c.w.WriteHeader(status)
-	io.Copy(c.w, resp.Body)
+	bp := copyBufs.Get().(*[]byte)
+	io.CopyBuffer(c.w, resp.Body, *bp)
+	copyBufs.Put(bp)
 }
+
+// copyBufs are the buffers response bodies are copied through when
+// neither side can do without one.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
 
 func clearHeader(h http.Header) {
 	for k := range h {

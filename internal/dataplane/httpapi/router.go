@@ -181,6 +181,9 @@ func splitSegments(escaped string) (raw, dec []string) {
 		return nil, nil
 	}
 	raw = strings.Split(p, "/")
+	if strings.IndexByte(p, '%') < 0 {
+		return raw, raw // nothing to decode
+	}
 	dec = make([]string, len(raw))
 	for i, s := range raw {
 		if strings.IndexByte(s, '%') < 0 {

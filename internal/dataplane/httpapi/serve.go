@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stagecraft/stagecraft/internal/dataplane/upstream"
 	"github.com/stagecraft/stagecraft/internal/dataplane/v2core"
 )
 
@@ -58,11 +59,18 @@ type call struct {
 	// Access log state (accesslog.go).
 	rec   *recorder // the response as sent; nil without access logging
 	trail trail
+
+	// Storage that saves separate allocations per request.
+	idv   [1]string // the Apigw-Requestid value
+	hvals [4]string // the values of the headers HTTP_PROXY sets
+	url   url.URL
+	dctx  upstream.Deadline
 }
 
 func (h *Handler) newCall(w http.ResponseWriter, r *http.Request) *call {
 	c := &call{h: h, w: w, r: r, reqID: v2core.RequestID(), now: h.clk.Now()}
-	w.Header()["Apigw-Requestid"] = []string{c.reqID}
+	c.idv[0] = c.reqID
+	w.Header()["Apigw-Requestid"] = c.idv[:1:1]
 	return c
 }
 
@@ -154,7 +162,7 @@ func (c *call) serveStage(a *v2core.API[*deployment], st *v2core.Stage[*deployme
 		return
 	}
 
-	body, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxPayload))
+	body, err := upstream.ReadRequestBody(c.w, c.r, maxPayload)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

@@ -1,12 +1,12 @@
 package v2core
 
 import (
-	"crypto/rand"
+	"bytes"
 	"encoding/base64"
-	"encoding/hex"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/stagecraft/stagecraft/internal/ids"
 )
 
 // RequestID returns an id in the style of apigw-requestid and WebSocket
@@ -16,11 +16,12 @@ import (
 // AWS hands out seem to respect as well [?].
 func RequestID() string {
 	var b [11]byte
+	var out [16]byte
 	for {
-		rand.Read(b[:])
-		s := base64.StdEncoding.EncodeToString(b[:])
-		if !strings.ContainsAny(s, "+/") {
-			return s
+		ids.Fill(b[:])
+		base64.StdEncoding.Encode(out[:], b[:])
+		if !bytes.ContainsAny(out[:], "+/") {
+			return string(out[:])
 		}
 	}
 }
@@ -31,9 +32,14 @@ func ConnectionID() string { return RequestID() }
 
 // TraceID returns an X-Amzn-Trace-Id value "Root=1-{epoch hex}-{24 hex}".
 func TraceID(now time.Time) string {
-	var b [12]byte
-	rand.Read(b[:])
-	return "Root=1-" + strconv.FormatInt(now.Unix(), 16) + "-" + hex.EncodeToString(b[:])
+	var r [12]byte
+	ids.Fill(r[:])
+	var buf [64]byte
+	b := append(buf[:0], "Root=1-"...)
+	b = strconv.AppendInt(b, now.Unix(), 16)
+	b = append(b, '-')
+	b = ids.AppendHex(b, r[:])
+	return string(b)
 }
 
 // CLFLayout is the request time layout of execute-api events and

@@ -28,8 +28,10 @@ type Target struct {
 // HostOnly returns the request's Host without port, lower case.
 func HostOnly(r *http.Request) string {
 	h := r.Host
-	if hh, _, err := net.SplitHostPort(h); err == nil {
-		h = hh
+	if strings.IndexByte(h, ':') >= 0 {
+		if hh, _, err := net.SplitHostPort(h); err == nil {
+			h = hh
+		}
 	}
 	return strings.ToLower(h)
 }
