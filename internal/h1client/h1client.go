@@ -158,11 +158,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, errors.New("http: nil Request.URL")
 	}
 	if req.URL.Scheme != "http" || req.Header.Get("Upgrade") != "" {
-		return t.fallback.RoundTrip(req)
+		return t.viaFallback(req)
 	}
 	if t.proxy != nil {
 		if pu, err := t.proxy(req); err != nil || pu != nil {
-			return t.fallback.RoundTrip(req)
+			return t.viaFallback(req)
 		}
 	}
 	if req.URL.Host == "" {
@@ -174,6 +174,46 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	return t.p.roundTrip(req, hostPort(req.URL))
+}
+
+// HonoursContextDeadline says that t enforces a request context's
+// Deadline itself, also when the context's Done channel never closes (the
+// data planes' timer-free deadline contexts, see dataplane/upstream): on
+// its own connections with SetDeadline and the dialer's deadline, and on
+// the fallback by deriving a context with a real timer.
+func (t *Transport) HonoursContextDeadline() bool { return true }
+
+// viaFallback sends req through the fallback. A context deadline becomes a
+// real timer there (the fallback only watches Done), cancelled when the
+// response body is closed or the exchange fails.
+func (t *Transport) viaFallback(req *http.Request) (*http.Response, error) {
+	d, ok := req.Context().Deadline()
+	if !ok {
+		return t.fallback.RoundTrip(req)
+	}
+	ctx, cancel := context.WithDeadline(req.Context(), d)
+	resp, err := t.fallback.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		if ctx.Err() != nil && req.Context().Err() == nil {
+			err = ctxErr(ctx, err)
+		}
+		return nil, err
+	}
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelBody releases the fallback exchange's deadline timer on Close.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 func hostPort(u *url.URL) string {

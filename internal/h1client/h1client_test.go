@@ -576,3 +576,59 @@ func TestIdleTimeout(t *testing.T) {
 	}
 	tr.CloseIdleConnections()
 }
+
+// timerless has a deadline but no timer: Done never closes on its own,
+// like the data planes' upstream.Deadline. A transport that says it
+// HonoursContextDeadline must still stop at the deadline, on its own
+// connections and through the fallback.
+type timerless struct {
+	context.Context
+	d time.Time
+}
+
+func (c timerless) Deadline() (time.Time, bool) { return c.d, true }
+func (c timerless) Err() error {
+	if !time.Now().Before(c.d) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+func TestTimerlessDeadline(t *testing.T) {
+	block := make(chan struct{})
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-block:
+		case <-r.Context().Done():
+		}
+	})
+	plain := httptest.NewServer(slow)
+	defer plain.Close()
+	tlsSrv := httptest.NewTLSServer(slow)
+	defer tlsSrv.Close()
+	defer close(block) // first, so the servers' Close does not wait for a blocked handler
+	tr := New(Options{Fallback: tlsSrv.Client().Transport})
+	if !tr.HonoursContextDeadline() {
+		t.Fatal("HonoursContextDeadline = false")
+	}
+	for _, u := range []string{plain.URL, tlsSrv.URL} {
+		ctx := timerless{context.Background(), time.Now().Add(50 * time.Millisecond)}
+		req, _ := http.NewRequestWithContext(ctx, "GET", u, nil)
+		done := make(chan error, 1)
+		go func() {
+			resp, err := tr.RoundTrip(req)
+			if err == nil {
+				resp.Body.Close()
+			}
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("%s: err %v, want DeadlineExceeded", u, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: the request outlived its deadline (a hang guard, not a timing assertion)", u)
+		}
+	}
+}
