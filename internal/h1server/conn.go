@@ -188,17 +188,10 @@ func (c *conn) readHead() (b []byte, v verdict, ok bool) {
 			return nil, parseBad, true
 		}
 		if len(buf) == c.br.Size() {
-			return c.readLongHead(limit)
+			return c.readLongHead(limit, headerDeadline)
 		}
-		if c.bw.Buffered() > 0 && c.bw.Flush() != nil {
+		if !c.beforeBlocking(&headerDeadline) {
 			return nil, 0, false
-		}
-		if !headerDeadline {
-			headerDeadline = true
-			if d := c.srv.Fallback.ReadHeaderTimeout; d > 0 {
-				c.rwc.SetReadDeadline(time.Now().Add(d))
-				c.deadline = true
-			}
 		}
 		if _, err := c.br.Peek(len(buf) + 1); err != nil {
 			return nil, 0, false
@@ -206,8 +199,25 @@ func (c *conn) readHead() (b []byte, v verdict, ok bool) {
 	}
 }
 
+// beforeBlocking is called before a read for more of a request head:
+// earlier pipelined responses go out, and the header timeout starts (once
+// per head).
+func (c *conn) beforeBlocking(armed *bool) bool {
+	if c.bw.Buffered() > 0 && c.bw.Flush() != nil {
+		return false
+	}
+	if !*armed {
+		*armed = true
+		if d := c.srv.Fallback.ReadHeaderTimeout; d > 0 {
+			c.rwc.SetReadDeadline(time.Now().Add(d))
+			c.deadline = true
+		}
+	}
+	return true
+}
+
 // readLongHead collects a request head larger than br's buffer in hbuf.
-func (c *conn) readLongHead(limit int) ([]byte, verdict, bool) {
+func (c *conn) readLongHead(limit int, armed bool) ([]byte, verdict, bool) {
 	c.inHbuf = true
 	h := c.hbuf[:0]
 	for {
@@ -230,9 +240,8 @@ func (c *conn) readLongHead(limit int) ([]byte, verdict, bool) {
 		if len(h) >= limit {
 			return nil, parseBad, true
 		}
-		if d := c.srv.Fallback.ReadHeaderTimeout; d > 0 && !c.deadline {
-			c.rwc.SetReadDeadline(time.Now().Add(d))
-			c.deadline = true
+		if !c.beforeBlocking(&armed) {
+			return nil, 0, false
 		}
 		if _, err := c.br.Peek(1); err != nil {
 			return nil, 0, false
