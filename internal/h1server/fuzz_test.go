@@ -56,3 +56,24 @@ func FuzzParseRequest(f *testing.F) {
 		}
 	})
 }
+
+// The differential checks of FuzzParseRequest also run on the seed corpus
+// as a plain test; this one adds the framing: whatever scanHead finds is a
+// prefix that ends in CRLF CRLF.
+func TestScanHead(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+	}{
+		{"GET / HTTP/1.1\r\nHost: x\r\n\r\nrest", 27},
+		{"GET / HTTP/1.1\r\nHost: x\r\n", 0},
+		{"GET / HTTP/1.1\nHost: x\n\n", -1},
+		{"\r\nGET / HTTP/1.1\r\n\r\n", -1},
+		{"GET / HTTP/1.1\r\n\r\n", 18},
+		{"", 0},
+	} {
+		if got := scanHead([]byte(tc.in), 0); got != tc.want {
+			t.Errorf("scanHead(%q) = %d, want %d", tc.in, got, tc.want)
+		}
+	}
+}

@@ -783,3 +783,34 @@ func TestRequestContextAndFields(t *testing.T) {
 		t.Fatal("ServerContextKey is not the fallback server")
 	}
 }
+
+func TestHijackOnLeanPath(t *testing.T) {
+	ts := start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/hijack" {
+			io.WriteString(w, "plain")
+			return
+		}
+		if _, lean := w.(*response); !lean {
+			t.Error("not on the lean path")
+		}
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		// The bytes after the request are the hijacker's.
+		line, _ := brw.ReadString('\n')
+		brw.WriteString("HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(line)) + "\r\n\r\n" + line)
+		brw.Flush()
+	}))
+	c := dial(t, ts.addr)
+	c.send("GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /hijack HTTP/1.1\r\nHost: x\r\n\r\nraw line\n")
+	if _, body := c.read("GET"); body != "plain" {
+		t.Fatalf("%q", body)
+	}
+	if _, body := c.read("GET"); body != "raw line\n" {
+		t.Fatalf("%q", body)
+	}
+	c.expectEOF()
+}
