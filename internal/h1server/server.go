@@ -25,7 +25,9 @@
 // Differences from net/http on the lean path: a request's context is not
 // canceled when the client goes away while the handler runs (only when
 // the handler returns); ReadTimeout and WriteTimeout are not supported
-// (Serve refuses them); trailers are not sent.
+// (Serve refuses them); trailers are not sent; Fallback.ConnState is not
+// called for connections on the lean path; a connection handed off stays
+// with net/http until it closes.
 package h1server
 
 import (
