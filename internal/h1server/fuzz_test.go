@@ -19,6 +19,8 @@ func FuzzParseRequest(f *testing.F) {
 		"PUT /x? HTTP/1.1\r\nHost: [::1]:80\r\nPragma: no-cache\r\nExpect: 100-continue\r\n\r\n",
 		"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
 		"DELETE /é HTTP/1.1\r\nHost: x\r\nX: \xff\t\r\n\r\n",
+		"GET /a!b*(c)'?b={\"x\"}&c=%zz|^` HTTP/1.1\r\nHost: x\r\nBad Key: 1\r\n\r\n",
+		"GET //x/../y/%2F?? HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, close\r\n\r\n",
 	) {
 		f.Add([]byte(s))
 	}

@@ -814,3 +814,25 @@ func TestHijackOnLeanPath(t *testing.T) {
 	}
 	c.expectEOF()
 }
+
+// A head larger than the read buffer is collected aside; handed off, it is
+// replayed whole.
+func TestLongHeadHandoff(t *testing.T) {
+	ts := start(t, echo())
+	filler := strings.Repeat("X-Filler: "+strings.Repeat("f", 100)+"\r\n", 100)
+	c := dial(t, ts.addr)
+	c.send("GET /lean HTTP/1.1\r\nHost: x\r\n" + filler + "\r\n" +
+		"POST /chunked HTTP/1.1\r\nHost: x\r\n" + filler + "Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")
+	if resp, body := c.read("GET"); resp.Header.Get("X-Lean") != "true" || body != "GET /lean HTTP/1.1 host=x body=" {
+		t.Fatalf("%q %v", body, resp.Header)
+	}
+	if resp, body := c.read("POST"); resp.Header.Get("X-Lean") != "false" || body != "POST /chunked HTTP/1.1 host=x body=ok" {
+		t.Fatalf("%q %v", body, resp.Header)
+	}
+	// A bare LF line ending (net/http tolerates them) past the read buffer.
+	c = dial(t, ts.addr)
+	c.send("GET /lf HTTP/1.1\r\nHost: x\r\n" + filler + "X-Late: 1\n\r\n")
+	if resp, body := c.read("GET"); resp.Header.Get("X-Lean") != "false" || body != "GET /lf HTTP/1.1 host=x body=" {
+		t.Fatalf("%q %v", body, resp.Header)
+	}
+}
