@@ -50,6 +50,7 @@ func main() {
 	flag.StringVar(&cfg.AccessLogFile, "access-log-file", env("STAGECRAFT_ACCESS_LOG_FILE", ""), "file that REST API stage access logs are appended to; empty: stdout (STAGECRAFT_ACCESS_LOG_FILE)")
 	flag.StringVar(&cfg.CognitoIssuer, "cognito-issuer", env("STAGECRAFT_COGNITO_ISSUER", ""), "issuer of Cognito user pool tokens, with {region} and {poolId}; empty: AWS's (STAGECRAFT_COGNITO_ISSUER)")
 	flag.StringVar(&cfg.CognitoJWKSURL, "cognito-jwks-url", env("STAGECRAFT_COGNITO_JWKS_URL", ""), "where Cognito user pool keys are fetched, with {region} and {poolId}; empty: {issuer}/.well-known/jwks.json (STAGECRAFT_COGNITO_JWKS_URL)")
+	flag.StringVar(&cfg.HTTPEngine, "http-engine", env("STAGECRAFT_HTTP_ENGINE", "lean"), "lean: a lean HTTP/1.1 server that hands WebSocket, 100-continue, chunked uploads and anything unusual to net/http; nethttp: net/http for everything (STAGECRAFT_HTTP_ENGINE)")
 	flag.BoolVar(&showVer, "version", false, "print the version and exit")
 	flag.Parse()
 	if showVer {
@@ -107,6 +108,11 @@ func configure(cfg *app.Config, authKeys, clockRate, logLevel string) error {
 	}
 	if cfg.Store != "wal" && cfg.Store != "bolt" {
 		return fmt.Errorf("--store must be wal or bolt, not %q", cfg.Store)
+	}
+	switch cfg.HTTPEngine {
+	case "lean", "nethttp":
+	default:
+		return fmt.Errorf("--http-engine must be lean or nethttp, not %q", cfg.HTTPEngine)
 	}
 	rate, err := strconv.ParseFloat(clockRate, 64)
 	if err != nil || rate <= 0 {

@@ -26,6 +26,7 @@ import (
 	"github.com/stagecraft/stagecraft/internal/dataplane/httpapi"
 	"github.com/stagecraft/stagecraft/internal/dataplane/websocket"
 	"github.com/stagecraft/stagecraft/internal/h1client"
+	"github.com/stagecraft/stagecraft/internal/h1server"
 	"github.com/stagecraft/stagecraft/internal/lambda"
 	"github.com/stagecraft/stagecraft/internal/server"
 	"github.com/stagecraft/stagecraft/internal/service/apigateway"
@@ -56,6 +57,7 @@ type Config struct {
 	CognitoIssuer  string            // --cognito-issuer, STAGECRAFT_COGNITO_ISSUER ("": AWS's issuer URL)
 	CognitoJWKSURL string            // --cognito-jwks-url, STAGECRAFT_COGNITO_JWKS_URL ("": {issuer}/.well-known/jwks.json)
 	AgentListen    string            // --agent-listen, STAGECRAFT_AGENT_LISTEN ("" = no AppConfig Agent endpoint)
+	HTTPEngine     string            // --http-engine, STAGECRAFT_HTTP_ENGINE ("lean" (""), "nethttp")
 	Log            *slog.Logger
 	Clock          clock.Clock // tests inject a fake clock
 }
@@ -67,7 +69,8 @@ type Node struct {
 	Handler  http.Handler
 	Addr     string // the address actually listened on
 	listener net.Listener
-	http     *http.Server
+	http     *http.Server     // serves everything (nethttp), or what lean hands off
+	lean     *h1server.Server // nil with --http-engine nethttp
 	done     chan error
 
 	DataPlane *dataplane.Handler // serves deployed REST API stages; tests call its Sync
@@ -158,6 +161,15 @@ func Start(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	lean := false
+	switch n.Config.HTTPEngine {
+	case "", "lean":
+		lean = true
+	case "nethttp":
+	default:
+		n.Store.Close()
+		return nil, fmt.Errorf("http engine must be lean or nethttp, not %q", n.Config.HTTPEngine)
+	}
 	addr := n.Config.Listen
 	if addr == "" {
 		addr = ":4566"
@@ -169,13 +181,24 @@ func Start(cfg Config) (*Node, error) {
 	}
 	n.listener = ln
 	n.Addr = ln.Addr().String()
-	n.http = &http.Server{Handler: n.Handler, ReadHeaderTimeout: 30 * time.Second}
-	go func() { n.done <- n.http.Serve(ln) }()
+	n.http = &http.Server{Handler: n.Handler, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
+	if lean {
+		// The lean HTTP/1.1 server in front; WebSocket upgrades,
+		// 100-continue, chunked uploads and anything unusual are handed
+		// to n.http.
+		n.lean = &h1server.Server{Fallback: n.http}
+		go func() { n.done <- n.lean.Serve(ln) }()
+	} else {
+		go func() { n.done <- n.http.Serve(ln) }()
+	}
 	if n.Config.AgentListen != "" {
 		// The agent endpoint stops when the store is closed.
 		n.AgentAddr, err = agent.Listen(n.Config.AgentListen, n.Store, agent.Config{Account: n.Config.DefaultAccount,
 			Region: n.Config.DefaultRegion, Clock: n.Config.Clock, Log: n.Config.Log})
 		if err != nil {
+			if n.lean != nil {
+				n.lean.Close()
+			}
 			n.http.Close()
 			n.Store.Close()
 			return nil, fmt.Errorf("agent endpoint: %w", err)
@@ -194,7 +217,16 @@ func (n *Node) URL() string {
 // and closes the store.
 func (n *Node) Shutdown(ctx context.Context) error {
 	var err error
-	if n.http != nil {
+	if n.lean != nil {
+		// Shuts n.http down too; what is still running when ctx ends is
+		// closed.
+		if err = n.lean.Shutdown(ctx); err != nil {
+			n.lean.Close()
+		}
+		if e := <-n.done; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
+			err = e
+		}
+	} else if n.http != nil {
 		err = n.http.Shutdown(ctx)
 		if e := <-n.done; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
 			err = e
