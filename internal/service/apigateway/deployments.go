@@ -197,7 +197,7 @@ func (s *Service) CreateDeployment(ctx context.Context, in *api.CreateDeployment
 			depID = ids.Lower(6)
 		}
 		dep := &api.Deployment{Id: ptr(depID), CreatedDate: now, Description: in.Description}
-		snap, err := depBuildSnapshot(ctx, tx, ra, t, depID, now)
+		snap, err := depSnapshotJSON(ctx, tx, ra, t, depID, now)
 		if err != nil {
 			return err
 		}
@@ -209,7 +209,7 @@ func (s *Service) CreateDeployment(ctx context.Context, in *api.CreateDeployment
 		if err := store.PutJSON(tx, tAPISummaries, depKey(ctx, in.RestApiId, depID), depAPISummary(t)); err != nil {
 			return err
 		}
-		if err := store.PutJSON(tx, tSnapshots, depKey(ctx, in.RestApiId, depID), snap); err != nil {
+		if err := tx.Put(tSnapshots, depKey(ctx, in.RestApiId, depID), snap); err != nil {
 			return err
 		}
 
@@ -335,10 +335,14 @@ func (s *Service) GetDeployments(ctx context.Context, in *api.GetDeploymentsRequ
 			return err
 		}
 		// Listed in id order (the store's key order), which is stable; only
-		// the page asked for is decoded.
-		items, next, err := scanPage[api.Deployment](tx, tDeployments, prefix(ctx, in.RestApiId), in.Position, in.Limit)
+		// the page asked for is decoded, and records decoded before are
+		// taken from s.deployments (depView copies them).
+		items, next, err := scanPageWith(tx, tDeployments, prefix(ctx, in.RestApiId), in.Position, in.Limit, s.deployments.decode)
+		out.Items = slices.Grow(out.Items, len(items))
 		for _, d := range items {
-			out.Items = append(out.Items, *depView(d, false))
+			item := *d // depView(d, false) without its allocation
+			item.ApiSummary = nil
+			out.Items = append(out.Items, item)
 		}
 		out.Position = next
 		return err
