@@ -131,8 +131,9 @@ func depValidatePercent(p *float64) error {
 func (s *Service) CreateDeployment(ctx context.Context, in *api.CreateDeploymentRequest) (*api.Deployment, error) {
 	var out *api.Deployment
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		// 1. The API.
-		ra, err := restAPI(ctx, tx, in.RestApiId)
+		// 1. The API. It and the tree (3.) are only read here (frozen into
+		// the snapshot), so they may come from the decode caches.
+		ra, err := s.restAPIShared(ctx, tx, in.RestApiId)
 		if err != nil {
 			return err
 		}
@@ -157,7 +158,7 @@ func (s *Service) CreateDeployment(ctx context.Context, in *api.CreateDeployment
 		}
 
 		// 3. Content: methods, each with an integration.
-		t, err := loadTree(ctx, tx, in.RestApiId)
+		t, err := s.loadTreeShared(ctx, tx, in.RestApiId)
 		if err != nil {
 			return err
 		}

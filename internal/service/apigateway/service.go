@@ -58,7 +58,11 @@ type Service struct {
 	st  store.Store
 	clk clock.Clock
 
-	deployments docCache[api.Deployment] // GetDeployments' decoded records
+	// Decoded records for read-only uses (see docCache): GetDeployments'
+	// page, and the API and resource tree CreateDeployment freezes.
+	deployments docCache[api.Deployment]
+	restAPIs    docCache[api.RestApi]
+	resources   docCache[resourceRecord]
 }
 
 // docCache remembers decoded records by store key for as long as their
@@ -175,6 +179,20 @@ func get[T any](tx store.Tx, table, k string, notFoundErr error) (*T, error) {
 		return nil, notFoundErr
 	}
 	return v, err
+}
+
+// restAPIShared is restAPI for callers that only read the RestApi: it may
+// come from s.restAPIs and must not be modified.
+func (s *Service) restAPIShared(ctx context.Context, tx store.Tx, id string) (*api.RestApi, error) {
+	k := key(ctx, id)
+	b, err := tx.Get(tRestAPIs, k)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNoAPI(ctx, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.restAPIs.decode(k, b)
 }
 
 // restAPI loads a RestApi or answers AWS's 404.
