@@ -22,7 +22,10 @@ import (
 //	go test ./bench/cpbench -run '^$' -bench ServerCalls -benchmem -cpuprofile /tmp/cpu.out
 //
 // Deployments pile up as in cpbench (one per iteration), so GetDeployments
-// lists a full first page.
+// lists a full first page. Besides allocs/op each sub-benchmark reports
+// cpu-µs/op: the process's CPU time (user+system, all threads: GC, the
+// store's committer, background rebuilds) per call, the in-process twin of
+// cpbench's "server CPU per call" without the HTTP server's share.
 func BenchmarkServerCalls(b *testing.B) {
 	n, err := app.Start(app.Config{Listen: "127.0.0.1:0", DataDir: b.TempDir(), Log: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))})
 	if err != nil {
@@ -38,23 +41,33 @@ func BenchmarkServerCalls(b *testing.B) {
 		serve(b, n, createDeployment(apiID, i), http.StatusCreated)
 	}
 	b.Run("CreateDeployment", func(b *testing.B) {
-		b.ReportAllocs()
+		defer reportCPU(b)()
 		for i := 0; i < b.N; i++ {
 			serve(b, n, createDeployment(apiID, i), http.StatusCreated)
 		}
 	})
 	b.Run("GetStage", func(b *testing.B) {
-		b.ReportAllocs()
+		defer reportCPU(b)()
 		for i := 0; i < b.N; i++ {
 			serve(b, n, sdkRequest(http.MethodGet, "/restapis/"+apiID+"/stages/prod", ""), http.StatusOK)
 		}
 	})
 	b.Run("GetDeployments", func(b *testing.B) {
-		b.ReportAllocs()
+		defer reportCPU(b)()
 		for i := 0; i < b.N; i++ {
 			serve(b, n, sdkRequest(http.MethodGet, "/restapis/"+apiID+"/deployments", ""), http.StatusOK)
 		}
 	})
+}
+
+// reportCPU turns on allocation reporting and returns the function that
+// reports the process CPU time per iteration as cpu-µs/op.
+func reportCPU(b *testing.B) func() {
+	b.ReportAllocs()
+	cpu0 := selfCPU()
+	return func() {
+		b.ReportMetric(float64((selfCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+	}
 }
 
 func createDeployment(apiID string, i int) *http.Request {
