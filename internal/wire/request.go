@@ -17,13 +17,20 @@ type Request struct {
 	ID     string // x-amzn-RequestId
 	Body   []byte
 	Op     *Operation
-	labels map[string]string
+	labels []label
 	query  url.Values
 	status int
 }
 
 // Label is the unescaped value of a path label.
-func (r *Request) Label(name string) string { return r.labels[name] }
+func (r *Request) Label(name string) string {
+	for _, l := range r.labels {
+		if l.name == name {
+			return l.value
+		}
+	}
+	return ""
+}
 
 // Query returns the first value of a query parameter.
 func (r *Request) Query(name string) (string, bool) {

@@ -15,8 +15,9 @@ type Operation struct {
 	Code   int    // success status
 	Handle func(ctx context.Context, svc any, r *Request) error
 
-	segs   []tmplSeg
-	fixedQ [][2]string
+	segs    []tmplSeg
+	nlabels int // labels in segs
+	fixedQ  [][2]string
 }
 
 type tmplSeg struct {
@@ -47,6 +48,11 @@ func NewRouter(ops []*Operation) *Router {
 		op := new(Operation)
 		*op = *shared
 		op.segs = parseTemplate(op.Path)
+		for _, s := range op.segs {
+			if s.label != "" {
+				op.nlabels++
+			}
+		}
 		if op.Query != "" {
 			for _, kv := range strings.Split(op.Query, "&") {
 				k, v, _ := strings.Cut(kv, "=")
@@ -110,45 +116,81 @@ func parseTemplate(path string) []tmplSeg {
 // unescaped. pathKnown reports whether some operation has this path with
 // another method.
 func (rt *Router) Route(method, escapedPath string, query url.Values) (op *Operation, labels map[string]string, pathKnown bool) {
-	segs := splitPath(escapedPath)
-	dec := make([]string, len(segs))
-	for i, s := range segs {
-		if u, err := url.PathUnescape(s); err == nil {
-			dec[i] = u
-		} else {
-			dec[i] = s
-		}
-	}
-	var found *Operation
-	var walk func(n *node, i int) bool
-	walk = func(n *node, i int) bool {
-		if i == len(segs) {
-			if len(n.ops) > 0 {
-				pathKnown = true
-				if o := pick(n.ops, method, query); o != nil {
-					found = o
-					return true
-				}
-			}
-			return false
-		}
-		if c := n.lit[dec[i]]; c != nil && walk(c, i+1) {
-			return true
-		}
-		if n.label != nil && dec[i] != "" && walk(n.label, i+1) {
-			return true
-		}
-		if n.greedy != nil {
-			if walk(n.greedy, len(segs)) {
-				return true
-			}
-		}
-		return false
-	}
-	if !walk(rt.root, 0) {
+	op, ls, pathKnown := rt.route(method, escapedPath, query)
+	if op == nil {
 		return nil, nil, pathKnown
 	}
-	labels = map[string]string{}
+	labels = make(map[string]string, len(ls))
+	for _, l := range ls {
+		labels[l.name] = l.value
+	}
+	return op, labels, true
+}
+
+// label is one bound path label.
+type label struct{ name, value string }
+
+// maxStackSegs is how many path segments route handles without allocating
+// its working slices (the deepest API Gateway template has 9).
+const maxStackSegs = 16
+
+// routeWalk is the state of one route call's backtracking search.
+type routeWalk struct {
+	segs, dec []string
+	method    string
+	query     url.Values
+	pathKnown bool
+}
+
+func (w *routeWalk) walk(n *node, i int) *Operation {
+	if i == len(w.segs) {
+		if len(n.ops) > 0 {
+			w.pathKnown = true
+			return pick(n.ops, w.method, w.query)
+		}
+		return nil
+	}
+	if c := n.lit[w.dec[i]]; c != nil {
+		if o := w.walk(c, i+1); o != nil {
+			return o
+		}
+	}
+	if n.label != nil && w.dec[i] != "" {
+		if o := w.walk(n.label, i+1); o != nil {
+			return o
+		}
+	}
+	if n.greedy != nil {
+		return w.walk(n.greedy, len(w.segs))
+	}
+	return nil
+}
+
+// route is Route with the labels as a slice (in template order), which is
+// what Request keeps.
+func (rt *Router) route(method, escapedPath string, query url.Values) (*Operation, []label, bool) {
+	var segArr, decArr [maxStackSegs]string
+	segs := appendSplitPath(segArr[:0], escapedPath)
+	var dec []string
+	if len(segs) <= maxStackSegs {
+		dec = decArr[:len(segs)]
+	} else {
+		dec = make([]string, len(segs))
+	}
+	for i, s := range segs {
+		dec[i] = s
+		if strings.IndexByte(s, '%') >= 0 {
+			if u, err := url.PathUnescape(s); err == nil {
+				dec[i] = u
+			}
+		}
+	}
+	w := routeWalk{segs: segs, dec: dec, method: method, query: query}
+	found := w.walk(rt.root, 0)
+	if found == nil {
+		return nil, nil, w.pathKnown
+	}
+	var labels []label
 	for i, s := range found.segs {
 		if i >= len(dec) {
 			break
@@ -158,14 +200,34 @@ func (rt *Router) Route(method, escapedPath string, query url.Values) (op *Opera
 			if u, err := url.PathUnescape(rest); err == nil {
 				rest = u
 			}
-			labels[s.label] = rest
+			labels = append(labels, label{s.label, rest})
 			break
 		}
 		if s.label != "" {
-			labels[s.label] = dec[i]
+			if labels == nil {
+				labels = make([]label, 0, found.nlabels)
+			}
+			labels = append(labels, label{s.label, dec[i]})
 		}
 	}
 	return found, labels, true
+}
+
+// appendSplitPath is splitPath appending to dst.
+func appendSplitPath(dst []string, p string) []string {
+	p = strings.TrimPrefix(p, "/")
+	p = strings.TrimSuffix(p, "/")
+	if p == "" {
+		return dst
+	}
+	for {
+		i := strings.IndexByte(p, '/')
+		if i < 0 {
+			return append(dst, p)
+		}
+		dst = append(dst, p[:i])
+		p = p[i+1:]
+	}
 }
 
 func pick(ops []*Operation, method string, q url.Values) *Operation {

@@ -59,8 +59,15 @@ func NewService(name string, ops []*Operation, impl any, log *slog.Logger) *Serv
 func (s *Service) Serve(w http.ResponseWriter, hr *http.Request, scope Scope) {
 	start := time.Now()
 	scope.Service = s.Name
-	w.Header().Set("x-amzn-RequestId", scope.RequestID)
+	// The canonical form of x-amzn-RequestId, set directly: Set would
+	// canonicalize the key again (an allocation) on every call.
+	w.Header()["X-Amzn-Requestid"] = []string{scope.RequestID}
 	status, opName := s.serve(w, hr, &scope)
+	// Checked here so that a disabled level costs neither the attributes
+	// nor the escaped path.
+	if !s.Log.Enabled(hr.Context(), slog.LevelInfo) {
+		return
+	}
 	s.Log.LogAttrs(hr.Context(), slog.LevelInfo, "request",
 		slog.String("request_id", scope.RequestID), slog.String("service", s.Name),
 		slog.String("operation", opName), slog.String("method", hr.Method),
@@ -71,7 +78,7 @@ func (s *Service) Serve(w http.ResponseWriter, hr *http.Request, scope Scope) {
 
 func (s *Service) serve(w http.ResponseWriter, hr *http.Request, scope *Scope) (status int, opName string) {
 	q := hr.URL.Query()
-	op, labels, pathKnown := s.Router.Route(hr.Method, hr.URL.EscapedPath(), q)
+	op, labels, pathKnown := s.Router.route(hr.Method, hr.URL.EscapedPath(), q)
 	if op == nil {
 		msg := fmt.Sprintf("No %s operation matches %s %s", s.Name, hr.Method, hr.URL.EscapedPath())
 		code := "UnknownOperationException"
@@ -82,7 +89,7 @@ func (s *Service) serve(w http.ResponseWriter, hr *http.Request, scope *Scope) (
 		return st, ""
 	}
 	scope.Operation = op.Name
-	body, err := io.ReadAll(http.MaxBytesReader(w, hr.Body, MaxBody))
+	body, err := readBody(w, hr)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -109,6 +116,33 @@ func (s *Service) serve(w http.ResponseWriter, hr *http.Request, scope *Scope) (
 		return st, op.Name
 	}
 	return rw.status, op.Name
+}
+
+// readBody reads the request body up to MaxBody, as io.ReadAll would; a
+// request without one (http.NoBody: GET, DELETE) costs nothing, and a known
+// Content-Length is read into one buffer of that size instead of growing one.
+func readBody(w http.ResponseWriter, hr *http.Request) ([]byte, error) {
+	if hr.Body == nil || hr.Body == http.NoBody {
+		return []byte{}, nil // empty, not nil, as ReadAll answers (blob members keep "")
+	}
+	r := http.MaxBytesReader(w, hr.Body, MaxBody)
+	if hr.ContentLength <= 0 || hr.ContentLength > MaxBody {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, hr.ContentLength+1) // +1: room to see EOF without growing
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // call runs the handler, turning a panic into an internal failure.

@@ -67,12 +67,33 @@ func unmarshalTime(b []byte, dst *time.Time) error {
 		*dst = t
 		return nil
 	}
+	if sec, ok := epochInt(b); ok {
+		*dst = time.Unix(sec, 0).UTC()
+		return nil
+	}
 	f, err := strconv.ParseFloat(string(b), 64)
 	if err != nil {
 		return err
 	}
 	*dst = epochFloat(f)
 	return nil
+}
+
+// epochInt parses whole epoch seconds (what Stagecraft itself stores and
+// sends) without converting b to a string; ok is false for anything else
+// (fractions, exponents, signs, more than 15 digits), which goes the
+// ParseFloat way.
+func epochInt(b []byte) (sec int64, ok bool) {
+	if len(b) == 0 || len(b) > 15 {
+		return 0, false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		sec = sec*10 + int64(c-'0')
+	}
+	return sec, true
 }
 
 func epochFloat(f float64) time.Time {

@@ -131,8 +131,9 @@ func depValidatePercent(p *float64) error {
 func (s *Service) CreateDeployment(ctx context.Context, in *api.CreateDeploymentRequest) (*api.Deployment, error) {
 	var out *api.Deployment
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		// 1. The API.
-		ra, err := restAPI(ctx, tx, in.RestApiId)
+		// 1. The API. It and the tree (3.) are only read here (frozen into
+		// the snapshot), so they may come from the decode caches.
+		ra, err := s.restAPIShared(ctx, tx, in.RestApiId)
 		if err != nil {
 			return err
 		}
@@ -157,7 +158,7 @@ func (s *Service) CreateDeployment(ctx context.Context, in *api.CreateDeployment
 		}
 
 		// 3. Content: methods, each with an integration.
-		t, err := loadTree(ctx, tx, in.RestApiId)
+		t, err := s.loadTreeShared(ctx, tx, in.RestApiId)
 		if err != nil {
 			return err
 		}
@@ -197,7 +198,7 @@ func (s *Service) CreateDeployment(ctx context.Context, in *api.CreateDeployment
 			depID = ids.Lower(6)
 		}
 		dep := &api.Deployment{Id: ptr(depID), CreatedDate: now, Description: in.Description}
-		snap, err := depBuildSnapshot(ctx, tx, ra, t, depID, now)
+		snap, err := depSnapshotJSON(ctx, tx, ra, t, depID, now)
 		if err != nil {
 			return err
 		}
@@ -209,7 +210,7 @@ func (s *Service) CreateDeployment(ctx context.Context, in *api.CreateDeployment
 		if err := store.PutJSON(tx, tAPISummaries, depKey(ctx, in.RestApiId, depID), depAPISummary(t)); err != nil {
 			return err
 		}
-		if err := store.PutJSON(tx, tSnapshots, depKey(ctx, in.RestApiId, depID), snap); err != nil {
+		if err := tx.Put(tSnapshots, depKey(ctx, in.RestApiId, depID), snap); err != nil {
 			return err
 		}
 
@@ -335,10 +336,14 @@ func (s *Service) GetDeployments(ctx context.Context, in *api.GetDeploymentsRequ
 			return err
 		}
 		// Listed in id order (the store's key order), which is stable; only
-		// the page asked for is decoded.
-		items, next, err := scanPage[api.Deployment](tx, tDeployments, prefix(ctx, in.RestApiId), in.Position, in.Limit)
+		// the page asked for is decoded, and records decoded before are
+		// taken from s.deployments (depView copies them).
+		items, next, err := scanPageWith(tx, tDeployments, prefix(ctx, in.RestApiId), in.Position, in.Limit, s.deployments.decode)
+		out.Items = slices.Grow(out.Items, len(items))
 		for _, d := range items {
-			out.Items = append(out.Items, *depView(d, false))
+			item := *d // depView(d, false) without its allocation
+			item.ApiSummary = nil
+			out.Items = append(out.Items, item)
 		}
 		out.Position = next
 		return err

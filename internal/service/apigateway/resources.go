@@ -46,6 +46,32 @@ func loadTree(ctx context.Context, tx store.Tx, apiID string) (*tree, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newTree(recs), nil
+}
+
+// loadTreeShared is loadTree for callers that only read the tree: its
+// records may come from s.resources and must not be modified.
+func (s *Service) loadTreeShared(ctx context.Context, tx store.Tx, apiID string) (*tree, error) {
+	var recs []*resourceRecord
+	var decErr error
+	err := tx.Scan(tResources, prefix(ctx, apiID), func(k string, v []byte) bool {
+		var r *resourceRecord
+		if r, decErr = s.resources.decode(k, v); decErr != nil {
+			return false
+		}
+		recs = append(recs, r)
+		return true
+	})
+	if err == nil {
+		err = decErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return newTree(recs), nil
+}
+
+func newTree(recs []*resourceRecord) *tree {
 	t := &tree{byID: map[string]*resourceRecord{}, children: map[string][]*resourceRecord{}}
 	for _, r := range recs {
 		t.byID[r.ID] = r
@@ -55,7 +81,7 @@ func loadTree(ctx context.Context, tx store.Tx, apiID string) (*tree, error) {
 			t.children[r.ParentID] = append(t.children[r.ParentID], r)
 		}
 	}
-	return t, nil
+	return t
 }
 
 // path is the full path of a resource: "/" for the root, "/a/{b}" below.

@@ -11,11 +11,14 @@
 package apigateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	api "github.com/stagecraft/stagecraft/internal/api/apigateway"
@@ -54,6 +57,51 @@ type Service struct {
 	api.Unimplemented
 	st  store.Store
 	clk clock.Clock
+
+	// Decoded records for read-only uses (see docCache): GetDeployments'
+	// page, and the API and resource tree CreateDeployment freezes.
+	deployments docCache[api.Deployment]
+	restAPIs    docCache[api.RestApi]
+	resources   docCache[resourceRecord]
+}
+
+// docCache remembers decoded records by store key for as long as their
+// stored bytes stay the same, so listing a page listed before (deployment
+// records never change but for their description) compares bytes instead
+// of decoding JSON again. The records it returns are shared by every
+// caller: copy them, never modify them.
+type docCache[T any] struct {
+	mu sync.Mutex
+	m  map[string]docEntry[T]
+}
+
+type docEntry[T any] struct {
+	raw []byte
+	v   *T
+}
+
+// docCacheMax bounds a docCache; when full it starts over.
+const docCacheMax = 4096
+
+// decode returns the record stored as raw under k.
+func (c *docCache[T]) decode(k string, raw []byte) (*T, error) {
+	c.mu.Lock()
+	e, ok := c.m[k]
+	c.mu.Unlock()
+	if ok && bytes.Equal(e.raw, raw) {
+		return e.v, nil
+	}
+	v := new(T)
+	if err := json.Unmarshal(raw, v); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= docCacheMax {
+		c.m = make(map[string]docEntry[T])
+	}
+	c.m[k] = docEntry[T]{raw: bytes.Clone(raw), v: v}
+	c.mu.Unlock()
+	return v, nil
 }
 
 var _ api.Service = (*Service)(nil)
@@ -69,15 +117,38 @@ func New(st store.Store, clk clock.Clock) *Service {
 func (s *Service) now() wire.EpochTime { return wire.Epoch(s.clk.Now().Truncate(time.Second)) }
 
 // key builds a store key in the request's account and region.
+// It is store.Key(account, region, parts...) built in one allocation.
 func key(ctx context.Context, parts ...string) string {
-	sc := wire.ScopeFrom(ctx)
-	return store.Key(append([]string{sc.Account, sc.Region}, parts...)...)
+	return scopedKey(ctx, parts, false)
 }
 
 // prefix is key with a trailing "/" for scanning children.
 func prefix(ctx context.Context, parts ...string) string {
+	return scopedKey(ctx, parts, true)
+}
+
+func scopedKey(ctx context.Context, parts []string, slash bool) string {
 	sc := wire.ScopeFrom(ctx)
-	return store.Prefix(append([]string{sc.Account, sc.Region}, parts...)...)
+	n := len(sc.Account) + 1 + len(sc.Region) + len(parts)
+	for _, p := range parts {
+		n += len(p)
+	}
+	if slash {
+		n++
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(sc.Account)
+	b.WriteByte('/')
+	b.WriteString(sc.Region)
+	for _, p := range parts {
+		b.WriteByte('/')
+		b.WriteString(p)
+	}
+	if slash {
+		b.WriteByte('/')
+	}
+	return b.String()
 }
 
 func region(ctx context.Context) string  { return wire.ScopeFrom(ctx).Region }
@@ -110,9 +181,28 @@ func get[T any](tx store.Tx, table, k string, notFoundErr error) (*T, error) {
 	return v, err
 }
 
+// restAPIShared is restAPI for callers that only read the RestApi: it may
+// come from s.restAPIs and must not be modified.
+func (s *Service) restAPIShared(ctx context.Context, tx store.Tx, id string) (*api.RestApi, error) {
+	k := key(ctx, id)
+	b, err := tx.Get(tRestAPIs, k)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNoAPI(ctx, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.restAPIs.decode(k, b)
+}
+
 // restAPI loads a RestApi or answers AWS's 404.
 func restAPI(ctx context.Context, tx store.Tx, id string) (*api.RestApi, error) {
-	return get[api.RestApi](tx, tRestAPIs, key(ctx, id), errNoAPI(ctx, id))
+	// Not get(): the error's message is only formatted when it is needed.
+	ra, err := store.GetJSON[api.RestApi](tx, tRestAPIs, key(ctx, id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNoAPI(ctx, id)
+	}
+	return ra, err
 }
 
 // exists reports whether key is present in table.
@@ -180,6 +270,17 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // decodes only the items of the requested page instead of the whole list.
 // Positions are the same as page()'s with keyOf = the key after prefix.
 func scanPage[T any](tx store.Tx, table, pfx string, position *string, limit *int32) ([]*T, *string, error) {
+	return scanPageWith(tx, table, pfx, position, limit, func(_ string, v []byte) (*T, error) {
+		item := new(T)
+		if err := json.Unmarshal(v, item); err != nil {
+			return nil, err
+		}
+		return item, nil
+	})
+}
+
+// scanPageWith is scanPage decoding with dec (key, stored bytes).
+func scanPageWith[T any](tx store.Tx, table, pfx string, position *string, limit *int32, dec func(k string, v []byte) (*T, error)) ([]*T, *string, error) {
 	n := defaultLimit
 	if limit != nil {
 		n = int(*limit)
@@ -210,8 +311,8 @@ func scanPage[T any](tx store.Tx, table, pfx string, position *string, limit *in
 			more = true
 			return false
 		}
-		item := new(T)
-		if decErr = json.Unmarshal(v, item); decErr != nil {
+		var item *T
+		if item, decErr = dec(k, v); decErr != nil {
 			return false
 		}
 		out, lastKey = append(out, item), rel

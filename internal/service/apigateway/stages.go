@@ -25,7 +25,11 @@ func stageGet(ctx context.Context, tx store.Tx, apiID, name string) (*api.Stage,
 
 // stageLoad reads a stage or answers AWS's 404.
 func stageLoad(ctx context.Context, tx store.Tx, apiID, name string) (*api.Stage, error) {
-	return get[api.Stage](tx, tStages, key(ctx, apiID, name), stageErrNotFound())
+	st, err := stageGet(ctx, tx, apiID, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, stageErrNotFound() // made only when needed
+	}
+	return st, err
 }
 
 func stagePut(ctx context.Context, tx store.Tx, apiID string, st *api.Stage) error {
