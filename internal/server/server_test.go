@@ -29,7 +29,7 @@ func TestHealthAndReset(t *testing.T) {
 	var h server.Health
 	json.NewDecoder(resp.Body).Decode(&h)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || h.Status != "ok" || h.Store != "bolt" || h.Revision == 0 ||
+	if resp.StatusCode != 200 || h.Status != "ok" || h.Store != "wal" || h.Revision == 0 ||
 		h.Services["apigateway"] != 124 || h.Services["appconfigdata"] != 2 || len(h.Services) != 5 {
 		t.Fatalf("health: %d %+v", resp.StatusCode, h)
 	}
