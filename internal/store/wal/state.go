@@ -35,7 +35,7 @@ func seqLess(a, b seqItem) bool {
 
 // btreeDegree is the trees' branching factor (nodes hold up to 2*degree-1
 // items): wide enough that a path copy after Clone touches few nodes.
-const btreeDegree = 32
+const btreeDegree = 8
 
 // state is the whole content of the store at one revision. A published
 // state is immutable: the committer clones it (lazily, copy-on-write) and
