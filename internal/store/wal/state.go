@@ -34,7 +34,8 @@ func seqLess(a, b seqItem) bool {
 }
 
 // btreeDegree is the trees' branching factor (nodes hold up to 2*degree-1
-// items): wide enough that a path copy after Clone touches few nodes.
+// items). Small nodes keep the copy-on-write path copies cheap: after a
+// Clone, each write copies every node from the root to its leaf.
 const btreeDegree = 8
 
 // state is the whole content of the store at one revision. A published
