@@ -187,7 +187,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	args := []string{"--listen", fmt.Sprintf("127.0.0.1:%d", sp), "--data-dir", filepath.Join(dir, "data"), "--log-level", "error"}
+	// Both servers run with their default logging (one line per request;
+	// the output goes to /dev/null), as a user would start them.
+	args := []string{"--listen", fmt.Sprintf("127.0.0.1:%d", sp), "--data-dir", filepath.Join(dir, "data")}
 	if cfg.Store != "" {
 		args = append(args, "--store", cfg.Store)
 	}
