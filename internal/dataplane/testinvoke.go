@@ -3,6 +3,8 @@ package dataplane
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,6 +12,9 @@ import (
 	"strings"
 	"time"
 
+	api "github.com/stagecraft/stagecraft/internal/api/apigateway"
+	"github.com/stagecraft/stagecraft/internal/authz"
+	"github.com/stagecraft/stagecraft/internal/lambda"
 	"github.com/stagecraft/stagecraft/internal/service/apigateway"
 	"github.com/stagecraft/stagecraft/internal/wire"
 )
@@ -39,39 +44,11 @@ func (h *Handler) TestInvoke(ctx context.Context, account, region, apiID string,
 		return nil, wire.Errorf(http.StatusNotFound, "NotFoundException", "Invalid Method identifier specified")
 	}
 
-	pq := in.PathWithQueryString
-	if pq == "" {
-		pq = res.path
-	}
-	if !strings.HasPrefix(pq, "/") {
-		pq = "/" + pq
-	}
-	rawPath, rawQuery, _ := strings.Cut(pq, "?")
-	host := apiID + ".execute-api." + region + ".amazonaws.com"
-	u := &url.URL{Scheme: "https", Host: host, RawQuery: rawQuery}
-	if p, err := url.PathUnescape(rawPath); err == nil {
-		u.Path, u.RawPath = p, rawPath
-	} else {
-		u.Path = rawPath
-	}
-	r, err := http.NewRequestWithContext(ctx, in.HTTPMethod, u.String(), strings.NewReader(in.Body))
+	r, rawPath, err := testRequest(ctx, apiID, region, in.HTTPMethod, in.PathWithQueryString, res.path, in.Body, in.Headers, in.MultiValueHeaders)
 	if err != nil {
-		return nil, wire.Errorf(http.StatusBadRequest, "BadRequestException", "Invalid pathWithQueryString specified")
+		return nil, err
 	}
-	r.Host = host
-	r.RemoteAddr = testInvokeSourceIP
-	for k, v := range in.Headers {
-		r.Header.Set(k, v)
-	}
-	for k, vs := range in.MultiValueHeaders {
-		ck := http.CanonicalHeaderKey(k)
-		if _, ok := in.Headers[k]; ok {
-			r.Header.Del(ck)
-		}
-		for _, v := range vs {
-			r.Header.Add(ck, v)
-		}
-	}
+	host := r.Host
 
 	vars := make(map[string]string, len(in.StageVariables))
 	for k, v := range in.StageVariables {
@@ -110,6 +87,166 @@ func (h *Handler) TestInvoke(ctx context.Context, account, region, apiID string,
 	}
 	out.Log = c.executionLog(in, r, status, out)
 	return out, nil
+}
+
+// testRequest builds the request a test invocation runs: pq (path and
+// query; "" is def) on the API's execute-api host, from
+// test-invoke-source-ip, with headers then multiValueHeaders (which
+// replace a header both name).
+func testRequest(ctx context.Context, apiID, region, verb, pq, def, body string, headers map[string]string, mvh map[string][]string) (*http.Request, string, error) {
+	if pq == "" {
+		pq = def
+	}
+	if !strings.HasPrefix(pq, "/") {
+		pq = "/" + pq
+	}
+	rawPath, rawQuery, _ := strings.Cut(pq, "?")
+	host := apiID + ".execute-api." + region + ".amazonaws.com"
+	u := &url.URL{Scheme: "https", Host: host, RawQuery: rawQuery}
+	if p, err := url.PathUnescape(rawPath); err == nil {
+		u.Path, u.RawPath = p, rawPath
+	} else {
+		u.Path = rawPath
+	}
+	r, err := http.NewRequestWithContext(ctx, verb, u.String(), strings.NewReader(body))
+	if err != nil {
+		return nil, "", wire.Errorf(http.StatusBadRequest, "BadRequestException", "Invalid pathWithQueryString specified")
+	}
+	r.Host = host
+	r.RemoteAddr = testInvokeSourceIP
+	for k, v := range headers {
+		r.Header.Set(k, v)
+	}
+	for k, vs := range mvh {
+		ck := http.CanonicalHeaderKey(k)
+		if _, ok := headers[k]; ok {
+			r.Header.Del(ck)
+		}
+		for _, v := range vs {
+			r.Header.Add(ck, v)
+		}
+	}
+	return r, rawPath, nil
+}
+
+// testAuthorizeStage is the stage of the method ARN a TestInvokeAuthorizer
+// run presents to the authorizer, as AWS names it.
+const testAuthorizeStage = "ESTestInvoke-stage"
+
+// TestAuthorize runs authorizer a for TestInvokeAuthorizer: the request
+// is built as for TestInvoke (GET, method ARN
+// .../ESTestInvoke-stage/GET/{path}), and nothing is cached. It
+// implements apigateway.TestInvoker.
+func (h *Handler) TestAuthorize(ctx context.Context, account, region, apiID string, a *api.Authorizer, in *apigateway.TestAuthorizeInput) (*apigateway.TestAuthorizeOutput, error) {
+	ca := compileAuthorizer(str(a.Id), a, h.log)
+	r, rawPath, err := testRequest(ctx, apiID, region, http.MethodGet, in.PathWithQueryString, "/", in.Body, in.Headers, in.MultiValueHeaders)
+	if err != nil {
+		return nil, err
+	}
+	vars := make(map[string]string, len(in.StageVariables))
+	for k, v := range in.StageVariables {
+		vars[k] = v
+	}
+	ae := &apiEntry{account: account, region: region, id: apiID}
+	ae.box()
+	c := h.newCall(&captureWriter{hdr: http.Header{}}, r)
+	c.test = true
+	c.t = target{apiID: apiID, stage: testAuthorizeStage, rest: rawPath, host: r.Host, full: rawPath}
+	c.api, c.se, c.vars = ae, &stageEntry{name: testAuthorizeStage, nameAny: testAuthorizeStage, vars: vars}, vars
+
+	out := &apigateway.TestAuthorizeOutput{}
+	var b strings.Builder
+	at := c.now.UTC().Format("Mon Jan 02 15:04:05 MST 2006")
+	line := func(format string, args ...any) {
+		b.WriteString(at)
+		b.WriteString(" : ")
+		fmt.Fprintf(&b, format, args...)
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "Execution log for request %s\n", c.reqID)
+	line("Starting authorizer: %s for request: %s", ca.id, c.reqID)
+	start := time.Now()
+	deny := func(err error) {
+		var d *authz.Denial
+		if !errors.As(err, &d) {
+			d = &authz.Denial{Status: 500, Reason: err.Error()}
+		}
+		out.ClientStatus = d.Status
+		reason := d.Reason
+		if reason == "" {
+			reason = d.Message
+		}
+		line("Execution failed: %s", reason)
+	}
+	switch {
+	case ca.err != nil:
+		deny(ca.err)
+	case ca.cognito != nil:
+		token, err := ca.cognito.Token(c.authzRequest())
+		var claims *authz.Claims
+		if err == nil {
+			claims, err = h.verifier.VerifyCognito(ctx, ca.cognito, token, nil)
+		}
+		if err != nil {
+			deny(err)
+			break
+		}
+		out.Claims = claims.CognitoClaims()
+	default:
+		id, err := ca.lambda.Identity(c.authzRequest())
+		if err != nil {
+			deny(err)
+			break
+		}
+		arn := authz.MethodARN(region, account, apiID, testAuthorizeStage, http.MethodGet, rawPath)
+		line("Incoming identity: %s", maskIdentity(strings.Join(id.Values, ",")))
+		line("Endpoint request URI: %s", lambda.SubstituteStageVariables(ca.uri, vars))
+		var raw []byte
+		res, _, err := ca.lambda.Authorize(ctx, authz.NewCache(h.clk, 1), "test", id, arn, c.authorizerInvoke(ca, id, arn, &raw))
+		if len(raw) > 0 {
+			line("Endpoint response body before transformations: %s", raw)
+			var doc struct {
+				PolicyDocument json.RawMessage `json:"policyDocument"`
+			}
+			if json.Unmarshal(raw, &doc) == nil && len(doc.PolicyDocument) > 0 {
+				var buf bytes.Buffer
+				if json.Compact(&buf, doc.PolicyDocument) == nil {
+					out.Policy = buf.String()
+				}
+			}
+		}
+		if res != nil {
+			out.PrincipalID = res.PrincipalID
+			// authorization: the returned context, each value a
+			// one-element list [?]: AWS documents the member only as
+			// "the authorization response".
+			if sc := res.StringContext(); len(sc) > 0 {
+				out.Authorization = make(map[string][]string, len(sc))
+				for k, v := range sc {
+					out.Authorization[k] = []string{v}
+				}
+			}
+		}
+		if err != nil {
+			deny(err)
+		}
+	}
+	out.LatencyMillis = time.Since(start).Milliseconds()
+	if out.ClientStatus == 0 {
+		line("Successfully completed authorizer execution")
+	}
+	line("Authorizer completed with client status: %d", out.ClientStatus)
+	out.Log = b.String()
+	return out, nil
+}
+
+// maskIdentity hides all but the last four characters of an identity in
+// the log, as API Gateway's logs do.
+func maskIdentity(s string) string {
+	if len(s) <= 4 {
+		return "***"
+	}
+	return "***" + s[len(s)-4:]
 }
 
 // findResource returns the compiled resource with the given id.

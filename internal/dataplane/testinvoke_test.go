@@ -1,6 +1,7 @@
 package dataplane_test
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sdk "github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
@@ -165,4 +167,80 @@ func TestTestInvokeMethod(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestInvokeAuthorizer runs a TOKEN Lambda authorizer on a real
+// Invoke-compatible server: allow (clientStatus 0 with principalId,
+// policy and context), deny (403), unauthorized (401), a missing token
+// (401 without invoking), and AWS's errors.
+func TestTestInvokeAuthorizer(t *testing.T) {
+	env, srv := startWithLambda(t)
+	f := newFixture(t, env, "testauth")
+	srv.RegisterTokenAuthorizer("auth", func(e events.APIGatewayCustomAuthorizerRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
+		switch e.AuthorizationToken {
+		case "allow":
+			return policy("Allow", f.api, "user-1", map[string]any{"user": "alice", "n": 7}), nil
+		case "deny":
+			return policy("Deny", f.api, "user-2", nil), nil
+		}
+		return events.APIGatewayCustomAuthorizerResponse{}, errors.New("Unauthorized")
+	})
+	auth := f.authorizer(&sdk.CreateAuthorizerInput{Name: aws.String("tok"), Type: "TOKEN", AuthorizerUri: aws.String(lambdaURI("auth")),
+		IdentitySource: aws.String("method.request.header.Authorization")})
+
+	run := func(token string) *sdk.TestInvokeAuthorizerOutput {
+		t.Helper()
+		in := &sdk.TestInvokeAuthorizerInput{RestApiId: &f.api, AuthorizerId: &auth, PathWithQueryString: aws.String("/pets/1")}
+		if token != "" {
+			in.Headers = map[string]string{"Authorization": token}
+		}
+		out, err := f.c.TestInvokeAuthorizer(f.ctx, in)
+		if err != nil {
+			t.Fatalf("TestInvokeAuthorizer %q: %v", token, err)
+		}
+		return out
+	}
+
+	out := run("allow")
+	if out.ClientStatus != 0 || aws.ToString(out.PrincipalId) != "user-1" {
+		t.Fatalf("allow: status %d principal %q\n%s", out.ClientStatus, aws.ToString(out.PrincipalId), aws.ToString(out.Log))
+	}
+	var pol events.APIGatewayCustomAuthorizerPolicy
+	if err := json.Unmarshal([]byte(aws.ToString(out.Policy)), &pol); err != nil || len(pol.Statement) != 1 || pol.Statement[0].Effect != "Allow" {
+		t.Errorf("policy %q (%v)", aws.ToString(out.Policy), err)
+	}
+	if a := out.Authorization; len(a["user"]) != 1 || a["user"][0] != "alice" || a["n"][0] != "7" {
+		t.Errorf("authorization %v", a)
+	}
+	var ev events.APIGatewayCustomAuthorizerRequest
+	srv.Last(t, "auth").Decode(t, &ev)
+	if want := "arn:aws:execute-api:us-east-1:000000000000:" + f.api + "/ESTestInvoke-stage/GET/pets/1"; ev.MethodArn != want || ev.AuthorizationToken != "allow" {
+		t.Errorf("event %+v, want method ARN %s", ev, want)
+	}
+	lg := aws.ToString(out.Log)
+	if !strings.HasPrefix(lg, "Execution log for request ") || !strings.Contains(lg, "Authorizer completed with client status: 0") || strings.Contains(lg, "allow") {
+		t.Errorf("log:\n%s", lg)
+	}
+
+	if out := run("deny"); out.ClientStatus != 403 || aws.ToString(out.PrincipalId) != "user-2" {
+		t.Errorf("deny: status %d principal %q", out.ClientStatus, aws.ToString(out.PrincipalId))
+	}
+	if out := run("nope"); out.ClientStatus != 401 {
+		t.Errorf("unauthorized: status %d", out.ClientStatus)
+	}
+	n := len(srv.InvocationsOf("auth"))
+	if out := run(""); out.ClientStatus != 401 || len(srv.InvocationsOf("auth")) != n {
+		t.Errorf("no token: status %d, %d invocations", out.ClientStatus, len(srv.InvocationsOf("auth"))-n)
+	}
+
+	for _, tc := range []struct{ api, id, msg string }{
+		{f.api, "nosuch", "Invalid Authorizer identifier specified"},
+		{"nosuchapi", auth, "Invalid API identifier specified"},
+	} {
+		_, err := f.c.TestInvokeAuthorizer(f.ctx, &sdk.TestInvokeAuthorizerInput{RestApiId: aws.String(tc.api), AuthorizerId: aws.String(tc.id)})
+		var nf *types.NotFoundException
+		if !errors.As(err, &nf) || !strings.Contains(aws.ToString(nf.Message), tc.msg) {
+			t.Errorf("%s/%s: %v, want NotFoundException %q", tc.api, tc.id, err, tc.msg)
+		}
+	}
 }

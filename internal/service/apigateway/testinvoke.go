@@ -38,6 +38,76 @@ type TestInvokeOutput struct {
 // SetTestInvoker).
 type TestInvoker interface {
 	TestInvoke(ctx context.Context, account, region, apiID string, snap *Snapshot, in *TestInvokeInput) (*TestInvokeOutput, error)
+	// TestAuthorize runs authorizer a (its current configuration) with
+	// the request of a TestInvokeAuthorizer call.
+	TestAuthorize(ctx context.Context, account, region, apiID string, a *api.Authorizer, in *TestAuthorizeInput) (*TestAuthorizeOutput, error)
+}
+
+// TestAuthorizeInput is the request a TestInvokeAuthorizer run presents
+// to the authorizer.
+type TestAuthorizeInput struct {
+	PathWithQueryString string
+	Body                string
+	Headers             map[string]string
+	MultiValueHeaders   map[string][]string
+	StageVariables      map[string]string
+}
+
+// TestAuthorizeOutput is the authorizer's answer: ClientStatus is the
+// status the client would have received, 0 when the authorizer allowed
+// the request.
+type TestAuthorizeOutput struct {
+	ClientStatus  int
+	PrincipalID   string
+	Policy        string // the returned policy document, JSON
+	Claims        map[string]string
+	Authorization map[string][]string
+	Log           string
+	LatencyMillis int64
+}
+
+// TestInvokeAuthorizer runs an authorizer's current configuration with
+// the given request.
+func (s *Service) TestInvokeAuthorizer(ctx context.Context, in *api.TestInvokeAuthorizerRequest) (*api.TestInvokeAuthorizerResponse, error) {
+	var a *api.Authorizer
+	err := s.st.View(ctx, func(tx store.Tx) (err error) {
+		if err := requireAPI(ctx, tx, in.RestApiId); err != nil {
+			return err
+		}
+		a, err = get[api.Authorizer](tx, tAuthorizers, key(ctx, in.RestApiId, in.AuthorizerId), errNoAuthorizer())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if s.invoker == nil {
+		return nil, wire.NotImplemented(api.ServiceName, "TestInvokeAuthorizer")
+	}
+	sc := wire.ScopeFrom(ctx)
+	out, err := s.invoker.TestAuthorize(ctx, sc.Account, sc.Region, in.RestApiId, a, &TestAuthorizeInput{
+		PathWithQueryString: str(in.PathWithQueryString),
+		Body:                str(in.Body),
+		Headers:             in.Headers,
+		MultiValueHeaders:   in.MultiValueHeaders,
+		StageVariables:      in.StageVariables,
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp := &api.TestInvokeAuthorizerResponse{
+		ClientStatus:  ptr(int32(out.ClientStatus)),
+		Log:           ptr(out.Log),
+		Latency:       ptr(out.LatencyMillis),
+		Claims:        out.Claims,
+		Authorization: out.Authorization,
+	}
+	if out.PrincipalID != "" {
+		resp.PrincipalId = ptr(out.PrincipalID)
+	}
+	if out.Policy != "" {
+		resp.Policy = ptr(out.Policy)
+	}
+	return resp, nil
 }
 
 // SetTestInvoker gives the service the engine TestInvokeMethod runs
