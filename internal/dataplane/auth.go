@@ -135,7 +135,29 @@ func (c *call) lambdaAuth(a *authorizer) bool {
 		return false
 	}
 	arn := c.methodARN()
-	invoke := func(ctx context.Context) (authz.Invocation, error) {
+	start := c.h.clk.Now()
+	scope := authz.Scope(c.account(), c.region(), c.t.apiID, c.t.stage, a.id)
+	res, cached, err := la.Authorize(c.r.Context(), c.h.authCache, scope, id, arn, c.authorizerInvoke(a, id, arn, nil))
+	latency := c.h.clk.Now().Sub(start).Milliseconds()
+	if cached {
+		latency = 0
+	}
+	if res != nil {
+		c.setLambdaAuthorizer(res, latency)
+	}
+	if err != nil {
+		c.denied(a, err, res)
+		return false
+	}
+	return true
+}
+
+// authorizerInvoke is the invocation of Lambda authorizer a for identity
+// id and method ARN arn; raw, when not nil, receives the function's
+// output.
+func (c *call) authorizerInvoke(a *authorizer, id *authz.Identity, arn string, raw *[]byte) authz.InvokeFunc {
+	la := a.lambda
+	return func(ctx context.Context) (authz.Invocation, error) {
 		var payload []byte
 		if la.Token {
 			payload = lambda.TokenAuthorizerEvent(id.Token, arn)
@@ -159,23 +181,11 @@ func (c *call) lambdaAuth(a *authorizer) bool {
 		if err != nil {
 			return authz.Invocation{}, err
 		}
+		if raw != nil {
+			*raw = res.Payload
+		}
 		return authz.Invocation{Payload: res.Payload}, nil
 	}
-	start := c.h.clk.Now()
-	scope := authz.Scope(c.account(), c.region(), c.t.apiID, c.t.stage, a.id)
-	res, cached, err := la.Authorize(c.r.Context(), c.h.authCache, scope, id, arn, invoke)
-	latency := c.h.clk.Now().Sub(start).Milliseconds()
-	if cached {
-		latency = 0
-	}
-	if res != nil {
-		c.setLambdaAuthorizer(res, latency)
-	}
-	if err != nil {
-		c.denied(a, err, res)
-		return false
-	}
-	return true
 }
 
 // setLambdaAuthorizer exposes a Lambda authorizer's result: as

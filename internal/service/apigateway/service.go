@@ -63,6 +63,8 @@ type Service struct {
 	deployments docCache[api.Deployment]
 	restAPIs    docCache[api.RestApi]
 	resources   docCache[resourceRecord]
+
+	invoker TestInvoker // runs TestInvokeMethod; nil answers 501
 }
 
 // docCache remembers decoded records by store key for as long as their
