@@ -133,9 +133,10 @@ func Build(cfg Config) (*Node, error) {
 	dp := dataplane.New(st, dpCfg)
 	v2cfgLambda := dpCfg.Lambda
 	planes := &dataPlanes{
-		rest: dp,
-		http: httpapi.New(st, httpapi.Config{Transport: h1, DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log, Lambda: v2cfgLambda, AccessLog: dpCfg.AccessLog, Throttler: dp.Throttler()}),
-		ws:   websocket.New(st, websocket.Config{Transport: h1, DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log, Lambda: v2cfgLambda, AccessLog: dpCfg.AccessLog, Throttler: dp.Throttler(), Counters: dp.Counters()}),
+		rest:  dp,
+		rules: dp.ServeRoutingRules,
+		http:  httpapi.New(st, httpapi.Config{Transport: h1, DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log, Lambda: v2cfgLambda, AccessLog: dpCfg.AccessLog, Throttler: dp.Throttler()}),
+		ws:    websocket.New(st, websocket.Config{Transport: h1, DefaultAccount: cfg.DefaultAccount, DefaultRegion: cfg.DefaultRegion, Clock: cfg.Clock, Log: cfg.Log, Lambda: v2cfgLambda, AccessLog: dpCfg.AccessLog, Throttler: dp.Throttler(), Counters: dp.Counters()}),
 	}
 	apigw := apigateway.New(st, cfg.Clock)
 	apigw.SetTestInvoker(dp) // TestInvokeMethod runs methods on the REST data plane

@@ -19,6 +19,9 @@ type dataPlanes struct {
 	rest http.Handler
 	http *httpapi.Handler
 	ws   *websocket.Handler
+	// rules serves the routing rules of custom domain names (REST API
+	// targets), which precede every plane's API mappings; nil for none.
+	rules func(w http.ResponseWriter, r *http.Request) bool
 }
 
 func (d *dataPlanes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -39,7 +42,9 @@ func (d *dataPlanes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // DomainFront sends requests for custom domain names of HTTP and
 // WebSocket APIs to their planes and everything else to next (REST custom
-// domains are the REST plane's own DomainFront, inside next).
+// domains are the REST plane's own DomainFront, inside next). Routing rules
+// come first: a domain name whose routing mode uses them is answered by
+// the REST plane when a rule matches, or always under ROUTING_RULE_ONLY.
 func (d *dataPlanes) DomainFront(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host := v2core.HostOnly(r)
@@ -47,6 +52,9 @@ func (d *dataPlanes) DomainFront(next http.Handler) http.Handler {
 			// The control plane's own traffic (localhost, IPs, bare service
 			// names): never pay a data-plane lookup, which may recompile.
 			next.ServeHTTP(w, r)
+			return
+		}
+		if d.rules != nil && d.rules(w, r) {
 			return
 		}
 		switch {

@@ -26,12 +26,14 @@
 //     UpdateStage already sees it.
 //   - The same rebuild reads API keys, usage plans and account throttles
 //     (compiled to quota.KeyIndex and limits only when those rows
-//     changed), custom domain base path mappings and the authorizer cache
-//     epochs.
+//     changed), custom domain base path mappings, the routing modes and
+//     routing rules of custom domain names (routing.go), and the
+//     authorizer cache epochs.
 //
 // The request path, in order: resolve the stage (execute-api host or
-// path forms, or a custom domain name through its base path mappings,
-// domain.go), pick the deployment (canary split), route, then
+// path forms, or a custom domain name through its routing rules and then,
+// as its routing mode says, its base path mappings, domain.go and
+// routing.go), pick the deployment (canary split), route, then
 // authorization (auth.go: Lambda TOKEN/REQUEST authorizers through
 // internal/authz with the result cache, Cognito user pool tokens, AWS_IAM
 // SigV4), the API key and throttling/quota layers (usage.go through

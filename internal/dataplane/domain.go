@@ -25,6 +25,8 @@ const noBasePath = "(none)"
 type domainEntry struct {
 	account, region, name string
 	mappings              map[string]basePath // by base path
+	mode                  routingMode
+	rules                 []*routingRule // by ascending priority; only when mode is not modeMappings
 }
 
 type basePath struct{ apiID, stage string }
@@ -54,7 +56,10 @@ func loadDomains(tx store.Tx) (map[string]*domainEntry, error) {
 		d.mappings[p[3]] = basePath{apiID: str(m.RestApiId), stage: str(m.Stage)}
 		return true
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, loadRoutingRules(tx, out)
 }
 
 func hostOnly(host string) string {
@@ -97,13 +102,46 @@ func (h *Handler) DomainFront(next http.Handler) http.Handler {
 	})
 }
 
-// serveDomain routes a custom domain request through its base path
-// mappings. A path no mapping claims answers 403 Forbidden [C: AWS answers
+// ServeRoutingRules serves a request to a custom domain name whose routing
+// mode puts routing rules first, when a rule matches it or the mode is
+// ROUTING_RULE_ONLY, and reports whether it did. The front of the data
+// planes asks it before the HTTP and WebSocket planes' API mappings, which
+// routing rules precede [D: rest-api-routing-mode].
+func (h *Handler) ServeRoutingRules(w http.ResponseWriter, r *http.Request) bool {
+	cp := h.current(r.Context())
+	d := cp.domains[hostOnly(r.Host)]
+	if d == nil || d.mode == modeMappings {
+		return false
+	}
+	if d.mode != modeRulesOnly {
+		if rl, _ := d.matchRule(r); rl == nil {
+			return false
+		}
+	}
+	c := h.newCall(w, r)
+	defer c.finish()
+	c.serveDomain(cp, d)
+	return true
+}
+
+// serveDomain routes a custom domain request through its routing rules,
+// then (as its routing mode says) its base path mappings. A path no
+// mapping claims answers 403 Forbidden [C: AWS answers
 // {"message":"Forbidden"} for a base path that is not mapped].
 func (c *call) serveDomain(cp *compiled, d *domainEntry) {
 	r := c.r
 	c.cp = cp
 	path := r.URL.EscapedPath()
+	if d.mode != modeMappings {
+		if rl, rest := d.matchRule(r); rl != nil {
+			c.serveRule(d, rl, path, rest)
+			return
+		}
+		if d.mode == modeRulesOnly {
+			c.noRule()
+			return
+		}
+	}
 	first, rest := cutSeg(strings.TrimPrefix(path, "/"))
 	bp, ok := d.mappings[first]
 	if !ok && strings.IndexByte(first, '%') >= 0 {

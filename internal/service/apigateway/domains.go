@@ -119,6 +119,9 @@ func (s *Service) CreateDomainName(ctx context.Context, in *api.CreateDomainName
 	if d.SecurityPolicy == nil {
 		d.SecurityPolicy = ptr("TLS_1_2") // [L]
 	}
+	if d.RoutingMode == nil {
+		d.RoutingMode = ptr("BASE_PATH_MAPPING_ONLY") // [D: the default routing mode]
+	}
 	if m := in.MutualTlsAuthentication; m != nil && m.TruststoreUri != nil {
 		d.MutualTlsAuthentication = &api.MutualTlsAuthentication{TruststoreUri: m.TruststoreUri, TruststoreVersion: m.TruststoreVersion}
 	}
@@ -201,6 +204,9 @@ func (s *Service) UpdateDomainName(ctx context.Context, in *api.UpdateDomainName
 		if err := applyPatch(d, in.PatchOperations, acctDomainPatch, nil); err != nil {
 			return err
 		}
+		if m := str(d.RoutingMode); !routingModes[m] {
+			return badRequest("Invalid routing mode %s. Valid values are BASE_PATH_MAPPING_ONLY, ROUTING_RULE_ONLY and ROUTING_RULE_THEN_BASE_PATH_MAPPING", m) // [?] wording
+		}
 		for _, t := range d.EndpointConfiguration.Types {
 			if t != "EDGE" && t != "REGIONAL" && t != "PRIVATE" {
 				return badRequest("Invalid endpoint type %s. Valid values are EDGE, REGIONAL and PRIVATE", t) // [?] wording
@@ -226,6 +232,16 @@ func (s *Service) DeleteDomainName(ctx context.Context, in *api.DeleteDomainName
 		if _, err := tx.DeletePrefix(tBasePaths, prefix(ctx, in.DomainName)); err != nil {
 			return err
 		}
+		// Routing rules (apigatewayv2's CreateRoutingRule) of this domain
+		// name go with it, unless apigatewayv2 holds a domain name of the
+		// same name.
+		if ok, err := exists(tx, tV2DomainNames, key(ctx, in.DomainName)); err != nil {
+			return err
+		} else if !ok {
+			if _, err := tx.DeletePrefix(tV2RoutingRules, prefix(ctx, in.DomainName)); err != nil {
+				return err
+			}
+		}
 		return tx.Delete(tDomainNames, key(ctx, in.DomainName))
 	})
 }
@@ -234,6 +250,17 @@ func (s *Service) DeleteDomainName(ctx context.Context, in *api.DeleteDomainName
 // "(none)", the value AWS shows and accepts in the URI for it [D].
 
 const acctNoBasePath = "(none)"
+
+// routingModes are DomainName.routingMode's values [M]; a domain name
+// stored before routing modes existed has none and means the first.
+var routingModes = map[string]bool{"": true, "BASE_PATH_MAPPING_ONLY": true, "ROUTING_RULE_ONLY": true, "ROUTING_RULE_THEN_BASE_PATH_MAPPING": true}
+
+// apigatewayv2's tables that hold routing rules of this family's domain
+// names (internal/service/apigatewayv2/routingrules.go).
+const (
+	tV2DomainNames  = "apigwv2.domainnames"
+	tV2RoutingRules = "apigwv2.routingrules"
+)
 
 // acctCheckMapping validates a mapping's target: the REST API must exist
 // and so must the stage when one is given [L: moto's wording].
@@ -284,8 +311,14 @@ func (s *Service) CreateBasePathMapping(ctx context.Context, in *api.CreateBaseP
 		m.Stage = in.Stage
 	}
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := acctDomain(ctx, tx, in.DomainName); err != nil {
+		d, err := acctDomain(ctx, tx, in.DomainName)
+		if err != nil {
 			return err
+		}
+		if str(d.RoutingMode) == "ROUTING_RULE_ONLY" {
+			// [D: set-routing-mode: a ROUTING_RULE_ONLY domain name takes no
+			// mappings]; wording [?].
+			return badRequest("Base path mappings cannot be created for domain name %s: its routing mode is ROUTING_RULE_ONLY", in.DomainName)
 		}
 		if err := acctCheckMapping(ctx, tx, m); err != nil {
 			return err

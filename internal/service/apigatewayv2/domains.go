@@ -216,6 +216,9 @@ func (s *Service) DeleteDomainName(ctx context.Context, in *api.DeleteDomainName
 		if _, err := tx.DeletePrefix(tAPIMappings, prefix(ctx, *d.DomainName)); err != nil {
 			return err
 		}
+		if err := deleteDomainRules(ctx, tx, *d.DomainName, tRESTDomainNames); err != nil {
+			return err
+		}
 		return tx.Delete(tDomainNames, key(ctx, *d.DomainName))
 	})
 }
@@ -260,6 +263,10 @@ func (s *Service) CreateApiMapping(ctx context.Context, in *api.CreateApiMapping
 		d, err := loadDomain(ctx, tx, in.DomainName)
 		if err != nil {
 			return err
+		}
+		if str(d.RoutingMode) == modeRuleOnly {
+			// [D: set-routing-mode: "you can't create an API mapping"]; wording [?].
+			return badRequest("API mappings cannot be created for domain name %s: its routing mode is %s", *d.DomainName, modeRuleOnly)
 		}
 		m = &mappingRecord{Domain: *d.DomainName, ApiMapping: api.ApiMapping{
 			ApiMappingId:  ptr(ids.Lower(6)),

@@ -20,6 +20,7 @@
 //	apigwv2.authcache             apiId/stageName                → authCacheEpoch (bumped by ResetAuthorizersCache)
 //	apigwv2.domainnames           domainName                     → api.DomainName
 //	apigwv2.apimappings           domainName/apiMappingId        → mappingRecord (api.ApiMapping + its domain name)
+//	apigwv2.routingrules          domainName/routingRuleId       → ruleRecord (api.RoutingRule + its domain name; the domain may be the REST family's)
 //	apigwv2.vpclinks              vpcLinkId                      → api.VpcLink
 //
 // Every operation reads, checks and writes in one store transaction, so it
