@@ -63,6 +63,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "stagecraft:", err)
 		os.Exit(2)
 	}
+	// Catch the signals before serving: once the port answers, a SIGTERM
+	// must mean a graceful shutdown, never the default (immediate exit).
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	node, err := app.Start(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "stagecraft:", err)
@@ -70,8 +74,6 @@ func main() {
 	}
 	cfg.Log.Info("stagecraft listening", "addr", node.Addr, "data_dir", cfg.DataDir, "store", node.Store.Name(), "auth", cfg.Auth, "version", server.Version, "agent_addr", node.AgentAddr)
 
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	s := <-sig
 	cfg.Log.Info("shutting down", "signal", s.String())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
