@@ -140,11 +140,12 @@ func Build(cfg Config) (*Node, error) {
 	}
 	apigw := apigateway.New(st, cfg.Clock)
 	apigw.SetTestInvoker(dp) // TestInvokeMethod runs methods on the REST data plane
+	acData := appconfigdata.New(st, cfg.Clock)
 	svcs := map[string]*wire.Service{
 		server.APIGateway:    wire.NewService(server.APIGateway, apigwapi.Operations, apigw, cfg.Log),
 		server.APIGatewayV2:  wire.NewService(server.APIGatewayV2, apigwv2api.Operations, apigatewayv2.New(st, cfg.Clock), cfg.Log),
-		server.AppConfig:     wire.NewService(server.AppConfig, appconfigapi.Operations, appconfig.NewWithOptions(st, cfg.Clock, appconfig.Options{Alarms: cloudwatch.MonitorChecker(st), Lambda: dpCfg.Lambda, Log: cfg.Log}), cfg.Log),
-		server.AppConfigData: wire.NewService(server.AppConfigData, appconfigdataapi.Operations, appconfigdata.New(st, cfg.Clock), cfg.Log),
+		server.AppConfig:     wire.NewService(server.AppConfig, appconfigapi.Operations, appconfig.NewWithOptions(st, cfg.Clock, appconfig.Options{Alarms: cloudwatch.MonitorChecker(st), Lambda: dpCfg.Lambda, Log: cfg.Log, Configurations: acData.LegacyConfiguration}), cfg.Log),
+		server.AppConfigData: wire.NewService(server.AppConfigData, appconfigdataapi.Operations, acData, cfg.Log),
 		server.Management:    wire.NewService(server.Management, mgmtsvc.Operations(mgmtapi.Operations), mgmtsvc.New(st, cfg.Clock), cfg.Log),
 	}
 	srv := server.New(server.Config{

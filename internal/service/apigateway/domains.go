@@ -2,6 +2,7 @@ package apigateway
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 
@@ -121,6 +122,12 @@ func (s *Service) CreateDomainName(ctx context.Context, in *api.CreateDomainName
 	}
 	if d.RoutingMode == nil {
 		d.RoutingMode = ptr("BASE_PATH_MAPPING_ONLY") // [D: the default routing mode]
+	}
+	if slices.Contains(ec.Types, "PRIVATE") {
+		// A private domain name has an ID and an ARN with the account and
+		// "+{domainNameId}" [D: private custom domain names].
+		d.DomainNameId = ptr(ids.Lower(10))
+		d.DomainNameArn = ptr(acctPrivateDomainArn(ctx, name, *d.DomainNameId))
 	}
 	if m := in.MutualTlsAuthentication; m != nil && m.TruststoreUri != nil {
 		d.MutualTlsAuthentication = &api.MutualTlsAuthentication{TruststoreUri: m.TruststoreUri, TruststoreVersion: m.TruststoreVersion}

@@ -46,6 +46,8 @@ const (
 	tUsagePlanKeys    = "apigw.usageplankeys"    // planId/keyId → api.UsagePlanKey
 	tDomainNames      = "apigw.domainnames"      // domainName → api.DomainName
 	tBasePaths        = "apigw.basepaths"        // domainName/basePath → api.BasePathMapping
+	tDomainAccess     = "apigw.domainaccess"     // associationArn → api.DomainNameAccessAssociation (the association's owner)
+	tDomainAccessIn   = "apigw.domainaccessin"   // associationArn → api.DomainNameAccessAssociation (the domain's owner, other accounts' associations)
 	tClientCerts      = "apigw.clientcerts"      // certId → api.ClientCertificate
 	tVpcLinks         = "apigw.vpclinks"         // vpcLinkId → api.VpcLink
 	tAccount          = "apigw.account"          // "account" → api.Account

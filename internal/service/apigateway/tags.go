@@ -62,8 +62,18 @@ func acctEditTags[T any](table, k string, tagsOf func(*T) *map[string]string) fu
 // acctResolveArn maps an ARN to the stored resource it names, or false.
 func acctResolveArn(ctx context.Context, arn string) (acctTagged, bool) {
 	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "apigateway" || parts[3] != region(ctx) || parts[4] != "" {
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "apigateway" || parts[3] != region(ctx) || (parts[4] != "" && parts[4] != account(ctx)) {
 		return acctTagged{}, false
+	}
+	// Only a private domain name's ARN carries the account, and its
+	// name ends in "+{domainNameId}" (domainaccess.go).
+	private := parts[4] != ""
+	if private {
+		name, _, ok := strings.Cut(strings.TrimPrefix(parts[5], "/domainnames/"), "+")
+		if !strings.HasPrefix(parts[5], "/domainnames/") || !ok {
+			return acctTagged{}, false
+		}
+		parts[5] = "/domainnames/" + name
 	}
 	segs := strings.Split(strings.TrimPrefix(parts[5], "/"), "/")
 	if !strings.HasPrefix(parts[5], "/") {

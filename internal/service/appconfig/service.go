@@ -99,6 +99,8 @@ type Service struct {
 	// lambda invokes validators and extension actions; nil: none configured.
 	lambda Invoker
 	log    *slog.Logger
+	// configs serves the deprecated GetConfiguration; nil: 501.
+	configs ConfigurationSource
 
 	// inflight are the extension deliveries running in the background,
 	// by deployment lease key (at most one per deployment); the channel
@@ -133,6 +135,10 @@ type Options struct {
 	// on success) on the reply channel. Tests on a fake clock use it to
 	// drive a running node without sleeping.
 	Ticks <-chan chan<- error
+	// Configurations serves the deprecated GetConfiguration with the
+	// data plane's targeting (appconfigdata.Service.LegacyConfiguration);
+	// nil: GetConfiguration answers 501.
+	Configurations ConfigurationSource
 }
 
 // New returns the AppConfig control plane over st and starts its rollout
@@ -153,7 +159,7 @@ func NewWithOptions(st store.Store, clk clock.Clock, o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	s := &Service{st: st, clk: clk, alarms: o.Alarms, maxContentKB: o.MaxContentKB, lambda: o.Lambda, log: o.Log,
+	s := &Service{st: st, clk: clk, alarms: o.Alarms, maxContentKB: o.MaxContentKB, lambda: o.Lambda, log: o.Log, configs: o.Configurations,
 		inflight: map[string]chan struct{}{}}
 	s.driver = &rollout.Driver{
 		Store: st, Clock: clk, LeaseTable: tLeases, Node: o.Node,
