@@ -2,9 +2,11 @@ package h1client
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"testing"
 )
 
@@ -38,5 +40,35 @@ func TestExtraBytesAfterBodyNotReused(t *testing.T) {
 				t.Fatalf("second response %q (connections: %d)", body, conns.Load())
 			}
 		})
+	}
+}
+
+// Host and method are checked as net/http checks them (it answers
+// "http: invalid Host header" and "net/http: invalid method"): neither can carry
+// CR LF into the request head.
+func TestHostAndMethodInjectionRejected(t *testing.T) {
+	u, _ := rawServer(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for {
+			req, _, err := readReq(br)
+			if err != nil {
+				return
+			}
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(req.Header.Get("X-Injected")))+"\r\n\r\n"+req.Header.Get("X-Injected"))
+		}
+	})
+	tr := newT(t)
+	for _, mod := range []func(*http.Request){
+		func(r *http.Request) { r.Host = "example.com\r\nX-Injected:yes" },
+		func(r *http.Request) { r.Method = "GET /x HTTP/1.1\r\nX-Injected: yes\r\nY:" },
+	} {
+		req, _ := http.NewRequestWithContext(context.Background(), "GET", u+"/", nil)
+		mod(req)
+		resp, err := tr.RoundTrip(req)
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			t.Fatalf("sent: %q %q, got %s %q", req.Method, req.Host, resp.Status, b)
+		}
 	}
 }
