@@ -178,6 +178,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, errors.New("http: invalid Host header")
 	}
+	if hasCTL(req.URL.RawQuery) || hasCTL(req.URL.Opaque) {
+		closeBody(req)
+		return nil, errors.New("net/http: can't write control character in Request.URL")
+	}
 	if err := validateHeader(req.Header); err != nil {
 		closeBody(req)
 		return nil, err

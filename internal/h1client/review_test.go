@@ -43,7 +43,7 @@ func TestExtraBytesAfterBodyNotReused(t *testing.T) {
 	}
 }
 
-// Host and method are checked as net/http checks them (it answers
+// Host, method and URL are checked as net/http checks them (it answers
 // "http: invalid Host header" and "net/http: invalid method"): neither can carry
 // CR LF into the request head.
 func TestHostAndMethodInjectionRejected(t *testing.T) {
@@ -61,6 +61,9 @@ func TestHostAndMethodInjectionRejected(t *testing.T) {
 	for _, mod := range []func(*http.Request){
 		func(r *http.Request) { r.Host = "example.com\r\nX-Injected:yes" },
 		func(r *http.Request) { r.Method = "GET /x HTTP/1.1\r\nX-Injected: yes\r\nY:" },
+		// net/http: "can't write control character in Request.URL"
+		func(r *http.Request) { r.URL.RawQuery = "a HTTP/1.1\r\nX-Injected:yes\r\nY:" },
+		func(r *http.Request) { r.URL.Opaque = "/a HTTP/1.1\r\nX-Injected:yes\r\nY:" },
 	} {
 		req, _ := http.NewRequestWithContext(context.Background(), "GET", u+"/", nil)
 		mod(req)
