@@ -20,6 +20,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -168,6 +169,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Host == "" {
 		closeBody(req)
 		return nil, errors.New("http: no Host in request URL")
+	}
+	if req.Method != "" && !validFieldName(req.Method) {
+		closeBody(req)
+		return nil, fmt.Errorf("net/http: invalid method %q", req.Method)
+	}
+	if h := req.Host; h != "" && !validHost(cleanHost(h)) || h == "" && !validHost(req.URL.Host) {
+		closeBody(req)
+		return nil, errors.New("http: invalid Host header")
+	}
+	if hasCTL(req.URL.RawQuery) || hasCTL(req.URL.Opaque) {
+		closeBody(req)
+		return nil, errors.New("net/http: can't write control character in Request.URL")
 	}
 	if err := validateHeader(req.Header); err != nil {
 		closeBody(req)

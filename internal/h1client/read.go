@@ -511,6 +511,9 @@ func (b *body) finish() {
 	}
 	b.c = nil
 	keep := b.keep
+	if c.br.Buffered() > 0 {
+		keep = false // bytes past the response: the next one would start with them
+	}
 	if b.stop != nil && !b.stop() {
 		keep = false // the cancellation fired: the deadline is in the past
 	}

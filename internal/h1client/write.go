@@ -152,6 +152,42 @@ func cleanHost(h string) string {
 	return h
 }
 
+// hasCTL reports whether s has a control byte (the request line would
+// carry it; the path is escaped, the query and opaque part are not).
+func hasCTL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b < ' ' || b == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// validHost is httpguts.ValidHostHeader: the bytes a Host header may
+// carry (no CR, LF, space or other controls).
+func validHost(h string) bool {
+	for i := 0; i < len(h); i++ {
+		if !validHostByte[h[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+var validHostByte = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+		t[c-32] = true
+	}
+	for _, c := range "!$%&'()*+,-.:;=[]_~" {
+		t[c] = true
+	}
+	return
+}()
+
 func hasToken(v, tok string) bool {
 	for v != "" {
 		var t string

@@ -32,7 +32,12 @@ const (
 	stateActive int32 = iota
 	stateIdle
 	stateClosed
+	stateNew // accepted, first request not started (net/http's StateNew)
 )
+
+// newConnGrace: Shutdown leaves a connection still waiting for its first
+// request this long before treating it as idle (net/http: 5s).
+const newConnGrace = 5 * time.Second
 
 // bufs is a connection's pooled buffers.
 type bufs struct {
@@ -53,9 +58,10 @@ var bufsPool = sync.Pool{New: func() any {
 }}
 
 type conn struct {
-	srv   *Server
-	rwc   net.Conn
-	state atomic.Int32
+	srv      *Server
+	rwc      net.Conn
+	state    atomic.Int32
+	accepted time.Time
 	*bufs
 	remote string
 	// deadline: a read deadline is set (idle or header); cleared before a
@@ -93,9 +99,13 @@ func (c *conn) serve(baseCtx context.Context) {
 			if c.bw.Buffered() > 0 && c.bw.Flush() != nil {
 				return
 			}
-			c.state.Store(stateIdle)
-			if s.inShutdown.Load() {
-				return
+			from := stateNew // the first request is awaited even in Shutdown
+			if !first {
+				from = stateIdle
+				c.state.Store(stateIdle)
+				if s.inShutdown.Load() {
+					return
+				}
 			}
 			timeout := s.Fallback.IdleTimeout
 			if first {
@@ -111,7 +121,7 @@ func (c *conn) serve(baseCtx context.Context) {
 			if _, err := c.br.Peek(1); err != nil {
 				return
 			}
-			if !c.state.CompareAndSwap(stateIdle, stateActive) {
+			if !c.state.CompareAndSwap(from, stateActive) {
 				return // closed by Shutdown
 			}
 		}

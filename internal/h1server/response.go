@@ -42,6 +42,7 @@ type response struct {
 	wantsClose       bool
 
 	buf           []byte // body held back (c.bufs.body)
+	sniff         []byte // a write too large for buf, sending the header
 	written       int64  // body bytes the handler wrote
 	contentLength int64  // declared by the handler, or -1
 }
@@ -124,7 +125,9 @@ func (w *response) Write(p []byte) (int, error) {
 			w.buf = append(w.buf, p...)
 			return len(p), nil
 		}
+		w.sniff = p
 		w.sendHeader()
+		w.sniff = nil
 		if err := w.writeBody(w.buf); err != nil {
 			return 0, err
 		}
@@ -262,6 +265,9 @@ func (w *response) finish() {
 	}
 }
 
+// sniffLen is how much http.DetectContentType looks at.
+const sniffLen = 512
+
 // Header fields sendHeader leaves out of the handler's map.
 const (
 	exclCL = 1 << iota
@@ -324,8 +330,13 @@ func (w *response) sendHeader() {
 	}
 	if bodyOK {
 		_, haveType := h["Content-Type"]
-		if first(h, "Content-Encoding") == "" && !haveType && !hasTE && len(w.buf) > 0 {
-			setType = http.DetectContentType(w.buf)
+		if first(h, "Content-Encoding") == "" && !haveType && !hasTE && len(w.buf)+len(w.sniff) > 0 {
+			// net/http sniffs the first bytes written, however many.
+			data := w.buf
+			if len(data) < sniffLen && len(w.sniff) > 0 {
+				data = append(data[:len(data):len(data)], w.sniff[:min(len(w.sniff), sniffLen-len(data))]...)
+			}
+			setType = http.DetectContentType(data)
 		}
 	} else {
 		excl |= exclCL | exclTE

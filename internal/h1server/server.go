@@ -160,8 +160,8 @@ func (s *Server) Serve(ln net.Listener) error {
 			return err
 		}
 		delay = 0
-		c := &conn{srv: s, rwc: rw}
-		c.state.Store(stateIdle)
+		c := &conn{srv: s, rwc: rw, accepted: time.Now()}
+		c.state.Store(stateNew)
 		s.mu.Lock()
 		if s.inShutdown.Load() {
 			s.mu.Unlock()
@@ -190,13 +190,15 @@ func (s *Server) closeListeners() {
 	}
 }
 
-// closeIdle closes the connections waiting for a request and reports
-// whether no connection is left.
+// closeIdle closes the connections waiting for a request (a new one only
+// after newConnGrace, as net/http) and reports whether no connection is
+// left.
 func (s *Server) closeIdle() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
-		if c.state.CompareAndSwap(stateIdle, stateClosed) {
+		if c.state.CompareAndSwap(stateIdle, stateClosed) ||
+			time.Since(c.accepted) > newConnGrace && c.state.CompareAndSwap(stateNew, stateClosed) {
 			c.rwc.Close()
 		}
 	}

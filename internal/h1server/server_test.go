@@ -836,3 +836,46 @@ func TestLongHeadHandoff(t *testing.T) {
 		t.Fatalf("%q %v", body, resp.Header)
 	}
 }
+
+// A connection accepted before Shutdown whose first request has not
+// arrived yet is not idle: as net/http does (StateNew, for up to 5s), the
+// request is served (with Connection: close) instead of the connection
+// being closed under a client that may already have sent it.
+func TestShutdownServesNewConnection(t *testing.T) {
+	ts := start(t, echo())
+	c := dial(t, ts.addr)
+	for {
+		ts.s.mu.Lock()
+		n := len(ts.s.conns)
+		ts.s.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	shut := make(chan error, 1)
+	go func() { shut <- ts.s.Shutdown(context.Background()) }()
+	returned := false
+	select {
+	case err := <-shut:
+		t.Logf("Shutdown returned at once: %v", err)
+		returned = true
+	case <-time.After(100 * time.Millisecond):
+	}
+	c.send("GET /new HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(c.br, nil)
+	if err != nil {
+		t.Fatalf("request on a new connection during Shutdown: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if string(body) != "GET /new HTTP/1.1 host=x body=" || !resp.Close {
+		t.Fatalf("%q close=%v", body, resp.Close)
+	}
+	c.expectEOF()
+	if returned {
+		t.Fatal("Shutdown returned with a connection waiting for its first request")
+	}
+	if err := <-shut; err != nil {
+		t.Fatal(err)
+	}
+}
