@@ -3,8 +3,6 @@ package apigateway
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"sync"
 
 	api "github.com/stagecraft/stagecraft/internal/api/apigateway"
 	"github.com/stagecraft/stagecraft/internal/store"
@@ -34,10 +32,13 @@ type Snapshot struct {
 	Resources []SnapshotResource `json:"resources"`
 
 	// Authorizers by id, Models by name, RequestValidators by id, and
-	// GatewayResponses by responseType: every type as it takes effect
-	// (the user's customizations, AWS's defaults for the rest, with
-	// DEFAULT_4XX/DEFAULT_5XX inheritance applied), so the data plane
-	// answers errors from the snapshot alone.
+	// GatewayResponses by responseType: the API's customized responses
+	// only (none for most APIs). The others take effect as AWS's defaults,
+	// with DEFAULT_4XX/DEFAULT_5XX inheritance:
+	// EffectiveGatewayResponse(typ, GatewayResponses) is what a type
+	// answers. Snapshots written by earlier versions list every type
+	// already resolved; EffectiveGatewayResponse gives the same result
+	// for them.
 	Authorizers       map[string]api.Authorizer       `json:"authorizers,omitempty"`
 	Models            map[string]api.Model            `json:"models,omitempty"`
 	RequestValidators map[string]api.RequestValidator `json:"requestValidators,omitempty"`
@@ -99,68 +100,15 @@ func LoadStage(ctx context.Context, tx store.Tx, apiID, stageName string) (*api.
 	return store.GetJSON[api.Stage](tx, tStages, key(ctx, apiID, stageName))
 }
 
-// depSnapshotJSON is json.Marshal of depBuildSnapshot's snapshot, which is
-// what CreateDeployment stores. An API that customized no gateway response
-// (the usual case) has the same gatewayResponses member as every other such
-// API: that part is encoded once per process (gwrDefaultsJSON) and spliced
-// in instead of being rebuilt (21 responses, 42 maps) and re-encoded on
-// every deployment.
+// depSnapshotJSON is the encoding of depBuildSnapshot's snapshot, which is
+// what CreateDeployment stores.
 func depSnapshotJSON(ctx context.Context, tx store.Tx, ra *api.RestApi, t *tree, deploymentID string, now wire.EpochTime) ([]byte, error) {
-	custom := false
-	err := tx.Scan(tGatewayResponses, prefix(ctx, str(ra.Id)), func(string, []byte) bool {
-		custom = true
-		return false
-	})
+	snap, err := depBuildSnapshot(ctx, tx, ra, t, deploymentID, now)
 	if err != nil {
 		return nil, err
 	}
-	if custom {
-		snap, err := depBuildSnapshot(ctx, tx, ra, t, deploymentID, now)
-		if err != nil {
-			return nil, err
-		}
-		return json.Marshal(snap)
-	}
-	snap, err := depBuildSnapshotBase(ctx, tx, ra, t, deploymentID, now)
-	if err != nil {
-		return nil, err
-	}
-	return snapSpliceGatewayResponses(snap, gwrDefaultsJSON())
+	return json.Marshal(snap)
 }
-
-// snapSpliceGatewayResponses is json.Marshal(snap) for snap with
-// GatewayResponses set to the map whose encoding is grs, given snap with
-// GatewayResponses nil: the member is the struct's last, so it goes right
-// before the closing brace.
-func snapSpliceGatewayResponses(snap *Snapshot, grs []byte) ([]byte, error) {
-	if snap.GatewayResponses != nil {
-		return nil, errors.New("snapSpliceGatewayResponses: snapshot has its own gateway responses")
-	}
-	b, err := json.Marshal(snap)
-	if err != nil {
-		return nil, err
-	}
-	const member = `,"gatewayResponses":`
-	out := make([]byte, 0, len(b)+len(member)+len(grs))
-	out = append(out, b[:len(b)-1]...) // always has members: resources is not omitempty
-	out = append(out, member...)
-	out = append(out, grs...)
-	return append(out, '}'), nil
-}
-
-// gwrDefaultsJSON is the encoding of an API's effective gateway responses
-// when none is customized: every type's own default.
-var gwrDefaultsJSON = sync.OnceValue(func() []byte {
-	m := make(map[string]api.GatewayResponse, len(gwrTypes))
-	for _, typ := range gwrTypes {
-		m[typ] = *gwrDefault(typ)
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		panic(err)
-	}
-	return b
-})
 
 // depBuildSnapshot freezes the current state of an API (loaded in tx,
 // whose tree t is already loaded) into a Snapshot.
@@ -169,15 +117,11 @@ func depBuildSnapshot(ctx context.Context, tx store.Tx, ra *api.RestApi, t *tree
 	if err != nil {
 		return nil, err
 	}
-	// Gateway responses as they take effect: every type, customized or
-	// AWS's default (with DEFAULT_4XX/5XX inheritance applied).
-	grs, err := gwrEffective(ctx, tx, str(ra.Id))
+	// Only the customized gateway responses: the others are AWS's
+	// defaults, which EffectiveGatewayResponse fills in.
+	snap.GatewayResponses, err = gwrCustomized(ctx, tx, str(ra.Id))
 	if err != nil {
 		return nil, err
-	}
-	snap.GatewayResponses = make(map[string]api.GatewayResponse, len(grs))
-	for typ, g := range grs {
-		snap.GatewayResponses[typ] = *g
 	}
 	return snap, nil
 }
