@@ -1,6 +1,7 @@
 package apigateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 
@@ -101,13 +102,126 @@ func LoadStage(ctx context.Context, tx store.Tx, apiID, stageName string) (*api.
 }
 
 // depSnapshotJSON is the encoding of depBuildSnapshot's snapshot, which is
-// what CreateDeployment stores.
+// what CreateDeployment stores, written from the stored documents instead
+// of decoding and re-encoding them: the RestApi, each resource's record
+// (its methods, integrations and responses inside) with its path added,
+// and the authorizers, models, request validators and customized gateway
+// responses as stored, keyed by the last part of their store keys. It
+// decodes to the same Snapshot as depBuildSnapshot's (members may come in
+// another order and keep fields this version does not know).
+//
+// ra and t must be what tx holds (restAPIShared and loadTreeShared in the
+// same transaction).
 func depSnapshotJSON(ctx context.Context, tx store.Tx, ra *api.RestApi, t *tree, deploymentID string, now wire.EpochTime) ([]byte, error) {
-	snap, err := depBuildSnapshot(ctx, tx, ra, t, deploymentID, now)
+	apiID := str(ra.Id)
+	rawAPI, err := tx.Get(tRestAPIs, key(ctx, apiID))
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(snap)
+	created, err := now.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, 1024+len(rawAPI)+t.rawSize)
+	b = append(b, `{"deploymentId":`...)
+	b = snapAppendString(b, deploymentID)
+	b = append(b, `,"createdDate":`...)
+	b = append(b, created...)
+	b = append(b, `,"restApi":`...)
+	b = append(b, bytes.TrimSpace(rawAPI)...)
+	b = append(b, `,"resources":`...)
+	recs, paths := t.sortedPaths()
+	if len(recs) == 0 {
+		b = append(b, "null"...)
+	}
+	for i, r := range recs {
+		if i == 0 {
+			b = append(b, '[')
+		} else {
+			b = append(b, ',')
+		}
+		raw := bytes.TrimSpace(t.raw[r.ID])
+		if len(raw) < 2 || raw[0] != '{' || raw[len(raw)-1] != '}' || len(bytes.TrimSpace(raw[1:len(raw)-1])) == 0 {
+			// No stored document at hand (or not an object with
+			// members): encode the decoded record.
+			enc, err := json.Marshal(snapResource(r, paths[i]))
+			if err != nil {
+				return nil, err
+			}
+			b = append(b, enc...)
+			continue
+		}
+		// The record's members, then its path (resourceRecord has none;
+		// were one stored, the last member wins when decoding).
+		b = append(b, raw[:len(raw)-1]...)
+		b = append(b, `,"path":`...)
+		b = snapAppendString(b, paths[i])
+		b = append(b, '}')
+	}
+	if len(recs) > 0 {
+		b = append(b, ']')
+	}
+	for _, m := range [...]struct{ table, member string }{
+		{tAuthorizers, "authorizers"},
+		{tModels, "models"},
+		{tValidators, "requestValidators"},
+		{tGatewayResponses, "gatewayResponses"},
+	} {
+		if b, err = snapAppendRawMap(b, tx, m.table, prefix(ctx, apiID), m.member); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// snapAppendRawMap appends the member `,"member":{...}` holding the
+// documents of table under p as stored, keyed by what follows p in their
+// keys (in key order, as json.Marshal orders a map), or nothing when there
+// is none (omitempty).
+func snapAppendRawMap(b []byte, tx store.Tx, table, p, member string) ([]byte, error) {
+	n := 0
+	err := tx.Scan(table, p, func(k string, v []byte) bool {
+		if n == 0 {
+			b = append(b, ',', '"')
+			b = append(b, member...)
+			b = append(b, `":{`...)
+		} else {
+			b = append(b, ',')
+		}
+		b = snapAppendString(b, k[len(p):])
+		b = append(b, ':')
+		b = append(b, bytes.TrimSpace(v)...)
+		n++
+		return true
+	})
+	if n > 0 {
+		b = append(b, '}')
+	}
+	return b, err
+}
+
+// snapAppendString appends s as json.Marshal encodes a string.
+func snapAppendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			enc, _ := json.Marshal(s) // a string always encodes
+			return append(b, enc...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+func snapResource(r *resourceRecord, path string) SnapshotResource {
+	sr := SnapshotResource{ID: r.ID, ParentID: r.ParentID, PathPart: r.PathPart, Path: path}
+	if len(r.Methods) > 0 {
+		sr.Methods = make(map[string]api.Method, len(r.Methods))
+		for verb, m := range r.Methods {
+			sr.Methods[verb] = m
+		}
+	}
+	return sr
 }
 
 // depBuildSnapshot freezes the current state of an API (loaded in tx,
@@ -130,15 +244,9 @@ func depBuildSnapshot(ctx context.Context, tx store.Tx, ra *api.RestApi, t *tree
 func depBuildSnapshotBase(ctx context.Context, tx store.Tx, ra *api.RestApi, t *tree, deploymentID string, now wire.EpochTime) (*Snapshot, error) {
 	apiID := str(ra.Id)
 	snap := &Snapshot{DeploymentID: deploymentID, CreatedDate: now, RestApi: *ra}
-	for _, r := range t.sorted() {
-		sr := SnapshotResource{ID: r.ID, ParentID: r.ParentID, PathPart: r.PathPart, Path: t.path(r)}
-		if len(r.Methods) > 0 {
-			sr.Methods = make(map[string]api.Method, len(r.Methods))
-			for verb, m := range r.Methods {
-				sr.Methods[verb] = m
-			}
-		}
-		snap.Resources = append(snap.Resources, sr)
+	recs, paths := t.sortedPaths()
+	for i, r := range recs {
+		snap.Resources = append(snap.Resources, snapResource(r, paths[i]))
 	}
 
 	auths, err := store.ScanJSON[api.Authorizer](tx, tAuthorizers, prefix(ctx, apiID))
