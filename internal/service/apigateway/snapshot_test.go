@@ -127,4 +127,23 @@ func TestDeploymentSnapshotMatchesDecoded(t *testing.T) {
 		}
 	}
 	check("larger API, 2 gateway responses customized", large)
+
+	// The export of the stage lists the customized responses only, as it
+	// did when snapshots held all 21.
+	ex, err := large.c.GetExport(large.ctx, &sdk.GetExportInput{RestApiId: &large.id, StageName: aws.String("prod"),
+		ExportType: aws.String("oas30"), Parameters: map[string]string{"extensions": "apigateway"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		GRs map[string]map[string]any `json:"x-amazon-apigateway-gateway-responses"`
+	}
+	if err := json.Unmarshal(ex.Body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(doc.GRs)
+	const want = `{"DEFAULT_4XX":{"responseParameters":{"gatewayresponse.header.X-Four":"'4'"},"responseTemplates":{"application/json":"{\"message\":$context.error.messageString}"},"statusCode":"418"},"UNAUTHORIZED":{"responseTemplates":{"application/json":"{\"why\":\"\u003cdenied\u003e\"}"},"statusCode":"401"}}`
+	if string(got) != want {
+		t.Fatalf("exported gateway responses\n%s\nwant\n%s", got, want)
+	}
 }
