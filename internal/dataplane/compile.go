@@ -232,9 +232,11 @@ func compileDeployment(account, region, apiID string, snap *apigateway.Snapshot,
 	}
 	d.resources = len(snap.Resources)
 
+	// The snapshot holds the customized responses (every type, resolved,
+	// in snapshots of earlier versions); the others are AWS's defaults.
 	d.gateway = make(map[string]*gatewayResponse, len(gatewayTypes))
-	for typ := range gatewayTypes {
-		d.gateway[typ] = compileGatewayResponse(typ, snap.GatewayResponses, lg)
+	for _, typ := range apigateway.GatewayResponseTypes() {
+		d.gateway[typ] = compileGatewayResponse(typ, apigateway.EffectiveGatewayResponse(typ, snap.GatewayResponses), lg)
 	}
 	return d
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	api "github.com/stagecraft/stagecraft/internal/api/apigateway"
+	"github.com/stagecraft/stagecraft/internal/service/apigateway"
 	"github.com/stagecraft/stagecraft/internal/vtl"
 )
 
@@ -17,32 +18,46 @@ type gwType struct {
 	errType string
 }
 
-// gatewayTypes lists the response types (spec §8.6). errType values marked
-// [V]/[C] in the spec are AWS's; the others follow AWS's naming for the
-// same class of error [?].
-var gatewayTypes = map[string]gwType{
-	"ACCESS_DENIED":                  {403, "AccessDeniedException"},
-	"API_CONFIGURATION_ERROR":        {500, "InternalServerErrorException"},
-	"AUTHORIZER_CONFIGURATION_ERROR": {500, "InternalServerErrorException"},
-	"AUTHORIZER_FAILURE":             {500, "InternalServerErrorException"},
-	"BAD_REQUEST_BODY":               {400, "BadRequestException"},
-	"BAD_REQUEST_PARAMETERS":         {400, "BadRequestException"},
-	"DEFAULT_4XX":                    {0, "BadRequestException"},
-	"DEFAULT_5XX":                    {0, "InternalServerErrorException"},
-	"EXPIRED_TOKEN":                  {403, "InvalidSignatureException"},
-	"INTEGRATION_FAILURE":            {504, "InternalServerErrorException"},
-	"INTEGRATION_TIMEOUT":            {504, "InternalServerErrorException"},
-	"INVALID_API_KEY":                {403, "ForbiddenException"},
-	"INVALID_SIGNATURE":              {403, "InvalidSignatureException"},
-	"MISSING_AUTHENTICATION_TOKEN":   {403, "MissingAuthenticationTokenException"},
-	"QUOTA_EXCEEDED":                 {429, "LimitExceededException"},
-	"REQUEST_TOO_LARGE":              {413, "RequestTooLargeException"},
-	"RESOURCE_NOT_FOUND":             {404, "NotFoundException"},
-	"THROTTLED":                      {429, "TooManyRequestsException"},
-	"UNAUTHORIZED":                   {401, "UnauthorizedException"},
-	"UNSUPPORTED_MEDIA_TYPE":         {415, "BadRequestException"},
-	"WAF_FILTERED":                   {403, "ForbiddenException"},
+// gatewayErrTypes is the x-amzn-ErrorType each gateway response type
+// sends (spec §8.6). Values marked [V]/[C] in the spec are AWS's; the
+// others follow AWS's naming for the same class of error [?]. The types
+// themselves and their default status codes are the control plane's
+// (apigateway.GatewayResponseTypes, GatewayResponseDefaultStatus).
+var gatewayErrTypes = map[string]string{
+	"ACCESS_DENIED":                  "AccessDeniedException",
+	"API_CONFIGURATION_ERROR":        "InternalServerErrorException",
+	"AUTHORIZER_CONFIGURATION_ERROR": "InternalServerErrorException",
+	"AUTHORIZER_FAILURE":             "InternalServerErrorException",
+	"BAD_REQUEST_BODY":               "BadRequestException",
+	"BAD_REQUEST_PARAMETERS":         "BadRequestException",
+	"DEFAULT_4XX":                    "BadRequestException",
+	"DEFAULT_5XX":                    "InternalServerErrorException",
+	"EXPIRED_TOKEN":                  "InvalidSignatureException",
+	"INTEGRATION_FAILURE":            "InternalServerErrorException",
+	"INTEGRATION_TIMEOUT":            "InternalServerErrorException",
+	"INVALID_API_KEY":                "ForbiddenException",
+	"INVALID_SIGNATURE":              "InvalidSignatureException",
+	"MISSING_AUTHENTICATION_TOKEN":   "MissingAuthenticationTokenException",
+	"QUOTA_EXCEEDED":                 "LimitExceededException",
+	"REQUEST_TOO_LARGE":              "RequestTooLargeException",
+	"RESOURCE_NOT_FOUND":             "NotFoundException",
+	"THROTTLED":                      "TooManyRequestsException",
+	"UNAUTHORIZED":                   "UnauthorizedException",
+	"UNSUPPORTED_MEDIA_TYPE":         "BadRequestException",
+	"WAF_FILTERED":                   "ForbiddenException",
 }
+
+// gatewayTypes lists the response types: the control plane's, with their
+// default status (0 for the two class defaults) and gatewayErrTypes.
+var gatewayTypes = func() map[string]gwType {
+	m := make(map[string]gwType, len(apigateway.GatewayResponseTypes()))
+	for _, typ := range apigateway.GatewayResponseTypes() {
+		st, _ := apigateway.GatewayResponseDefaultStatus(typ)
+		code, _ := strconv.Atoi(st)
+		m[typ] = gwType{status: code, errType: gatewayErrTypes[typ]}
+	}
+	return m
+}()
 
 // gwErr is an error the gateway answers through a gateway response.
 type gwErr struct {
@@ -67,8 +82,6 @@ var (
 	errTooLarge     = gwErr{typ: "REQUEST_TOO_LARGE", status: 413, message: "Request Too Long"}
 )
 
-const defaultGatewayTemplate = `{"message":$context.error.messageString}`
-
 var defaultGatewayTemplates = templates{
 	byType: map[string]*template{"application/json": defaultTemplate},
 	first:  defaultTemplate,
@@ -76,7 +89,7 @@ var defaultGatewayTemplates = templates{
 
 var defaultTemplate = &template{
 	contentType: "application/json",
-	t:           vtl.MustParse("gateway response application/json", defaultGatewayTemplate),
+	t:           vtl.MustParse("gateway response application/json", apigateway.DefaultGatewayResponseTemplate),
 }
 
 // defaultGateway are AWS's defaults, used where no deployment is known.
@@ -88,31 +101,11 @@ var defaultGateway = func() map[string]*gatewayResponse {
 	return m
 }()
 
-// parentType is the class default a type inherits from.
-func parentType(typ string) string {
-	switch {
-	case strings.HasPrefix(typ, "DEFAULT_"):
-		return ""
-	case gatewayTypes[typ].status < 500:
-		return "DEFAULT_4XX"
-	default:
-		return "DEFAULT_5XX"
-	}
-}
-
-// compileGatewayResponse compiles the response of one type from a
-// snapshot. Snapshots may list every type (defaults applied) or only the
-// customized ones; both are handled, with DEFAULT_4XX/DEFAULT_5XX
-// inheritance for types that are not customized.
-func compileGatewayResponse(typ string, snap map[string]api.GatewayResponse, lg *slog.Logger) *gatewayResponse {
-	g, ok := snap[typ]
-	if !ok {
-		if p, pok := snap[parentType(typ)]; pok && !isDefault(&p) {
-			g, ok = p, true
-			g.DefaultResponse = ptrTrue
-		}
-	}
-	if !ok {
+// compileGatewayResponse compiles the response of one type as it takes
+// effect (apigateway.EffectiveGatewayResponse of the snapshot). A response
+// that is the type's plain default shares defaultGateway's compiled one.
+func compileGatewayResponse(typ string, g api.GatewayResponse, lg *slog.Logger) *gatewayResponse {
+	if isPlainDefault(typ, &g) {
 		return defaultGateway[typ]
 	}
 	gr := &gatewayResponse{typ: typ}
@@ -138,6 +131,18 @@ func compileGatewayResponse(typ string, snap map[string]api.GatewayResponse, lg 
 		gr.templates = defaultGatewayTemplates
 	}
 	return gr
+}
+
+// isPlainDefault reports whether g is typ's own default response, which
+// compiles to defaultGateway[typ]: the default flag, the type's default
+// status (or none), no parameters, and the default template alone.
+func isPlainDefault(typ string, g *api.GatewayResponse) bool {
+	if !isDefault(g) || len(g.ResponseParameters) != 0 || len(g.ResponseTemplates) != 1 ||
+		g.ResponseTemplates["application/json"] != apigateway.DefaultGatewayResponseTemplate {
+		return false
+	}
+	st, _ := apigateway.GatewayResponseDefaultStatus(typ)
+	return str(g.StatusCode) == st
 }
 
 var ptrTrue = func() *bool { b := true; return &b }()

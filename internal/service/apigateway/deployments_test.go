@@ -441,13 +441,16 @@ func TestDeploymentSnapshot(t *testing.T) {
 		m.MethodResponses["200"].StatusCode == nil || !*m.ApiKeyRequired {
 		t.Fatalf("method %+v", m)
 	}
-	// Gateway responses as they take effect: the customized one, and
-	// AWS's defaults for the others.
-	if g := snap.GatewayResponses["UNAUTHORIZED"]; *g.StatusCode != "401" || *g.DefaultResponse ||
+	// Gateway responses: only the customized one is stored; the others
+	// take effect as AWS's defaults.
+	if g := snap.GatewayResponses["UNAUTHORIZED"]; g.StatusCode == nil || *g.StatusCode != "401" || *g.DefaultResponse ||
 		g.ResponseTemplates["application/json"] != `{"error":"denied"}` {
 		t.Fatalf("customized gateway response: %+v", g)
 	}
-	if g := snap.GatewayResponses["MISSING_AUTHENTICATION_TOKEN"]; g.StatusCode == nil || *g.StatusCode != "403" || !*g.DefaultResponse {
+	if len(snap.GatewayResponses) != 1 {
+		t.Fatalf("snapshot gateway responses: %d, want the customized one only", len(snap.GatewayResponses))
+	}
+	if g := apigateway.EffectiveGatewayResponse("MISSING_AUTHENTICATION_TOKEN", snap.GatewayResponses); g.StatusCode == nil || *g.StatusCode != "403" || !*g.DefaultResponse {
 		t.Fatalf("default gateway response: %+v", g)
 	}
 	if len(snap.Resource(pets).Methods) != 0 {

@@ -77,6 +77,26 @@ func gwrParent(typ string) string {
 	}
 }
 
+// GatewayResponseTypes are the gateway response types in the order
+// GetGatewayResponses lists them (sorted). The slice is shared: callers must
+// not modify it.
+func GatewayResponseTypes() []string { return gwrTypes }
+
+// GatewayResponseDefaultStatus is the status code a type shows by default
+// ("" for DEFAULT_4XX and DEFAULT_5XX); ok is false for an unknown type.
+func GatewayResponseDefaultStatus(typ string) (status string, ok bool) {
+	status, ok = gwrDefaultStatus[typ]
+	return status, ok
+}
+
+// GatewayResponseParent is the class default a type inherits from:
+// DEFAULT_4XX or DEFAULT_5XX, "" for those two.
+func GatewayResponseParent(typ string) string { return gwrParent(typ) }
+
+// DefaultGatewayResponseTemplate is every type's default application/json
+// response template.
+const DefaultGatewayResponseTemplate = gwrDefaultTemplate
+
 // gwrDefault is a type's own default response (no inheritance).
 func gwrDefault(typ string) *api.GatewayResponse {
 	r := &api.GatewayResponse{
@@ -91,6 +111,32 @@ func gwrDefault(typ string) *api.GatewayResponse {
 	return r
 }
 
+// EffectiveGatewayResponse is the response of type typ as it takes effect
+// (what GetGatewayResponse shows and the data plane answers), given an
+// API's customized responses by type: the customization itself, else the
+// type's default with a customized DEFAULT_4XX/DEFAULT_5XX inherited
+// (status, parameters and templates; defaultResponse stays true).
+//
+// custom may also hold every type already resolved, as the snapshots of
+// earlier versions do (Snapshot.GatewayResponses): a type present is
+// returned as it is. A parent that is present but marked defaultResponse
+// (an inherited or default entry of such a snapshot) is not inherited from.
+// The maps of the result may be shared with custom's entries.
+func EffectiveGatewayResponse(typ string, custom map[string]api.GatewayResponse) api.GatewayResponse {
+	if c, ok := custom[typ]; ok {
+		return c
+	}
+	r := gwrDefault(typ)
+	if p, ok := custom[gwrParent(typ)]; ok && (p.DefaultResponse == nil || !*p.DefaultResponse) {
+		if p.StatusCode != nil {
+			r.StatusCode = ptr(*p.StatusCode)
+		}
+		r.ResponseParameters = gwrCopy(p.ResponseParameters)
+		r.ResponseTemplates = gwrCopy(p.ResponseTemplates)
+	}
+	return *r
+}
+
 // gwrStored loads the customization of one type, or nil.
 func gwrStored(ctx context.Context, tx store.Tx, apiID, typ string) (*api.GatewayResponse, error) {
 	r, err := store.GetJSON[api.GatewayResponse](tx, tGatewayResponses, key(ctx, apiID, typ))
@@ -100,32 +146,31 @@ func gwrStored(ctx context.Context, tx store.Tx, apiID, typ string) (*api.Gatewa
 	return r, err
 }
 
+// gwrCustomized loads an API's customized responses by type (nil when there
+// is none).
+func gwrCustomized(ctx context.Context, tx store.Tx, apiID string) (map[string]api.GatewayResponse, error) {
+	stored, err := store.ScanJSON[api.GatewayResponse](tx, tGatewayResponses, prefix(ctx, apiID))
+	if err != nil || len(stored) == 0 {
+		return nil, err
+	}
+	custom := make(map[string]api.GatewayResponse, len(stored))
+	for _, r := range stored {
+		custom[str(r.ResponseType)] = *r
+	}
+	return custom, nil
+}
+
 // gwrEffective computes what AWS shows (and the data plane answers) for
 // every response type of an API, keyed by type.
 func gwrEffective(ctx context.Context, tx store.Tx, apiID string) (map[string]*api.GatewayResponse, error) {
-	stored, err := store.ScanJSON[api.GatewayResponse](tx, tGatewayResponses, prefix(ctx, apiID))
+	custom, err := gwrCustomized(ctx, tx, apiID)
 	if err != nil {
 		return nil, err
 	}
-	custom := map[string]*api.GatewayResponse{}
-	for _, r := range stored {
-		custom[str(r.ResponseType)] = r
-	}
-	out := map[string]*api.GatewayResponse{}
+	out := make(map[string]*api.GatewayResponse, len(gwrTypes))
 	for _, typ := range gwrTypes {
-		if c := custom[typ]; c != nil {
-			out[typ] = c
-			continue
-		}
-		r := gwrDefault(typ)
-		if p := custom[gwrParent(typ)]; p != nil {
-			if p.StatusCode != nil {
-				r.StatusCode = ptr(*p.StatusCode)
-			}
-			r.ResponseParameters = gwrCopy(p.ResponseParameters)
-			r.ResponseTemplates = gwrCopy(p.ResponseTemplates)
-		}
-		out[typ] = r
+		r := EffectiveGatewayResponse(typ, custom)
+		out[typ] = &r
 	}
 	return out, nil
 }

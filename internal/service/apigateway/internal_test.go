@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
-	"time"
 
 	api "github.com/stagecraft/stagecraft/internal/api/apigateway"
 	"github.com/stagecraft/stagecraft/internal/store"
@@ -28,35 +27,41 @@ func TestKeyMatchesStoreKey(t *testing.T) {
 	}
 }
 
-// The snapshot CreateDeployment stores for an API without customized
-// gateway responses is byte for byte what json.Marshal makes of the full
-// snapshot.
-func TestSnapshotSpliceMatchesMarshal(t *testing.T) {
-	ra := api.RestApi{Id: ptr("abc123"), Name: ptr("x<&>y"), BinaryMediaTypes: []string{"image/png"}}
-	base := func() *Snapshot {
-		return &Snapshot{DeploymentID: "d1", CreatedDate: wire.Epoch(time.Unix(1700000000, 0)), RestApi: ra,
-			Resources: []SnapshotResource{{ID: "r", Path: "/"}, {ID: "s", ParentID: "r", PathPart: "a", Path: "/a",
-				Methods: map[string]api.Method{"GET": {HttpMethod: ptr("GET"), AuthorizationType: ptr("NONE")}}}},
-			Models: map[string]api.Model{"Empty": {Name: ptr("Empty"), Schema: ptr(`{"type":"object"}`)}}}
-	}
-	full := base()
-	full.GatewayResponses = map[string]api.GatewayResponse{}
-	for _, typ := range gwrTypes {
-		full.GatewayResponses[typ] = *gwrDefault(typ)
-	}
-	want, err := json.Marshal(full)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := snapSpliceGatewayResponses(base(), gwrDefaultsJSON())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("spliced snapshot\n%s\nwant\n%s", got, want)
-	}
-	if _, err := snapSpliceGatewayResponses(full, gwrDefaultsJSON()); err == nil {
-		t.Fatal("splicing into a snapshot that has gateway responses: no error")
+// Snapshots hold only the customized gateway responses; snapshots of
+// earlier versions hold every type resolved (customization, default, or
+// inherited from a customized DEFAULT_4XX/5XX). EffectiveGatewayResponse
+// gives the same response for every type from either form.
+func TestEffectiveGatewayResponseBothSnapshotForms(t *testing.T) {
+	for name, custom := range map[string]map[string]api.GatewayResponse{
+		"none": nil,
+		"classes and one type": {
+			"DEFAULT_4XX": {ResponseType: ptr("DEFAULT_4XX"), DefaultResponse: ptr(false), StatusCode: ptr("418"),
+				ResponseParameters: map[string]string{"gatewayresponse.header.X-Four": "'4'"},
+				ResponseTemplates:  map[string]string{"application/json": `{"four":1}`, "text/plain": "four"}},
+			"DEFAULT_5XX": {ResponseType: ptr("DEFAULT_5XX"), DefaultResponse: ptr(false),
+				ResponseParameters: map[string]string{"gatewayresponse.header.X-Five": "'5'"}, ResponseTemplates: map[string]string{}},
+			"ACCESS_DENIED": {ResponseType: ptr("ACCESS_DENIED"), DefaultResponse: ptr(false), StatusCode: ptr("403"),
+				ResponseParameters: map[string]string{}, ResponseTemplates: map[string]string{"application/json": `{"denied":true}`}},
+		},
+	} {
+		full := map[string]api.GatewayResponse{}
+		for _, typ := range GatewayResponseTypes() {
+			full[typ] = EffectiveGatewayResponse(typ, custom)
+		}
+		for _, typ := range GatewayResponseTypes() {
+			got, want := EffectiveGatewayResponse(typ, custom), EffectiveGatewayResponse(typ, full)
+			gb, _ := json.Marshal(got)
+			wb, _ := json.Marshal(want)
+			if !bytes.Equal(gb, wb) {
+				t.Errorf("%s: %s: from customizations %s, from the full map %s", name, typ, gb, wb)
+			}
+			if _, ok := custom[typ]; !ok && custom[gwrParent(typ)].ResponseType == nil {
+				db, _ := json.Marshal(gwrDefault(typ))
+				if !bytes.Equal(gb, db) {
+					t.Errorf("%s: %s: %s, want the default %s", name, typ, gb, db)
+				}
+			}
+		}
 	}
 }
 

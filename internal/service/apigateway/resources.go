@@ -39,6 +39,10 @@ type tree struct {
 	byID     map[string]*resourceRecord
 	children map[string][]*resourceRecord
 	root     *resourceRecord
+	// raw holds each record's stored document by id, rawSize their total
+	// length (loadTreeShared only: its records are never changed).
+	raw     map[string][]byte
+	rawSize int
 }
 
 func loadTree(ctx context.Context, tx store.Tx, apiID string) (*tree, error) {
@@ -53,13 +57,15 @@ func loadTree(ctx context.Context, tx store.Tx, apiID string) (*tree, error) {
 // records may come from s.resources and must not be modified.
 func (s *Service) loadTreeShared(ctx context.Context, tx store.Tx, apiID string) (*tree, error) {
 	var recs []*resourceRecord
+	var raws [][]byte
 	var decErr error
 	err := tx.Scan(tResources, prefix(ctx, apiID), func(k string, v []byte) bool {
-		var r *resourceRecord
-		if r, decErr = s.resources.decode(k, v); decErr != nil {
+		r, own, err := s.resources.decodeRaw(k, v)
+		if decErr = err; err != nil {
 			return false
 		}
 		recs = append(recs, r)
+		raws = append(raws, own)
 		return true
 	})
 	if err == nil {
@@ -68,7 +74,13 @@ func (s *Service) loadTreeShared(ctx context.Context, tx store.Tx, apiID string)
 	if err != nil {
 		return nil, err
 	}
-	return newTree(recs), nil
+	t := newTree(recs)
+	t.raw = make(map[string][]byte, len(recs))
+	for i, r := range recs {
+		t.raw[r.ID] = raws[i]
+		t.rawSize += len(raws[i])
+	}
+	return t, nil
 }
 
 func newTree(recs []*resourceRecord) *tree {
@@ -110,6 +122,29 @@ func (t *tree) subtree(r *resourceRecord) []*resourceRecord {
 }
 
 // sorted returns every resource ordered by path (what GetResources lists).
+// sortedPaths is sorted with each resource's path, computed once.
+func (t *tree) sortedPaths() ([]*resourceRecord, []string) {
+	type rp struct {
+		r    *resourceRecord
+		path string
+	}
+	all := make([]rp, 0, len(t.byID))
+	for _, r := range t.byID {
+		all = append(all, rp{r, t.path(r)})
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].path != all[j].path {
+			return all[i].path < all[j].path
+		}
+		return all[i].r.ID < all[j].r.ID
+	})
+	recs, paths := make([]*resourceRecord, len(all)), make([]string, len(all))
+	for i, e := range all {
+		recs[i], paths[i] = e.r, e.path
+	}
+	return recs, paths
+}
+
 func (t *tree) sorted() []*resourceRecord {
 	out := make([]*resourceRecord, 0, len(t.byID))
 	for _, r := range t.byID {

@@ -89,23 +89,31 @@ const docCacheMax = 4096
 
 // decode returns the record stored as raw under k.
 func (c *docCache[T]) decode(k string, raw []byte) (*T, error) {
+	v, _, err := c.decodeRaw(k, raw)
+	return v, err
+}
+
+// decodeRaw is decode that also returns the cache's copy of raw, which
+// stays valid (and unchanged) after the transaction raw came from.
+func (c *docCache[T]) decodeRaw(k string, raw []byte) (*T, []byte, error) {
 	c.mu.Lock()
 	e, ok := c.m[k]
 	c.mu.Unlock()
 	if ok && bytes.Equal(e.raw, raw) {
-		return e.v, nil
+		return e.v, e.raw, nil
 	}
 	v := new(T)
 	if err := json.Unmarshal(raw, v); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	own := bytes.Clone(raw)
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= docCacheMax {
 		c.m = make(map[string]docEntry[T])
 	}
-	c.m[k] = docEntry[T]{raw: bytes.Clone(raw), v: v}
+	c.m[k] = docEntry[T]{raw: own, v: v}
 	c.mu.Unlock()
-	return v, nil
+	return v, own, nil
 }
 
 var _ api.Service = (*Service)(nil)

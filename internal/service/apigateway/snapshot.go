@@ -1,10 +1,9 @@
 package apigateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"sync"
 
 	api "github.com/stagecraft/stagecraft/internal/api/apigateway"
 	"github.com/stagecraft/stagecraft/internal/store"
@@ -34,10 +33,13 @@ type Snapshot struct {
 	Resources []SnapshotResource `json:"resources"`
 
 	// Authorizers by id, Models by name, RequestValidators by id, and
-	// GatewayResponses by responseType: every type as it takes effect
-	// (the user's customizations, AWS's defaults for the rest, with
-	// DEFAULT_4XX/DEFAULT_5XX inheritance applied), so the data plane
-	// answers errors from the snapshot alone.
+	// GatewayResponses by responseType: the API's customized responses
+	// only (none for most APIs). The others take effect as AWS's defaults,
+	// with DEFAULT_4XX/DEFAULT_5XX inheritance:
+	// EffectiveGatewayResponse(typ, GatewayResponses) is what a type
+	// answers. Snapshots written by earlier versions list every type
+	// already resolved; EffectiveGatewayResponse gives the same result
+	// for them.
 	Authorizers       map[string]api.Authorizer       `json:"authorizers,omitempty"`
 	Models            map[string]api.Model            `json:"models,omitempty"`
 	RequestValidators map[string]api.RequestValidator `json:"requestValidators,omitempty"`
@@ -99,68 +101,128 @@ func LoadStage(ctx context.Context, tx store.Tx, apiID, stageName string) (*api.
 	return store.GetJSON[api.Stage](tx, tStages, key(ctx, apiID, stageName))
 }
 
-// depSnapshotJSON is json.Marshal of depBuildSnapshot's snapshot, which is
-// what CreateDeployment stores. An API that customized no gateway response
-// (the usual case) has the same gatewayResponses member as every other such
-// API: that part is encoded once per process (gwrDefaultsJSON) and spliced
-// in instead of being rebuilt (21 responses, 42 maps) and re-encoded on
-// every deployment.
+// depSnapshotJSON is the encoding of depBuildSnapshot's snapshot, which is
+// what CreateDeployment stores, written from the stored documents instead
+// of decoding and re-encoding them: the RestApi, each resource's record
+// (its methods, integrations and responses inside) with its path added,
+// and the authorizers, models, request validators and customized gateway
+// responses as stored, keyed by the last part of their store keys. It
+// decodes to the same Snapshot as depBuildSnapshot's (members may come in
+// another order and keep fields this version does not know).
+//
+// ra and t must be what tx holds (restAPIShared and loadTreeShared in the
+// same transaction).
 func depSnapshotJSON(ctx context.Context, tx store.Tx, ra *api.RestApi, t *tree, deploymentID string, now wire.EpochTime) ([]byte, error) {
-	custom := false
-	err := tx.Scan(tGatewayResponses, prefix(ctx, str(ra.Id)), func(string, []byte) bool {
-		custom = true
-		return false
-	})
+	apiID := str(ra.Id)
+	rawAPI, err := tx.Get(tRestAPIs, key(ctx, apiID))
 	if err != nil {
 		return nil, err
 	}
-	if custom {
-		snap, err := depBuildSnapshot(ctx, tx, ra, t, deploymentID, now)
-		if err != nil {
+	created, err := now.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 0, 1024+len(rawAPI)+t.rawSize)
+	b = append(b, `{"deploymentId":`...)
+	b = snapAppendString(b, deploymentID)
+	b = append(b, `,"createdDate":`...)
+	b = append(b, created...)
+	b = append(b, `,"restApi":`...)
+	b = append(b, bytes.TrimSpace(rawAPI)...)
+	b = append(b, `,"resources":`...)
+	recs, paths := t.sortedPaths()
+	if len(recs) == 0 {
+		b = append(b, "null"...)
+	}
+	for i, r := range recs {
+		if i == 0 {
+			b = append(b, '[')
+		} else {
+			b = append(b, ',')
+		}
+		raw := bytes.TrimSpace(t.raw[r.ID])
+		if len(raw) < 2 || raw[0] != '{' || raw[len(raw)-1] != '}' || len(bytes.TrimSpace(raw[1:len(raw)-1])) == 0 {
+			// No stored document at hand (or not an object with
+			// members): encode the decoded record.
+			enc, err := json.Marshal(snapResource(r, paths[i]))
+			if err != nil {
+				return nil, err
+			}
+			b = append(b, enc...)
+			continue
+		}
+		// The record's members, then its path (resourceRecord has none;
+		// were one stored, the last member wins when decoding).
+		b = append(b, raw[:len(raw)-1]...)
+		b = append(b, `,"path":`...)
+		b = snapAppendString(b, paths[i])
+		b = append(b, '}')
+	}
+	if len(recs) > 0 {
+		b = append(b, ']')
+	}
+	for _, m := range [...]struct{ table, member string }{
+		{tAuthorizers, "authorizers"},
+		{tModels, "models"},
+		{tValidators, "requestValidators"},
+		{tGatewayResponses, "gatewayResponses"},
+	} {
+		if b, err = snapAppendRawMap(b, tx, m.table, prefix(ctx, apiID), m.member); err != nil {
 			return nil, err
 		}
-		return json.Marshal(snap)
 	}
-	snap, err := depBuildSnapshotBase(ctx, tx, ra, t, deploymentID, now)
-	if err != nil {
-		return nil, err
-	}
-	return snapSpliceGatewayResponses(snap, gwrDefaultsJSON())
+	return append(b, '}'), nil
 }
 
-// snapSpliceGatewayResponses is json.Marshal(snap) for snap with
-// GatewayResponses set to the map whose encoding is grs, given snap with
-// GatewayResponses nil: the member is the struct's last, so it goes right
-// before the closing brace.
-func snapSpliceGatewayResponses(snap *Snapshot, grs []byte) ([]byte, error) {
-	if snap.GatewayResponses != nil {
-		return nil, errors.New("snapSpliceGatewayResponses: snapshot has its own gateway responses")
+// snapAppendRawMap appends the member `,"member":{...}` holding the
+// documents of table under p as stored, keyed by what follows p in their
+// keys (in key order, as json.Marshal orders a map), or nothing when there
+// is none (omitempty).
+func snapAppendRawMap(b []byte, tx store.Tx, table, p, member string) ([]byte, error) {
+	n := 0
+	err := tx.Scan(table, p, func(k string, v []byte) bool {
+		if n == 0 {
+			b = append(b, ',', '"')
+			b = append(b, member...)
+			b = append(b, `":{`...)
+		} else {
+			b = append(b, ',')
+		}
+		b = snapAppendString(b, k[len(p):])
+		b = append(b, ':')
+		b = append(b, bytes.TrimSpace(v)...)
+		n++
+		return true
+	})
+	if n > 0 {
+		b = append(b, '}')
 	}
-	b, err := json.Marshal(snap)
-	if err != nil {
-		return nil, err
-	}
-	const member = `,"gatewayResponses":`
-	out := make([]byte, 0, len(b)+len(member)+len(grs))
-	out = append(out, b[:len(b)-1]...) // always has members: resources is not omitempty
-	out = append(out, member...)
-	out = append(out, grs...)
-	return append(out, '}'), nil
+	return b, err
 }
 
-// gwrDefaultsJSON is the encoding of an API's effective gateway responses
-// when none is customized: every type's own default.
-var gwrDefaultsJSON = sync.OnceValue(func() []byte {
-	m := make(map[string]api.GatewayResponse, len(gwrTypes))
-	for _, typ := range gwrTypes {
-		m[typ] = *gwrDefault(typ)
+// snapAppendString appends s as json.Marshal encodes a string.
+func snapAppendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			enc, _ := json.Marshal(s) // a string always encodes
+			return append(b, enc...)
+		}
 	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		panic(err)
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+func snapResource(r *resourceRecord, path string) SnapshotResource {
+	sr := SnapshotResource{ID: r.ID, ParentID: r.ParentID, PathPart: r.PathPart, Path: path}
+	if len(r.Methods) > 0 {
+		sr.Methods = make(map[string]api.Method, len(r.Methods))
+		for verb, m := range r.Methods {
+			sr.Methods[verb] = m
+		}
 	}
-	return b
-})
+	return sr
+}
 
 // depBuildSnapshot freezes the current state of an API (loaded in tx,
 // whose tree t is already loaded) into a Snapshot.
@@ -169,15 +231,11 @@ func depBuildSnapshot(ctx context.Context, tx store.Tx, ra *api.RestApi, t *tree
 	if err != nil {
 		return nil, err
 	}
-	// Gateway responses as they take effect: every type, customized or
-	// AWS's default (with DEFAULT_4XX/5XX inheritance applied).
-	grs, err := gwrEffective(ctx, tx, str(ra.Id))
+	// Only the customized gateway responses: the others are AWS's
+	// defaults, which EffectiveGatewayResponse fills in.
+	snap.GatewayResponses, err = gwrCustomized(ctx, tx, str(ra.Id))
 	if err != nil {
 		return nil, err
-	}
-	snap.GatewayResponses = make(map[string]api.GatewayResponse, len(grs))
-	for typ, g := range grs {
-		snap.GatewayResponses[typ] = *g
 	}
 	return snap, nil
 }
@@ -186,15 +244,9 @@ func depBuildSnapshot(ctx context.Context, tx store.Tx, ra *api.RestApi, t *tree
 func depBuildSnapshotBase(ctx context.Context, tx store.Tx, ra *api.RestApi, t *tree, deploymentID string, now wire.EpochTime) (*Snapshot, error) {
 	apiID := str(ra.Id)
 	snap := &Snapshot{DeploymentID: deploymentID, CreatedDate: now, RestApi: *ra}
-	for _, r := range t.sorted() {
-		sr := SnapshotResource{ID: r.ID, ParentID: r.ParentID, PathPart: r.PathPart, Path: t.path(r)}
-		if len(r.Methods) > 0 {
-			sr.Methods = make(map[string]api.Method, len(r.Methods))
-			for verb, m := range r.Methods {
-				sr.Methods[verb] = m
-			}
-		}
-		snap.Resources = append(snap.Resources, sr)
+	recs, paths := t.sortedPaths()
+	for i, r := range recs {
+		snap.Resources = append(snap.Resources, snapResource(r, paths[i]))
 	}
 
 	auths, err := store.ScanJSON[api.Authorizer](tx, tAuthorizers, prefix(ctx, apiID))
