@@ -86,6 +86,7 @@ func (s *Schema) Root() any { return s.doc }
 // limit is a numeric keyword value.
 type limit struct {
 	raw json.Number
+	box any // raw, boxed once for Error.Limit
 	f   float64
 	r   *big.Rat // ExactNumbers only
 }
@@ -131,6 +132,9 @@ type node struct {
 	pattern   *regexp.Regexp
 	patSrc    string
 	format    string
+
+	// keyword values boxed once for Error.Limit
+	refBox, enumBox, patBox, formatBox any
 
 	minItems, maxItems   *limit
 	uniqueItems          bool
@@ -250,7 +254,7 @@ func (s *Schema) numLimit(v any) *limit {
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return nil
 	}
-	l := &limit{raw: raw, f: f}
+	l := &limit{raw: raw, box: raw, f: f}
 	if s.opts.ExactNumbers {
 		r, ok := new(big.Rat).SetString(string(raw))
 		if !ok {
@@ -274,7 +278,7 @@ func (s *Schema) compile(v any, path string, pending *[]*node) *node {
 	}
 	if ref, ok := sc["$ref"].(string); ok {
 		// In draft-04/07 a $ref replaces its siblings.
-		n.hasRef, n.ref = true, ref
+		n.hasRef, n.ref, n.refBox = true, ref, ref
 		if ref == "" || ref[0] == '#' {
 			*pending = append(*pending, n)
 		}
@@ -309,6 +313,7 @@ func (s *Schema) compile(v any, path string, pending *[]*node) *node {
 		}
 	}
 	n.enum, n.hasEnum = sc["enum"].([]any)
+	n.enumBox = n.enum
 	if !draft4 {
 		n.constV, n.hasConst = sc["const"]
 	}
@@ -323,11 +328,11 @@ func (s *Schema) compile(v any, path string, pending *[]*node) *node {
 
 	n.minLength, n.maxLength = s.numLimit(sc["minLength"]), s.numLimit(sc["maxLength"])
 	if p, ok := sc["pattern"].(string); ok {
-		n.patSrc = p
+		n.patSrc, n.patBox = p, p
 		n.pattern, _ = s.opts.Pattern(p)
 	}
 	if f, ok := sc["format"].(string); ok && !draft4 {
-		n.format = f
+		n.format, n.formatBox = f, f
 	}
 
 	n.minItems, n.maxItems = s.numLimit(sc["minItems"]), s.numLimit(sc["maxItems"])

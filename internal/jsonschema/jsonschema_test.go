@@ -189,7 +189,7 @@ func TestErrorDetails(t *testing.T) {
 		t.Fatalf("errors: %+v", errs)
 	}
 	e := errs[0]
-	if e.InstancePath != "/a~1b/1" || e.SchemaPath != "/properties/a~1b/items/maximum" || fmt.Sprint(e.Limit) != "3" || fmt.Sprint(e.Instance) != "5" {
+	if e.InstancePath != "/a~1b/1" || e.SchemaPath() != "/properties/a~1b/items/maximum" || fmt.Sprint(e.Limit) != "3" || fmt.Sprint(e.Instance) != "5" {
 		t.Errorf("error: %+v", e)
 	}
 }

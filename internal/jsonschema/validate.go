@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -23,8 +24,6 @@ type Error struct {
 	// InstancePath is the JSON pointer of the failing value ("" for the
 	// root).
 	InstancePath string
-	// SchemaPath is the JSON pointer of the keyword in its schema document.
-	SchemaPath string
 	// Instance is the failing value.
 	Instance any
 
@@ -53,6 +52,20 @@ type Error struct {
 	Items [2]int
 	// Causes are the failures of allOf's subschemas.
 	Causes []Error
+
+	schema *node
+}
+
+// SchemaPath is the JSON pointer of the failing keyword in its schema
+// document (of the schema itself for "false" and "depth").
+func (e Error) SchemaPath() string {
+	if e.schema == nil {
+		return ""
+	}
+	if e.Keyword == "false" || e.Keyword == "depth" {
+		return e.schema.path
+	}
+	return e.schema.path + "/" + e.Keyword
 }
 
 // MaxDepth bounds how deeply subschemas and references nest while
@@ -64,75 +77,89 @@ const MaxDepth = 64
 // Failures come in the order of a walk of the instance, object members
 // by name.
 func (s *Schema) Validate(doc any) []Error {
-	v := validator{exact: s.opts.ExactNumbers}
-	v.validate(s.root, doc, nil, 0)
-	return v.errs
+	v := validators.Get().(*validator)
+	v.exact = s.opts.ExactNumbers
+	v.validate(s.root, doc, 0)
+	errs := v.errs
+	v.errs, v.path = nil, v.path[:0]
+	validators.Put(v)
+	return errs
 }
+
+var validators = sync.Pool{New: func() any { return &validator{path: make([]pathTok, 0, 16)} }}
 
 type validator struct {
 	exact bool
 	errs  []Error
+	path  []pathTok
 }
 
-// ipath is an instance location, built on the stack while walking and
-// turned into a JSON pointer only for a failure.
-type ipath struct {
-	parent *ipath
-	key    string
-	idx    int // when key == "" and isIdx
-	isIdx  bool
+// pathTok is one step of the instance location, kept on a stack while
+// walking and turned into a JSON pointer only for a failure.
+type pathTok struct {
+	key   string
+	idx   int
+	isIdx bool
 }
 
-func (p *ipath) String() string {
-	if p == nil {
+func (v *validator) push(key string) { v.path = append(v.path, pathTok{key: key}) }
+func (v *validator) pushIndex(i int) { v.path = append(v.path, pathTok{idx: i, isIdx: true}) }
+func (v *validator) pop()            { v.path = v.path[:len(v.path)-1] }
+
+func (v *validator) location() string {
+	if len(v.path) == 0 {
 		return ""
 	}
-	var toks []string
-	for q := p; q != nil; q = q.parent {
-		if q.isIdx {
-			toks = append(toks, strconv.Itoa(q.idx))
-		} else {
-			toks = append(toks, escape(q.key))
-		}
+	size := 0
+	for _, t := range v.path {
+		size += len(t.key) + 4
 	}
 	var b strings.Builder
-	for i := len(toks) - 1; i >= 0; i-- {
+	b.Grow(size)
+	for _, t := range v.path {
 		b.WriteByte('/')
-		b.WriteString(toks[i])
+		if t.isIdx {
+			b.WriteString(strconv.Itoa(t.idx))
+		} else {
+			b.WriteString(escape(t.key))
+		}
 	}
 	return b.String()
 }
 
-func (v *validator) fail(n *node, kw string, at *ipath, doc any, e Error) {
-	e.Keyword, e.InstancePath, e.SchemaPath, e.Instance = kw, at.String(), n.path+"/"+kw, doc
+func (v *validator) fail(n *node, kw string, doc any, e Error) {
+	e.Keyword, e.InstancePath, e.schema, e.Instance = kw, v.location(), n, doc
+	if v.errs == nil {
+		v.errs = make([]Error, 0, 4) // fewer reallocations for the usual few failures
+	}
 	v.errs = append(v.errs, e)
 }
 
 // valid reports whether doc passes n, recording nothing.
-func (v *validator) valid(n *node, doc any, at *ipath, depth int) bool {
+func (v *validator) valid(n *node, doc any, depth int) bool {
 	mark := len(v.errs)
-	v.validate(n, doc, at, depth)
+	v.validate(n, doc, depth)
 	ok := len(v.errs) == mark
 	v.errs = v.errs[:mark]
 	return ok
 }
 
-func (v *validator) validate(n *node, doc any, at *ipath, depth int) {
+func (v *validator) validate(n *node, doc any, depth int) {
 	if depth > MaxDepth {
-		v.fail(n, "depth", at, doc, Error{})
+		v.fail(n, "depth", doc, Error{})
 		return
 	}
 	if n.reject {
-		v.errs = append(v.errs, Error{Keyword: "false", InstancePath: at.String(), SchemaPath: n.path, Instance: doc})
+		v.errs = append(v.errs, Error{Keyword: "false", InstancePath: v.location(), schema: n, Instance: doc})
 		return
 	}
 	if n.hasRef {
 		t := n.target()
 		if t == nil {
-			v.fail(n, "$ref", at, doc, Error{Limit: n.ref})
+			v.fail(n, "$ref", doc, Error{Limit: n.refBox})
 			return
 		}
-		v.validate(t, doc, at, depth+1)
+		v.validate(t, doc, depth+1)
 		return
 	}
 	got := v.typeOf(doc)
@@ -145,7 +172,7 @@ func (v *validator) validate(n *node, doc any, at *ipath, depth int) {
 			}
 		}
 		if !match {
-			v.fail(n, "type", at, doc, Error{Limit: n.typeRaw, Type: got})
+			v.fail(n, "type", doc, Error{Limit: n.typeRaw, Type: got})
 			return
 		}
 	}
@@ -158,31 +185,31 @@ func (v *validator) validate(n *node, doc any, at *ipath, depth int) {
 			}
 		}
 		if !found {
-			v.fail(n, "enum", at, doc, Error{Limit: n.enum})
+			v.fail(n, "enum", doc, Error{Limit: n.enumBox})
 		}
 	}
 	if n.hasConst && !v.equal(n.constV, doc) {
-		v.fail(n, "const", at, doc, Error{Limit: n.constV})
+		v.fail(n, "const", doc, Error{Limit: n.constV})
 	}
 	switch x := doc.(type) {
 	case json.Number, float64:
 		if n.hasNumber {
-			v.number(n, x, at)
+			v.number(n, x)
 		}
 	case string:
-		v.string(n, x, at)
+		v.string(n, x, doc)
 	case []any:
-		v.array(n, x, at, depth)
+		v.array(n, x, doc, depth)
 	case map[string]any:
 		if n.hasObject {
-			v.object(n, x, at, depth)
+			v.object(n, x, depth)
 		}
 	}
 	if len(n.allOf) > 0 {
 		mark, matched := len(v.errs), 0
 		for _, c := range n.allOf {
 			before := len(v.errs)
-			v.validate(c, doc, at, depth+1)
+			v.validate(c, doc, depth+1)
 			if len(v.errs) == before {
 				matched++
 			}
@@ -190,42 +217,42 @@ func (v *validator) validate(n *node, doc any, at *ipath, depth int) {
 		if matched != len(n.allOf) {
 			causes := append([]Error(nil), v.errs[mark:]...)
 			v.errs = v.errs[:mark]
-			v.fail(n, "allOf", at, doc, Error{Limit: len(n.allOf), Count: matched, Causes: causes})
+			v.fail(n, "allOf", doc, Error{Limit: len(n.allOf), Count: matched, Causes: causes})
 		}
 	}
 	if len(n.anyOf) > 0 {
 		ok := false
 		for _, c := range n.anyOf {
-			if v.valid(c, doc, at, depth+1) {
+			if v.valid(c, doc, depth+1) {
 				ok = true
 				break
 			}
 		}
 		if !ok {
-			v.fail(n, "anyOf", at, doc, Error{Limit: len(n.anyOf)})
+			v.fail(n, "anyOf", doc, Error{Limit: len(n.anyOf)})
 		}
 	}
 	if len(n.oneOf) > 0 {
 		matched := 0
 		for _, c := range n.oneOf {
-			if v.valid(c, doc, at, depth+1) {
+			if v.valid(c, doc, depth+1) {
 				matched++
 			}
 		}
 		if matched != 1 {
-			v.fail(n, "oneOf", at, doc, Error{Limit: len(n.oneOf), Count: matched})
+			v.fail(n, "oneOf", doc, Error{Limit: len(n.oneOf), Count: matched})
 		}
 	}
-	if n.not != nil && v.valid(n.not, doc, at, depth+1) {
-		v.fail(n, "not", at, doc, Error{})
+	if n.not != nil && v.valid(n.not, doc, depth+1) {
+		v.fail(n, "not", doc, Error{})
 	}
 	if n.ifN != nil {
-		if v.valid(n.ifN, doc, at, depth+1) {
+		if v.valid(n.ifN, doc, depth+1) {
 			if n.thenN != nil {
-				v.validate(n.thenN, doc, at, depth+1)
+				v.validate(n.thenN, doc, depth+1)
 			}
 		} else if n.elseN != nil {
-			v.validate(n.elseN, doc, at, depth+1)
+			v.validate(n.elseN, doc, depth+1)
 		}
 	}
 }
@@ -303,7 +330,7 @@ func (v *validator) cmp(x any, xr *big.Rat, l *limit) int {
 	return 0
 }
 
-func (v *validator) number(n *node, x any, at *ipath) {
+func (v *validator) number(n *node, x any) {
 	var xr *big.Rat
 	if v.exact {
 		var ok bool
@@ -313,19 +340,19 @@ func (v *validator) number(n *node, x any, at *ipath) {
 	}
 	if n.minimum != nil {
 		if c := v.cmp(x, xr, n.minimum); c < 0 || (n.exclMinB && c == 0) {
-			v.fail(n, "minimum", at, x, Error{Limit: n.minimum.raw, Exclusive: n.exclMinB})
+			v.fail(n, "minimum", x, Error{Limit: n.minimum.box, Exclusive: n.exclMinB})
 		}
 	}
 	if n.maximum != nil {
 		if c := v.cmp(x, xr, n.maximum); c > 0 || (n.exclMaxB && c == 0) {
-			v.fail(n, "maximum", at, x, Error{Limit: n.maximum.raw, Exclusive: n.exclMaxB})
+			v.fail(n, "maximum", x, Error{Limit: n.maximum.box, Exclusive: n.exclMaxB})
 		}
 	}
 	if n.exclMin != nil && v.cmp(x, xr, n.exclMin) <= 0 {
-		v.fail(n, "exclusiveMinimum", at, x, Error{Limit: n.exclMin.raw})
+		v.fail(n, "exclusiveMinimum", x, Error{Limit: n.exclMin.box})
 	}
 	if n.exclMax != nil && v.cmp(x, xr, n.exclMax) >= 0 {
-		v.fail(n, "exclusiveMaximum", at, x, Error{Limit: n.exclMax.raw})
+		v.fail(n, "exclusiveMaximum", x, Error{Limit: n.exclMax.box})
 	}
 	if m := n.multOf; m != nil {
 		bad := false
@@ -337,26 +364,26 @@ func (v *validator) number(n *node, x any, at *ipath) {
 			bad = math.Abs(q-math.Round(q)) > 1e-9
 		}
 		if bad {
-			v.fail(n, "multipleOf", at, x, Error{Limit: m.raw})
+			v.fail(n, "multipleOf", x, Error{Limit: m.box})
 		}
 	}
 }
 
-func (v *validator) string(n *node, s string, at *ipath) {
+func (v *validator) string(n *node, s string, doc any) {
 	if n.minLength != nil || n.maxLength != nil {
 		c := utf8.RuneCountInString(s)
 		if n.minLength != nil && float64(c) < n.minLength.f {
-			v.fail(n, "minLength", at, s, Error{Limit: n.minLength.raw, Count: c})
+			v.fail(n, "minLength", doc, Error{Limit: n.minLength.box, Count: c})
 		}
 		if n.maxLength != nil && float64(c) > n.maxLength.f {
-			v.fail(n, "maxLength", at, s, Error{Limit: n.maxLength.raw, Count: c})
+			v.fail(n, "maxLength", doc, Error{Limit: n.maxLength.box, Count: c})
 		}
 	}
 	if n.pattern != nil && !n.pattern.MatchString(s) {
-		v.fail(n, "pattern", at, s, Error{Limit: n.patSrc})
+		v.fail(n, "pattern", doc, Error{Limit: n.patBox})
 	}
 	if n.format != "" && !formatOK(n.format, s) {
-		v.fail(n, "format", at, s, Error{Limit: n.format})
+		v.fail(n, "format", doc, Error{Limit: n.formatBox})
 	}
 }
 
@@ -384,19 +411,19 @@ func formatOK(f, s string) bool {
 	return true // unknown formats are annotations
 }
 
-func (v *validator) array(n *node, a []any, at *ipath, depth int) {
+func (v *validator) array(n *node, a []any, doc any, depth int) {
 	if n.minItems != nil && float64(len(a)) < n.minItems.f {
-		v.fail(n, "minItems", at, a, Error{Limit: n.minItems.raw, Count: len(a)})
+		v.fail(n, "minItems", doc, Error{Limit: n.minItems.box, Count: len(a)})
 	}
 	if n.maxItems != nil && float64(len(a)) > n.maxItems.f {
-		v.fail(n, "maxItems", at, a, Error{Limit: n.maxItems.raw, Count: len(a)})
+		v.fail(n, "maxItems", doc, Error{Limit: n.maxItems.box, Count: len(a)})
 	}
 	if n.uniqueItems {
 	outer:
 		for i := range a {
 			for j := i + 1; j < len(a); j++ {
 				if v.equal(a[i], a[j]) {
-					v.fail(n, "uniqueItems", at, a, Error{Items: [2]int{i, j}})
+					v.fail(n, "uniqueItems", doc, Error{Items: [2]int{i, j}})
 					break outer
 				}
 			}
@@ -404,43 +431,47 @@ func (v *validator) array(n *node, a []any, at *ipath, depth int) {
 	}
 	if n.items != nil {
 		for i, x := range a {
-			child := ipath{parent: at, idx: i, isIdx: true}
-			v.validate(n.items, x, &child, depth+1)
+			v.pushIndex(i)
+			v.validate(n.items, x, depth+1)
+			v.pop()
 		}
 	} else if n.itemsIsList {
 		for i, x := range a {
-			child := ipath{parent: at, idx: i, isIdx: true}
+			v.pushIndex(i)
 			if i < len(n.itemList) {
-				v.validate(n.itemList[i], x, &child, depth+1)
+				v.validate(n.itemList[i], x, depth+1)
 			} else if n.additionalItems != nil {
-				v.validate(n.additionalItems, x, &child, depth+1)
+				v.validate(n.additionalItems, x, depth+1)
 			}
+			v.pop()
 		}
 		if n.noAdditionalItems && len(a) > len(n.itemList) {
-			v.fail(n, "additionalItems", at, a, Error{Limit: len(n.itemList), Count: len(a)})
+			v.fail(n, "additionalItems", doc, Error{Limit: len(n.itemList), Count: len(a)})
 		}
 	}
 	if n.contains != nil {
 		found := false
 		for i, x := range a {
-			child := ipath{parent: at, idx: i, isIdx: true}
-			if v.valid(n.contains, x, &child, depth+1) {
+			v.pushIndex(i)
+			ok := v.valid(n.contains, x, depth+1)
+			v.pop()
+			if ok {
 				found = true
 				break
 			}
 		}
 		if !found {
-			v.fail(n, "contains", at, a, Error{})
+			v.fail(n, "contains", doc, Error{})
 		}
 	}
 }
 
-func (v *validator) object(n *node, o map[string]any, at *ipath, depth int) {
+func (v *validator) object(n *node, o map[string]any, depth int) {
 	if n.minProps != nil && float64(len(o)) < n.minProps.f {
-		v.fail(n, "minProperties", at, o, Error{Limit: n.minProps.raw, Count: len(o)})
+		v.fail(n, "minProperties", o, Error{Limit: n.minProps.box, Count: len(o)})
 	}
 	if n.maxProps != nil && float64(len(o)) > n.maxProps.f {
-		v.fail(n, "maxProperties", at, o, Error{Limit: n.maxProps.raw, Count: len(o)})
+		v.fail(n, "maxProperties", o, Error{Limit: n.maxProps.box, Count: len(o)})
 	}
 	var missing []string
 	for _, name := range n.required {
@@ -449,7 +480,7 @@ func (v *validator) object(n *node, o map[string]any, at *ipath, depth int) {
 		}
 	}
 	if missing != nil {
-		v.fail(n, "required", at, o, Error{Names: missing})
+		v.fail(n, "required", o, Error{Names: missing})
 	}
 	if n.properties != nil || n.patternProps != nil || n.additional != nil || n.noAdditional || n.propertyNames != nil {
 		keys := make([]string, 0, len(o))
@@ -460,31 +491,32 @@ func (v *validator) object(n *node, o map[string]any, at *ipath, depth int) {
 		var extra []string
 		for _, k := range keys {
 			x := o[k]
-			child := ipath{parent: at, key: k}
+			v.push(k)
 			matched := false
 			if pn, ok := n.properties[k]; ok {
 				matched = true
-				v.validate(pn, x, &child, depth+1)
+				v.validate(pn, x, depth+1)
 			}
 			for _, pp := range n.patternProps {
 				if pp.re != nil && pp.re.MatchString(k) {
 					matched = true
-					v.validate(pp.n, x, &child, depth+1)
+					v.validate(pp.n, x, depth+1)
 				}
 			}
 			if !matched {
 				if n.noAdditional {
 					extra = append(extra, k)
 				} else if n.additional != nil {
-					v.validate(n.additional, x, &child, depth+1)
+					v.validate(n.additional, x, depth+1)
 				}
 			}
 			if n.propertyNames != nil {
-				v.validate(n.propertyNames, k, &child, depth+1)
+				v.validate(n.propertyNames, k, depth+1)
 			}
+			v.pop()
 		}
 		if extra != nil {
-			v.fail(n, "additionalProperties", at, o, Error{Names: extra})
+			v.fail(n, "additionalProperties", o, Error{Names: extra})
 		}
 	}
 	for _, d := range n.dependencies {
@@ -492,7 +524,7 @@ func (v *validator) object(n *node, o map[string]any, at *ipath, depth int) {
 			continue
 		}
 		if d.n != nil {
-			v.validate(d.n, o, at, depth+1)
+			v.validate(d.n, o, depth+1)
 			continue
 		}
 		var missing []string
@@ -502,7 +534,7 @@ func (v *validator) object(n *node, o map[string]any, at *ipath, depth int) {
 			}
 		}
 		if missing != nil {
-			v.fail(n, "dependencies", at, o, Error{Property: d.name, Names: missing})
+			v.fail(n, "dependencies", o, Error{Property: d.name, Names: missing})
 		}
 	}
 }
