@@ -52,17 +52,10 @@ func describe(errs []jsonschema.Error) string {
 	return strings.Join(out, ",")
 }
 
-const workshop = `{
-  "$schema": "http://json-schema.org/draft-04/schema#",
-  "description": "AppConfig Lab JSON Schema Validator example",
-  "type": "object",
-  "properties": {
-    "boolEnableLimitResults": {"type": "boolean"},
-    "intResultLimit": {"type": "number"}
-  },
-  "minProperties": 2,
-  "required": ["intResultLimit", "boolEnableLimitResults"]
-}`
+// AppConfig's workshop validator (draft-04).
+const workshop = `{"$schema": "http://json-schema.org/draft-04/schema#", "type": "object", "minProperties": 2,
+	"properties": {"boolEnableLimitResults": {"type": "boolean"}, "intResultLimit": {"type": "number"}},
+	"required": ["intResultLimit", "boolEnableLimitResults"]}`
 
 // pet and tag are the request models of the data plane's body validation
 // test; tag is referenced the way API Gateway models reference each other.

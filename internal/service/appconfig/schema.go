@@ -149,18 +149,6 @@ func appendConfigErrors(out []configError, e jsonschema.Error) []configError {
 		add(loc, kw, doc, "value %s must be less than %s", numText(doc), e.Limit)
 	case "multipleOf":
 		add(loc, kw, doc, "value %s is not a multiple of %s", numText(doc), e.Limit)
-	case "minLength":
-		add(loc, kw, doc, "string is shorter than the minimum length %s", e.Limit)
-	case "maxLength":
-		add(loc, kw, doc, "string is longer than the maximum length %s", e.Limit)
-	case "pattern":
-		add(loc, kw, doc, "string does not match the pattern %s", e.Limit)
-	case "format":
-		add(loc, kw, doc, "string is not a valid %s", e.Limit)
-	case "minItems":
-		add(loc, kw, doc, "array has fewer than %s items", e.Limit)
-	case "maxItems":
-		add(loc, kw, doc, "array has more than %s items", e.Limit)
 	case "uniqueItems":
 		add(loc, kw, doc, "array items %d and %d are equal", e.Items[0], e.Items[1])
 	case "additionalItems":
@@ -169,12 +157,6 @@ func appendConfigErrors(out []configError, e jsonschema.Error) []configError {
 		for i := n; i < len(a); i++ {
 			add(loc+"/"+strconv.Itoa(i), "false", a[i], "no value is allowed here")
 		}
-	case "contains":
-		add(loc, kw, doc, "array does not contain a matching item")
-	case "minProperties":
-		add(loc, kw, doc, "object has fewer than %s properties", e.Limit)
-	case "maxProperties":
-		add(loc, kw, doc, "object has more than %s properties", e.Limit)
 	case "required":
 		for _, name := range e.Names {
 			add(loc, kw, doc, "required property %s is missing", name)
@@ -188,16 +170,36 @@ func appendConfigErrors(out []configError, e jsonschema.Error) []configError {
 		for _, name := range e.Names {
 			add(loc, kw, doc, "property %s requires property %s", e.Property, name)
 		}
-	case "anyOf":
-		add(loc, kw, doc, "value does not match any of the schemas in anyOf")
 	case "oneOf":
 		add(loc, kw, doc, "value matches %d of the schemas in oneOf, expected exactly 1", e.Count)
-	case "not":
-		add(loc, kw, doc, "value must not match the schema in not")
 	default:
-		add(loc, kw, doc, "value does not satisfy %s", kw)
+		if f, ok := limitMessages[kw]; ok {
+			add(loc, kw, doc, f, e.Limit)
+		} else {
+			add(loc, kw, doc, "%s", orDefault(plainMessages[kw], "value does not satisfy "+kw))
+		}
 	}
 	return out
+}
+
+// limitMessages word the failures whose only detail is the keyword's
+// value.
+var limitMessages = map[string]string{
+	"minLength":     "string is shorter than the minimum length %s",
+	"maxLength":     "string is longer than the maximum length %s",
+	"pattern":       "string does not match the pattern %s",
+	"format":        "string is not a valid %s",
+	"minItems":      "array has fewer than %s items",
+	"maxItems":      "array has more than %s items",
+	"minProperties": "object has fewer than %s properties",
+	"maxProperties": "object has more than %s properties",
+}
+
+// plainMessages word the failures without details.
+var plainMessages = map[string]string{
+	"contains": "array does not contain a matching item",
+	"anyOf":    "value does not match any of the schemas in anyOf",
+	"not":      "value must not match the schema in not",
 }
 
 func pointerToken(k string) string {
