@@ -338,3 +338,31 @@ func FuzzValidate(f *testing.F) {
 		}
 	})
 }
+
+// References to other documents are resolved and cached on first use,
+// possibly by concurrent validations (the data plane's requests).
+func TestConcurrentValidate(t *testing.T) {
+	defs := jsonschema.Compile(mustParse(t, `{"definitions":{"pos":{"type":"integer","minimum":1},"list":{"items":{"$ref":"#/definitions/pos"}}}}`), draft4)
+	opts := draft4
+	opts.Resolve = func(ref string) (*jsonschema.Schema, string) {
+		_, frag, _ := strings.Cut(ref, "#")
+		return defs, frag
+	}
+	s := jsonschema.Compile(mustParse(t, `{"properties":{"a":{"$ref":"models/Defs#/definitions/list"},"b":{"$ref":"models/Defs#/definitions/pos"}}}`), opts)
+	doc := mustParse(t, `{"a":[1,0,2],"b":0}`)
+	done := make(chan string)
+	for range 8 {
+		go func() {
+			got := ""
+			for range 50 {
+				got = describe(s.Validate(doc))
+			}
+			done <- got
+		}()
+	}
+	for range 8 {
+		if got := <-done; got != "/a/1 minimum,/b minimum" {
+			t.Errorf("got %q", got)
+		}
+	}
+}
