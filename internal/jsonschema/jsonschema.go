@@ -337,7 +337,7 @@ func (s *Schema) compile(v any, path string, pending *[]*node) *node {
 
 	n.minItems, n.maxItems = s.numLimit(sc["minItems"]), s.numLimit(sc["maxItems"])
 	n.uniqueItems, _ = sc["uniqueItems"].(bool)
-	switch items := sc["items"].(type) {
+	switch sc["items"].(type) {
 	case nil:
 	case []any:
 		n.itemsIsList, n.itemList = true, list("items")
@@ -347,7 +347,6 @@ func (s *Schema) compile(v any, path string, pending *[]*node) *node {
 			n.additionalItems = sub("additionalItems")
 		}
 	default:
-		_ = items
 		n.items = sub("items")
 	}
 	if !draft4 {
