@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"regexp"
 	"sort"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 
 	api "github.com/stagecraft/stagecraft/internal/api/apigateway"
 	"github.com/stagecraft/stagecraft/internal/ids"
+	"github.com/stagecraft/stagecraft/internal/jsonschema"
 	"github.com/stagecraft/stagecraft/internal/store"
 )
 
@@ -396,7 +398,8 @@ const mdlBadSchema = "Invalid model schema specified"
 
 // mdlValidateSchema checks a model schema the way AWS does: non-empty, and
 // for JSON models a JSON Schema draft 4 document using only draft-4
-// keywords, with model references in canonical form.
+// keywords, with model references in canonical form (internal/jsonschema's
+// strict draft-4 Check; problems are listed in document order).
 func mdlValidateSchema(contentType, schema string) error {
 	if strings.TrimSpace(schema) == "" {
 		return badRequest("Model schema must have at least 1 property or array items defined") // [V]
@@ -414,205 +417,39 @@ func mdlValidateSchema(contentType, schema string) error {
 	if !ok {
 		return mdlInvalid([]string{mdlBadSchema})
 	}
-	c := &mdlChecker{}
-	c.schema(obj)
-	if len(c.unsupported) > 0 {
-		// [C] "Invalid model schema specified. Unsupported keyword(s): ["example"]"
-		b, _ := json.Marshal(c.unsupported)
-		c.errs = append([]string{mdlBadSchema + ". Unsupported keyword(s): " + string(b)}, c.errs...)
+	var errs, unsupported []string
+	for _, p := range jsonschema.Check(obj, jsonschema.CheckOptions{Draft4: true, Ref: mdlCheckRef}) {
+		switch p.Kind {
+		case jsonschema.Unsupported:
+			unsupported = append(unsupported, p.Keyword)
+		case jsonschema.BadRef:
+			errs = append(errs, "Model reference must be in canonical form")
+		default:
+			errs = append(errs, mdlBadSchema)
+		}
 	}
-	if len(c.errs) > 0 {
-		return mdlInvalid(c.errs)
+	if len(unsupported) > 0 {
+		// [C] "Invalid model schema specified. Unsupported keyword(s): ["example"]"
+		b, _ := json.Marshal(unsupported)
+		errs = append([]string{mdlBadSchema + ". Unsupported keyword(s): " + string(b)}, errs...)
+	}
+	if len(errs) > 0 {
+		return mdlInvalid(errs)
 	}
 	return nil
 }
 
-// The keywords of JSON Schema draft 4 (core and validation).
-var mdlKeywords = map[string]bool{
-	"$schema": true, "id": true, "title": true, "description": true, "default": true,
-	"multipleOf": true, "maximum": true, "exclusiveMaximum": true, "minimum": true, "exclusiveMinimum": true,
-	"maxLength": true, "minLength": true, "pattern": true,
-	"additionalItems": true, "items": true, "maxItems": true, "minItems": true, "uniqueItems": true,
-	"maxProperties": true, "minProperties": true, "required": true,
-	"additionalProperties": true, "definitions": true, "properties": true, "patternProperties": true, "dependencies": true,
-	"enum": true, "type": true, "allOf": true, "anyOf": true, "oneOf": true, "not": true,
-	"format": true, "$ref": true,
-}
-
-var mdlTypes = map[string]bool{"array": true, "boolean": true, "integer": true, "null": true, "number": true, "object": true, "string": true}
-
 // mdlCanonicalRef is the only external reference form AWS accepts.
 var mdlCanonicalRef = regexp.MustCompile(`^https://apigateway\.amazonaws\.com/restapis/([^/]+)/models/([^/]+)$`)
 
-type mdlChecker struct {
-	errs        []string
-	unsupported []string
-}
+var errNotCanonical = errors.New("model reference not in canonical form")
 
-func (c *mdlChecker) bad() { c.errs = append(c.errs, mdlBadSchema) }
-
-func (c *mdlChecker) schema(o mdlObject) {
-	for _, kv := range o {
-		k, v := kv.K, kv.V
-		if !mdlKeywords[k] {
-			c.unsupported = append(c.unsupported, k)
-			continue
-		}
-		switch k {
-		case "$schema", "id", "title", "description", "format", "pattern":
-			if _, ok := v.(string); !ok {
-				c.bad()
-			}
-		case "$ref":
-			ref, ok := v.(string)
-			if !ok {
-				c.bad()
-			} else if !strings.HasPrefix(ref, "#") && !mdlCanonicalRef.MatchString(ref) {
-				c.errs = append(c.errs, "Model reference must be in canonical form")
-			}
-		case "multipleOf":
-			if f, ok := mdlNumber(v); !ok || f <= 0 {
-				c.bad()
-			}
-		case "maximum", "minimum":
-			if _, ok := mdlNumber(v); !ok {
-				c.bad()
-			}
-		case "exclusiveMaximum", "exclusiveMinimum", "uniqueItems":
-			if _, ok := v.(bool); !ok {
-				c.bad()
-			}
-		case "maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties":
-			if !mdlNonNegInt(v) {
-				c.bad()
-			}
-		case "required":
-			if !mdlStringSet(v) {
-				c.bad()
-			}
-		case "enum":
-			if a, ok := v.([]any); !ok || len(a) == 0 {
-				c.bad()
-			}
-		case "type":
-			switch t := v.(type) {
-			case string:
-				if !mdlTypes[t] {
-					c.bad()
-				}
-			case []any:
-				seen := map[string]bool{}
-				okAll := len(t) > 0
-				for _, e := range t {
-					s, ok := e.(string)
-					if !ok || !mdlTypes[s] || seen[s] {
-						okAll = false
-					}
-					seen[s] = true
-				}
-				if !okAll {
-					c.bad()
-				}
-			default:
-				c.bad()
-			}
-		case "properties", "patternProperties", "definitions":
-			m, ok := v.(mdlObject)
-			if !ok {
-				c.bad()
-				continue
-			}
-			for _, p := range m {
-				c.sub(p.V)
-			}
-		case "items":
-			switch t := v.(type) {
-			case mdlObject:
-				c.schema(t)
-			case []any:
-				for _, e := range t {
-					c.sub(e)
-				}
-			default:
-				c.bad()
-			}
-		case "additionalItems", "additionalProperties":
-			switch t := v.(type) {
-			case bool:
-			case mdlObject:
-				c.schema(t)
-			default:
-				c.bad()
-			}
-		case "dependencies":
-			m, ok := v.(mdlObject)
-			if !ok {
-				c.bad()
-				continue
-			}
-			for _, p := range m {
-				if sub, ok := p.V.(mdlObject); ok {
-					c.schema(sub)
-				} else if !mdlStringSet(p.V) {
-					c.bad()
-				}
-			}
-		case "allOf", "anyOf", "oneOf":
-			a, ok := v.([]any)
-			if !ok || len(a) == 0 {
-				c.bad()
-				continue
-			}
-			for _, e := range a {
-				c.sub(e)
-			}
-		case "not":
-			c.sub(v)
-		}
+// mdlCheckRef accepts internal references and canonical model references.
+func mdlCheckRef(ref string) error {
+	if !strings.HasPrefix(ref, "#") && !mdlCanonicalRef.MatchString(ref) {
+		return errNotCanonical
 	}
-}
-
-func (c *mdlChecker) sub(v any) {
-	if o, ok := v.(mdlObject); ok {
-		c.schema(o)
-	} else {
-		c.bad()
-	}
-}
-
-func mdlNumber(v any) (float64, bool) {
-	n, ok := v.(json.Number)
-	if !ok {
-		return 0, false
-	}
-	f, err := n.Float64()
-	return f, err == nil
-}
-
-func mdlNonNegInt(v any) bool {
-	n, ok := v.(json.Number)
-	if !ok {
-		return false
-	}
-	i, err := strconv.ParseInt(string(n), 10, 64)
-	return err == nil && i >= 0
-}
-
-// mdlStringSet: a non-empty array of unique strings (draft 4 stringArray).
-func mdlStringSet(v any) bool {
-	a, ok := v.([]any)
-	if !ok || len(a) == 0 {
-		return false
-	}
-	seen := map[string]bool{}
-	for _, e := range a {
-		s, ok := e.(string)
-		if !ok || seen[s] {
-			return false
-		}
-		seen[s] = true
-	}
-	return true
+	return nil
 }
 
 // ---- Flattening and templates ----
@@ -857,6 +694,17 @@ func (o mdlObject) get(k string) (any, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Members iterates the members in document order (jsonschema.Ordered).
+func (o mdlObject) Members() iter.Seq2[string, any] {
+	return func(yield func(string, any) bool) {
+		for _, kv := range o {
+			if !yield(kv.K, kv.V) {
+				return
+			}
+		}
+	}
 }
 
 func (o mdlObject) getOr(k string) any { v, _ := o.get(k); return v }

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/stagecraft/stagecraft/internal/service/appconfig/jsonschema"
+	"github.com/stagecraft/stagecraft/internal/jsonschema"
 )
 
 // Feature flags (AWS.AppConfig.FeatureFlags): the stored ("deployment
@@ -34,18 +34,13 @@ import (
 var flagKeyRE = regexp.MustCompile(`^[a-z][a-zA-Z\d_-]{0,63}$`)
 
 // ffErrors collects feature-flag validation failures.
-type ffErrors []jsonschema.Error
+type ffErrors []configError
 
 func (e *ffErrors) add(loc, constraint string, val any, format string, args ...any) {
 	if loc == "" {
 		loc = "/"
 	}
-	b, _ := json.Marshal(val)
-	v := string(b)
-	if len(v) > 256 {
-		v = v[:253] + "..."
-	}
-	*e = append(*e, jsonschema.Error{Location: loc, Keyword: constraint, Message: fmt.Sprintf(format, args...), Value: v})
+	*e = append(*e, configError{Location: loc, Keyword: constraint, Message: fmt.Sprintf(format, args...), Value: short(val)})
 }
 
 func ptrPath(base, k string) string { return base + "/" + k }
@@ -102,7 +97,7 @@ func (e *ffErrors) str(v any, loc string, max int) (string, bool) {
 }
 
 // validateFeatureFlags checks a stored feature-flag document.
-func validateFeatureFlags(content []byte) []jsonschema.Error {
+func validateFeatureFlags(content []byte) []configError {
 	var e ffErrors
 	doc, err := jsonschema.Parse(content)
 	if err != nil {

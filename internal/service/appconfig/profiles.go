@@ -7,7 +7,6 @@ import (
 	"time"
 
 	api "github.com/stagecraft/stagecraft/internal/api/appconfig"
-	"github.com/stagecraft/stagecraft/internal/service/appconfig/jsonschema"
 	"github.com/stagecraft/stagecraft/internal/store"
 )
 
@@ -56,7 +55,7 @@ func validateValidators(vs []api.Validator) error {
 	for _, v := range vs {
 		switch str(v.Type) {
 		case "JSON_SCHEMA":
-			if _, err := jsonschema.Compile([]byte(str(v.Content))); err != nil {
+			if _, err := compileValidator([]byte(str(v.Content))); err != nil {
 				return badRequest("Validator content is not a valid JSON Schema: %s", err.Error())
 			}
 		case "LAMBDA":

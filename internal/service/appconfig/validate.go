@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	api "github.com/stagecraft/stagecraft/internal/api/appconfig"
-	"github.com/stagecraft/stagecraft/internal/service/appconfig/jsonschema"
+	"github.com/stagecraft/stagecraft/internal/jsonschema"
 )
 
 // Content validation (validateContent), run when a hosted version is
@@ -26,7 +26,7 @@ import (
 
 const reasonInvalidConfiguration = "InvalidConfiguration"
 
-func invalidConfiguration(msg, validatorType string, errs []jsonschema.Error) error {
+func invalidConfiguration(msg, validatorType string, errs []configError) error {
 	e := api.NewBadRequestException("%s", msg)
 	e.Reason = ptr(reasonInvalidConfiguration)
 	d := &api.BadRequestDetails{}
@@ -67,16 +67,16 @@ func validateContent(p *profileRecord, content []byte) error {
 		if str(v.Type) != "JSON_SCHEMA" {
 			continue // LAMBDA: runLambdaValidators, outside the transaction
 		}
-		schema, err := jsonschema.Compile([]byte(str(v.Content)))
+		schema, err := compileValidator([]byte(str(v.Content)))
 		if err != nil {
 			return badRequest("The JSON Schema validator of configuration profile %s is invalid: %s", str(p.Id), err.Error())
 		}
 		doc, err := jsonschema.Parse(content)
 		if err != nil {
-			errs := []jsonschema.Error{{Keyword: "type", Message: "configuration data is not valid JSON: " + err.Error()}}
+			errs := []configError{{Keyword: "type", Message: "configuration data is not valid JSON: " + err.Error()}}
 			return invalidConfiguration("The configuration data failed validation against the JSON Schema validator: configuration data is not valid JSON.", "JSON_SCHEMA", errs)
 		}
-		if errs := schema.Validate(doc); len(errs) > 0 {
+		if errs := validateSchema(schema, doc); len(errs) > 0 {
 			return invalidConfiguration(fmt.Sprintf("The configuration data failed validation against the JSON Schema validator: %d error%s found. First: %s",
 				len(errs), plural(len(errs)), errs[0].String()), "JSON_SCHEMA", errs)
 		}

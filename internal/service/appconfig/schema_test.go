@@ -1,10 +1,10 @@
-package jsonschema_test
+package appconfig
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/stagecraft/stagecraft/internal/service/appconfig/jsonschema"
+	"github.com/stagecraft/stagecraft/internal/jsonschema"
 )
 
 // The AppConfig workshop's validator (draft-04), and documents around it.
@@ -20,7 +20,7 @@ const workshop = `{
   "required": ["intResultLimit", "boolEnableLimitResults"]
 }`
 
-func TestValidate(t *testing.T) {
+func TestSchemaValidator(t *testing.T) {
 	for _, tc := range []struct {
 		schema, doc string
 		want        []string // "location keyword"
@@ -58,7 +58,7 @@ func TestValidate(t *testing.T) {
 		{`true`, `{"any":"thing"}`, nil},
 		{`false`, `1`, []string{" false"}},
 	} {
-		s, err := jsonschema.Compile([]byte(tc.schema))
+		s, err := compileValidator([]byte(tc.schema))
 		if err != nil {
 			t.Fatalf("compile %s: %v", tc.schema, err)
 		}
@@ -67,7 +67,7 @@ func TestValidate(t *testing.T) {
 			t.Fatalf("parse %s: %v", tc.doc, err)
 		}
 		var got []string
-		for _, e := range s.Validate(doc) {
+		for _, e := range validateSchema(s, doc) {
 			got = append(got, e.Location+" "+e.Keyword)
 		}
 		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
@@ -76,13 +76,13 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-func TestCompileRejectsBadSchemas(t *testing.T) {
+func TestSchemaValidatorRejectsBadSchemas(t *testing.T) {
 	for _, s := range []string{
 		`not json`, `[]`, `"str"`, `{"type":"strnig"}`, `{"type":5}`, `{"pattern":"("}`,
 		`{"$ref":"http://example.com/s.json"}`, `{"$ref":"#/definitions/missing"}`, `{"properties":{"a":5}}`,
 		`{"required":"a"}`, `{"minimum":"1"}`, `{"allOf":[]}`, `{"a":1} trailing`,
 	} {
-		if _, err := jsonschema.Compile([]byte(s)); err == nil {
+		if _, err := compileValidator([]byte(s)); err == nil {
 			t.Errorf("Compile(%s) succeeded", s)
 		}
 	}
