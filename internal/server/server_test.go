@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"regexp"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -92,5 +93,27 @@ func apiErrCode(t *testing.T, err error, code, msg string) {
 	}
 	if !errors.As(err, &ae) || ae.ErrorCode() != code || (msg != "" && ae.ErrorMessage() != msg) {
 		t.Fatalf("want %s %q, got %v", code, msg, err)
+	}
+}
+
+// Every control-plane answer carries a fresh request id in AWS's form (a
+// lowercase version 4 UUID), also on errors, where the SDKs read it.
+func TestRequestIDs(t *testing.T) {
+	env := testenv.Start(t)
+	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	seen := map[string]bool{}
+	for _, path := range []string{"/restapis", "/restapis", "/restapis/nope"} {
+		req, _ := http.NewRequest(http.MethodGet, env.URL+path, nil)
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20261121/us-east-1/apigateway/aws4_request, SignedHeaders=host, Signature=00")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		id := resp.Header.Get("x-amzn-RequestId")
+		if !re.MatchString(id) || seen[id] {
+			t.Fatalf("%s: %d, request id %q: want a new lowercase version 4 UUID", path, resp.StatusCode, id)
+		}
+		seen[id] = true
 	}
 }
