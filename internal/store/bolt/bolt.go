@@ -20,7 +20,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -111,22 +110,11 @@ type Store struct {
 	closeMu sync.RWMutex
 	closed  bool
 
-	// wmu guards watchers, wclosed and writes to rev. Deliveries happen
-	// under it, so a watcher channel is never sent to after being closed
-	// and revisions reach each watcher in increasing order.
-	wmu      sync.Mutex
-	watchers map[*watcher]struct{}
-	wclosed  bool
-	rev      atomic.Uint64 // newest committed revision
+	revs store.Revisions // newest committed revision and its watchers
 
 	// commits feeds the committer goroutine (see commit.go).
 	commits       chan *pending
 	committerOnce sync.Once
-}
-
-type watcher struct {
-	ch   chan uint64
-	stop func() bool // unregisters the context.AfterFunc
 }
 
 var _ store.Store = (*Store)(nil)
@@ -162,7 +150,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if o.batchSize > 0 {
 		db.MaxBatchSize = o.batchSize
 	}
-	s := &Store{db: db, groupCommit: o.groupCommit, watchers: map[*watcher]struct{}{}, commits: make(chan *pending)}
+	s := &Store{db: db, groupCommit: o.groupCommit, commits: make(chan *pending)}
 	var rev uint64
 	err = db.Update(func(btx *bbolt.Tx) error {
 		meta, err := btx.CreateBucketIfNotExists(metaBucket)
@@ -187,7 +175,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	s.rev.Store(rev)
+	s.revs.Init(rev)
 	return s, nil
 }
 
@@ -244,7 +232,7 @@ func (s *Store) update(ctx context.Context, fn func(t *tx) error) error {
 		return err
 	}
 	if rev != 0 {
-		s.publish(rev)
+		s.revs.Publish(rev)
 	}
 	return nil
 }
@@ -279,55 +267,11 @@ func (s *Store) Revision(ctx context.Context) (uint64, error) {
 	if s.closed {
 		return 0, ErrClosed
 	}
-	return s.rev.Load(), nil
+	return s.revs.Load(), nil
 }
 
-// Watch returns a channel with a buffer of one that receives the newest
-// revision after each commit that wrote something. An unread value is
-// replaced by a newer one, so a slow reader sees only the latest. The channel
-// is closed when ctx ends or the store is closed (at once if either already
-// happened).
-func (s *Store) Watch(ctx context.Context) <-chan uint64 {
-	ch := make(chan uint64, 1)
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if s.wclosed {
-		close(ch)
-		return ch
-	}
-	w := &watcher{ch: ch}
-	s.watchers[w] = struct{}{}
-	// The callback needs wmu, which we hold, so it cannot run before stop
-	// is set.
-	w.stop = context.AfterFunc(ctx, func() {
-		s.wmu.Lock()
-		defer s.wmu.Unlock()
-		if _, ok := s.watchers[w]; ok {
-			delete(s.watchers, w)
-			close(w.ch)
-		}
-	})
-	return ch
-}
-
-// publish records rev as committed and tells the watchers. Commits finish in
-// revision order (there is one writer), but their publish calls may race;
-// an older revision arriving late is dropped.
-func (s *Store) publish(rev uint64) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if rev <= s.rev.Load() {
-		return
-	}
-	s.rev.Store(rev)
-	for w := range s.watchers {
-		select {
-		case <-w.ch: // drop the unread older value
-		default:
-		}
-		w.ch <- rev // cannot block: we are the only sender and hold wmu
-	}
-}
+// Watch implements store.Store.Watch (store.Revisions does the fan-out).
+func (s *Store) Watch(ctx context.Context) <-chan uint64 { return s.revs.Watch(ctx) }
 
 // Reset deletes every table and every NextSequence counter and grows the
 // revision, in one durable transaction.
@@ -369,14 +313,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	s.wmu.Lock()
-	s.wclosed = true
-	for w := range s.watchers {
-		w.stop()
-		delete(s.watchers, w)
-		close(w.ch)
-	}
-	s.wmu.Unlock()
+	s.revs.Close()
 	return s.db.Close()
 }
 

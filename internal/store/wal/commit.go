@@ -113,7 +113,7 @@ func (s *Store) commitBatch(batch []*pending) {
 		}
 		// Durable: now visible.
 		s.cur.Store(work)
-		s.publish(rev)
+		s.revs.Publish(rev)
 	}
 	for i, p := range batch {
 		p.done <- errs[i]

@@ -101,11 +101,7 @@ type Store struct {
 	closeMu sync.RWMutex
 	closed  bool
 
-	// wmu guards watchers, wclosed and writes to rev (as in store/bolt).
-	wmu      sync.Mutex
-	watchers map[*watcher]struct{}
-	wclosed  bool
-	rev      atomic.Uint64
+	revs store.Revisions // newest committed revision and its watchers
 
 	// Committer (commit.go). Only the committer goroutine touches the
 	// fields below commits after Open.
@@ -145,7 +141,6 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	}
 	s := &Store{
 		dir: dir, lock: lock, opts: o,
-		watchers:      map[*watcher]struct{}{},
 		commits:       make(chan *pending),
 		quit:          make(chan struct{}),
 		committerDone: make(chan struct{}),
@@ -245,7 +240,7 @@ func (s *Store) recover() error {
 	s.gen = gen
 	s.compactAt = max(s.opts.compactSize, 4*snapSize)
 	s.cur.Store(st)
-	s.rev.Store(st.rev)
+	s.revs.Init(st.rev)
 	s.removeStale(entries)
 	return nil
 }
@@ -318,51 +313,11 @@ func (s *Store) Revision(ctx context.Context) (uint64, error) {
 	if s.closed {
 		return 0, ErrClosed
 	}
-	return s.rev.Load(), nil
+	return s.revs.Load(), nil
 }
 
-// Watch returns a channel with a buffer of one that receives the newest
-// revision after each commit that wrote something; an unread value is
-// replaced by a newer one. The channel is closed when ctx ends or the store
-// is closed.
-func (s *Store) Watch(ctx context.Context) <-chan uint64 {
-	ch := make(chan uint64, 1)
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if s.wclosed {
-		close(ch)
-		return ch
-	}
-	w := &watcher{ch: ch}
-	s.watchers[w] = struct{}{}
-	w.stop = context.AfterFunc(ctx, func() {
-		s.wmu.Lock()
-		defer s.wmu.Unlock()
-		if _, ok := s.watchers[w]; ok {
-			delete(s.watchers, w)
-			close(w.ch)
-		}
-	})
-	return ch
-}
-
-// publish records rev as committed and tells the watchers. Only the
-// committer calls it, in revision order.
-func (s *Store) publish(rev uint64) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	if rev <= s.rev.Load() {
-		return
-	}
-	s.rev.Store(rev)
-	for w := range s.watchers {
-		select {
-		case <-w.ch:
-		default:
-		}
-		w.ch <- rev
-	}
-}
+// Watch implements store.Store.Watch (store.Revisions does the fan-out).
+func (s *Store) Watch(ctx context.Context) <-chan uint64 { return s.revs.Watch(ctx) }
 
 // Reset deletes every table and every NextSequence counter and grows the
 // revision, in one durable commit.
@@ -412,14 +367,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	s.wmu.Lock()
-	s.wclosed = true
-	for w := range s.watchers {
-		w.stop()
-		delete(s.watchers, w)
-		close(w.ch)
-	}
-	s.wmu.Unlock()
+	s.revs.Close()
 	close(s.quit)
 	<-s.committerDone // it may be finishing a compaction
 	err := s.log.Close()

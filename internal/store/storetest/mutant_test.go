@@ -1,4 +1,4 @@
-package wal_test
+package storetest_test
 
 import (
 	"context"
@@ -17,7 +17,8 @@ import (
 
 // The conformance suite is only worth something if it fails for a broken
 // store. TestSuiteCatchesMutants runs single suite cases, in a child process
-// (a failing subtest cannot be contained in-process), against a wal store
+// (a failing subtest cannot be contained in-process), against a real store
+// (store/wal, the default; the suite is the same for every implementation)
 // wrapped to break one promise, and requires exactly that case to fail.
 
 const mutantEnv = "STAGECRAFT_STORETEST_MUTANT"
@@ -98,9 +99,9 @@ func TestMutantChild(t *testing.T) {
 	})
 }
 
-// mutant wraps a wal store and breaks the promise named by kind.
+// mutant wraps a store and breaks the promise named by kind.
 type mutant struct {
-	*wal.Store
+	store.Store
 	kind string
 
 	mu     sync.Mutex
