@@ -1,207 +1,31 @@
 package wal_test
 
 import (
-	"bufio"
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stagecraft/stagecraft/internal/store"
+	"github.com/stagecraft/stagecraft/internal/store/storetest"
 	"github.com/stagecraft/stagecraft/internal/store/wal"
 )
 
-const crashEnv = "STAGECRAFT_WAL_CRASH_CHILD"
-
-// crashMaxWrites bounds the child; the parent kills it long before.
-const crashMaxWrites = 20000
-
-const crashWriters = 4
-
-func crashValue(i int) string {
-	// Varied sizes (up to 679 bytes): records of different lengths, and the
-	// log reaches the compaction size many times.
-	return strings.Repeat(fmt.Sprintf("%06d.", i), 1+i%97)
-}
-
-// TestCrashDurability re-runs this test binary as a child whose concurrent
-// writers do acknowledged Updates, printing "ack <i>" after each returns.
-// The parent SIGKILLs it after a random number of acks (the child is
-// mid-commit or mid-compaction most of the time), reopens the directory and
-// requires every acknowledged write, in both tables it touched, to be there.
+// TestCrashDurability: every acknowledged write survives SIGKILL of a
+// process with concurrent writers (records hold batches of several Updates)
+// and a small compaction size, so the child is also killed while writing
+// snapshots and switching logs (storetest.Crash).
 func TestCrashDurability(t *testing.T) {
-	if path := os.Getenv(crashEnv); path != "" {
-		crashChild(t, path)
-		return
-	}
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
-	seed := uint64(time.Now().UnixNano())
-	rng := rand.New(rand.NewPCG(seed, 0))
-	t.Logf("seed %d", seed)
-	for round := range 5 {
-		killAfter := 1 + rng.IntN(2000)
-		t.Run(fmt.Sprintf("round%d_kill_after_%d", round, killAfter), func(t *testing.T) {
-			crashRound(t, killAfter)
-		})
-	}
-}
-
-func crashChild(t *testing.T, path string) {
-	// A small compaction size: the child is also killed while writing
-	// snapshots and switching logs.
-	s, err := wal.Open(path, wal.WithCompactSize(32<<10))
-	if err != nil {
-		t.Fatalf("child: %v", err)
-	}
-	ctx := context.Background()
-	var (
-		next atomic.Int64
-		mu   sync.Mutex
-		wg   sync.WaitGroup
-	)
-	out := bufio.NewWriterSize(os.Stdout, 64)
-	// Concurrent writers, so records hold batches of several Updates.
-	for range crashWriters {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= crashMaxWrites {
-					return
-				}
-				err := s.Update(ctx, func(tx store.Tx) error {
-					k := fmt.Sprintf("k/%06d", i)
-					if err := tx.Put("main", k, []byte(crashValue(i))); err != nil {
-						return err
-					}
-					return tx.Put("index", k, []byte("x"))
-				})
-				if err != nil {
-					t.Errorf("child: Update %d: %v", i, err)
-					return
-				}
-				// Acknowledge only after Update returned.
-				mu.Lock()
-				fmt.Fprintf(out, "ack %d\n", i)
-				err = out.Flush()
-				mu.Unlock()
-				if err != nil {
-					t.Errorf("child: %v", err)
-					return
-				}
+	storetest.Crash(t, storetest.CrashConfig{
+		Test:    "TestCrashDurability",
+		Writers: 4, Rounds: 5, MaxKillAfter: 2000,
+		Open: func(t *testing.T, path string, child bool) store.Store {
+			opt := wal.WithLockTimeout(0)
+			if child {
+				opt = wal.WithCompactSize(32 << 10)
 			}
-		})
-	}
-	wg.Wait()
-	t.Fatalf("child: did %d writes without being killed", crashMaxWrites)
-}
-
-func crashRound(t *testing.T, killAfter int) {
-	path := filepath.Join(t.TempDir(), "wal")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashDurability$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashEnv+"="+path)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Failure guard only: the child is killed after killAfter acks.
-	watchdog := time.AfterFunc(20*time.Second, func() { _ = cmd.Process.Kill() })
-	defer watchdog.Stop()
-
-	acked := map[int]bool{}
-	r := bufio.NewReader(stdout)
-	killed := false
-	for {
-		line, err := r.ReadString('\n')
-		if errors.Is(err, io.EOF) {
-			break // a partial last line was not acknowledged
-		}
-		if err != nil {
-			t.Fatalf("reading the child: %v", err)
-		}
-		var i int
-		if _, err := fmt.Sscanf(line, "ack %d\n", &i); err != nil {
-			continue // test framework output
-		}
-		acked[i] = true
-		if !killed && len(acked) >= killAfter {
-			killed = true
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatalf("kill: %v", err)
-			}
-		}
-	}
-	err = cmd.Wait()
-	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	if !killed || !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-		t.Fatalf("child did not die by our SIGKILL (killed=%v, %v) after %d acks; stderr:\n%s", killed, err, len(acked), stderr.String())
-	}
-	if !watchdog.Stop() {
-		t.Fatalf("watchdog fired: the child was too slow")
-	}
-
-	s, err := wal.Open(path, wal.WithLockTimeout(0))
-	if err != nil {
-		t.Fatalf("reopen after SIGKILL: %v", err)
-	}
-	defer s.Close()
-	var missing []int
-	var stored int
-	err = s.View(context.Background(), func(tx store.Tx) error {
-		for i := range acked {
-			k := fmt.Sprintf("k/%06d", i)
-			v, err := tx.Get("main", k)
-			if errors.Is(err, store.ErrNotFound) {
-				missing = append(missing, i)
-				continue
-			}
+			s, err := wal.Open(path, opt)
 			if err != nil {
-				return err
+				t.Fatalf("open (child %v): %v", child, err)
 			}
-			if string(v) != crashValue(i) {
-				t.Errorf("%s: value corrupt (%d bytes)", k, len(v))
-			}
-		}
-		// Both tables were written in one transaction: they must agree.
-		var mainKeys, indexKeys []string
-		if err := tx.Scan("main", "", func(k string, _ []byte) bool { mainKeys = append(mainKeys, k); return true }); err != nil {
-			return err
-		}
-		if err := tx.Scan("index", "", func(k string, _ []byte) bool { indexKeys = append(indexKeys, k); return true }); err != nil {
-			return err
-		}
-		if strings.Join(mainKeys, ",") != strings.Join(indexKeys, ",") {
-			t.Errorf("half a transaction survived: %d keys in main, %d in index", len(mainKeys), len(indexKeys))
-		}
-		stored = len(mainKeys)
-		return nil
+			return s
+		},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(missing) > 0 {
-		t.Fatalf("%d of %d acknowledged writes lost after SIGKILL, e.g. %v", len(missing), len(acked), missing[:min(5, len(missing))])
-	}
-	rev, err := s.Revision(context.Background())
-	if err != nil || rev < uint64(len(acked)) {
-		t.Fatalf("Revision after SIGKILL = %d, %v; want >= %d acknowledged writes", rev, err, len(acked))
-	}
-	snaps, _ := filepath.Glob(filepath.Join(path, "snap-*"))
-	t.Logf("%d acknowledged, %d stored, revision %d, snapshots %q", len(acked), stored, rev, snaps)
 }
