@@ -1,8 +1,6 @@
 package dataplane_test
 
 import (
-	"context"
-	"net/http"
 	"testing"
 	"time"
 
@@ -10,38 +8,9 @@ import (
 	sdk "github.com/aws/aws-sdk-go-v2/service/apigateway"
 
 	"github.com/stagecraft/stagecraft/internal/dataplane"
+	"github.com/stagecraft/stagecraft/internal/dataplane/upstream/upstreamtest"
 	"github.com/stagecraft/stagecraft/internal/testenv"
 )
-
-// deadlineTransport enforces the request context's deadline itself, the
-// way a synchronous transport does with SetDeadline: it does not watch
-// the context's Done channel.
-type deadlineTransport struct {
-	t    *testing.T
-	base *http.Transport
-	saw  chan bool // whether a request carried a deadline
-}
-
-func (d *deadlineTransport) HonoursContextDeadline() bool { return true }
-
-func (d *deadlineTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	dl, ok := req.Context().Deadline()
-	d.saw <- ok
-	if !ok {
-		return d.base.RoundTrip(req)
-	}
-	ctx, cancel := context.WithDeadline(context.Background(), dl)
-	resp, err := d.base.RoundTrip(req.WithContext(ctx))
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	// The body is read by the caller before the deadline matters here.
-	go func() { time.Sleep(time.Until(dl) + time.Second); cancel() }()
-	return resp, nil
-}
-
-var _ dataplane.DeadlineTransport = (*deadlineTransport)(nil)
 
 // With a transport that enforces the context's deadline, the data plane
 // passes the integration timeout as the deadline (no timer of its own)
@@ -49,8 +18,8 @@ var _ dataplane.DeadlineTransport = (*deadlineTransport)(nil)
 func TestIntegrationTimeoutWithDeadlineTransport(t *testing.T) {
 	up := newUpstream(t)
 	env := testenv.Start(t)
-	tr := &deadlineTransport{t: t, base: &http.Transport{}, saw: make(chan bool, 16)}
-	t.Cleanup(tr.base.CloseIdleConnections)
+	tr := upstreamtest.NewDeadlineTransport()
+	t.Cleanup(tr.Base.CloseIdleConnections)
 	dataplane.SetTransport(env.Node.DataPlane, tr)
 	f := newFixture(t, env, "deadline")
 	f.method("/slow", "GET", nil)
@@ -67,12 +36,12 @@ func TestIntegrationTimeoutWithDeadlineTransport(t *testing.T) {
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("took %v", d)
 	}
-	if !<-tr.saw {
+	if !<-tr.Saw {
 		t.Error("the integration request carried no deadline")
 	}
 	r = call(t, env.URL, formHost, f.api, "live", "GET", "/fast", nil, "")
 	if r.status != 201 {
 		t.Errorf("fast: %d %q", r.status, r.body)
 	}
-	<-tr.saw
+	<-tr.Saw
 }

@@ -113,13 +113,17 @@ func (h *Handler) ServeRoutingRules(w http.ResponseWriter, r *http.Request) bool
 	if d == nil || d.mode == modeMappings {
 		return false
 	}
-	if d.mode != modeRulesOnly {
-		if rl, _ := d.matchRule(r); rl == nil {
-			return false
-		}
+	rl, rest := d.matchRule(r)
+	if rl == nil && d.mode != modeRulesOnly {
+		return false
 	}
 	c := h.newCall(w, r)
 	defer c.finish()
+	if rl != nil { // matched once, served without matching again
+		c.cp = cp
+		c.serveRule(d, rl, r.URL.EscapedPath(), rest)
+		return true
+	}
 	c.serveDomain(cp, d)
 	return true
 }
