@@ -107,8 +107,9 @@ func LoadStage(ctx context.Context, tx store.Tx, apiID, stageName string) (*api.
 // (its methods, integrations and responses inside) with its path added,
 // and the authorizers, models, request validators and customized gateway
 // responses as stored, keyed by the last part of their store keys. It
-// decodes to the same Snapshot as depBuildSnapshot's (members may come in
-// another order and keep fields this version does not know).
+// decodes to the same Snapshot as decoding every document would
+// (export_test.go's reference builder; members may come in another order
+// and keep fields this version does not know).
 //
 // ra and t must be what tx holds (restAPIShared and loadTreeShared in the
 // same transaction).
@@ -222,62 +223,4 @@ func snapResource(r *resourceRecord, path string) SnapshotResource {
 		}
 	}
 	return sr
-}
-
-// depBuildSnapshot freezes the current state of an API (loaded in tx,
-// whose tree t is already loaded) into a Snapshot.
-func depBuildSnapshot(ctx context.Context, tx store.Tx, ra *api.RestApi, t *tree, deploymentID string, now wire.EpochTime) (*Snapshot, error) {
-	snap, err := depBuildSnapshotBase(ctx, tx, ra, t, deploymentID, now)
-	if err != nil {
-		return nil, err
-	}
-	// Only the customized gateway responses: the others are AWS's
-	// defaults, which EffectiveGatewayResponse fills in.
-	snap.GatewayResponses, err = gwrCustomized(ctx, tx, str(ra.Id))
-	if err != nil {
-		return nil, err
-	}
-	return snap, nil
-}
-
-// depBuildSnapshotBase is depBuildSnapshot without the gateway responses.
-func depBuildSnapshotBase(ctx context.Context, tx store.Tx, ra *api.RestApi, t *tree, deploymentID string, now wire.EpochTime) (*Snapshot, error) {
-	apiID := str(ra.Id)
-	snap := &Snapshot{DeploymentID: deploymentID, CreatedDate: now, RestApi: *ra}
-	recs, paths := t.sortedPaths()
-	for i, r := range recs {
-		snap.Resources = append(snap.Resources, snapResource(r, paths[i]))
-	}
-
-	auths, err := store.ScanJSON[api.Authorizer](tx, tAuthorizers, prefix(ctx, apiID))
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range auths {
-		if snap.Authorizers == nil {
-			snap.Authorizers = map[string]api.Authorizer{}
-		}
-		snap.Authorizers[str(a.Id)] = *a
-	}
-	models, err := store.ScanJSON[api.Model](tx, tModels, prefix(ctx, apiID))
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range models {
-		if snap.Models == nil {
-			snap.Models = map[string]api.Model{}
-		}
-		snap.Models[str(m.Name)] = *m
-	}
-	vals, err := store.ScanJSON[api.RequestValidator](tx, tValidators, prefix(ctx, apiID))
-	if err != nil {
-		return nil, err
-	}
-	for _, v := range vals {
-		if snap.RequestValidators == nil {
-			snap.RequestValidators = map[string]api.RequestValidator{}
-		}
-		snap.RequestValidators[str(v.Id)] = *v
-	}
-	return snap, nil
 }

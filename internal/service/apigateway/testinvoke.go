@@ -2,6 +2,7 @@ package apigateway
 
 import (
 	"context"
+	"encoding/json"
 
 	api "github.com/stagecraft/stagecraft/internal/api/apigateway"
 	"github.com/stagecraft/stagecraft/internal/store"
@@ -138,8 +139,12 @@ func (s *Service) TestInvokeMethod(ctx context.Context, in *api.TestInvokeMethod
 		if err != nil {
 			return err
 		}
-		snap, err = depBuildSnapshot(ctx, tx, ra, t, testInvokeDeploymentID, s.now())
-		return err
+		b, err := depSnapshotJSON(ctx, tx, ra, t, testInvokeDeploymentID, s.now())
+		if err != nil {
+			return err
+		}
+		snap = new(Snapshot)
+		return json.Unmarshal(b, snap)
 	})
 	if err != nil {
 		return nil, err
