@@ -5,13 +5,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sdk "github.com/aws/aws-sdk-go-v2/service/apigateway"
 
 	"github.com/stagecraft/stagecraft/internal/dataplane"
+	"github.com/stagecraft/stagecraft/internal/dataplane/upstream/upstreamtest"
 	"github.com/stagecraft/stagecraft/internal/testenv"
 )
 
@@ -38,53 +38,26 @@ func BenchmarkServeMock(b *testing.B) {
 	})
 }
 
-// discardWriter is a ResponseWriter that keeps only the status and reuses
-// its header map, so the benchmarks below count the data plane's own
-// allocations rather than the recorder's.
-type discardWriter struct {
-	h      http.Header
-	status int
-	n      int
-}
-
-func (w *discardWriter) Header() http.Header { return w.h }
-func (w *discardWriter) WriteHeader(s int) {
-	if w.status == 0 {
-		w.status = s
-	}
-}
-func (w *discardWriter) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.status = 200
-	}
-	w.n += len(p)
-	return len(p), nil
-}
-func (w *discardWriter) reset() {
-	clear(w.h)
-	w.status, w.n = 0, 0
-}
-
 // benchHandler runs requests made by newReq through the REST data plane's
 // handler (no front door, no socket) and checks the status.
 func benchHandler(b *testing.B, h http.Handler, newReq func() *http.Request, want int) {
 	b.Helper()
-	w := &discardWriter{h: http.Header{}}
+	w := upstreamtest.NewDiscardWriter()
 	// Warm up (connections, caches) and check once.
 	for range 3 {
-		w.reset()
+		w.Reset()
 		h.ServeHTTP(w, newReq())
-		if w.status != want {
-			b.Fatalf("status %d, want %d", w.status, want)
+		if w.Status != want {
+			b.Fatalf("status %d, want %d", w.Status, want)
 		}
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		w.reset()
+		w.Reset()
 		h.ServeHTTP(w, newReq())
-		if w.status != want {
-			b.Fatalf("status %d, want %d", w.status, want)
+		if w.Status != want {
+			b.Fatalf("status %d, want %d", w.Status, want)
 		}
 	}
 }
@@ -139,36 +112,15 @@ func BenchmarkRESTProxy(b *testing.B) {
 // that answers from memory: the data plane's own per-request work.
 func BenchmarkRESTProxyLogic(b *testing.B) {
 	env, api := restProxy(b, "http://upstream.invalid")
-	dataplane.SetTransport(env.Node.DataPlane, cannedTransport{})
+	dataplane.SetTransport(env.Node.DataPlane, upstreamtest.CannedTransport{})
 	benchHandler(b, env.Node.DataPlane, restRequest(api, "/prod/items/42"), 200)
 }
-
-// cannedTransport answers every request 200 {"ok":true} from memory, the
-// way a client transport hands a response over (fresh Header map and
-// body): 6 allocations of its own.
-type cannedTransport struct{}
-
-func (cannedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Body != nil {
-		io.Copy(io.Discard, req.Body)
-		req.Body.Close()
-	}
-	return &http.Response{StatusCode: 200, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: http.Header{"Content-Type": {"application/json"}, "Date": {"Sat, 21 Nov 2026 08:00:00 GMT"}, "Content-Length": {"11"}},
-		Body:   io.NopCloser(strings.NewReader(`{"ok":true}`)), ContentLength: 11, Request: req}, nil
-}
-
-// deadlineCannedTransport is cannedTransport declaring that it enforces
-// the request context's deadline itself (dataplane.DeadlineTransport).
-type deadlineCannedTransport struct{ cannedTransport }
-
-func (deadlineCannedTransport) HonoursContextDeadline() bool { return true }
 
 // BenchmarkRESTProxyLogicDeadline: the logic benchmark with a transport
 // that takes the integration timeout from the context's deadline, so the
 // data plane makes no timer per call.
 func BenchmarkRESTProxyLogicDeadline(b *testing.B) {
 	env, api := restProxy(b, "http://upstream.invalid")
-	dataplane.SetTransport(env.Node.DataPlane, deadlineCannedTransport{})
+	dataplane.SetTransport(env.Node.DataPlane, upstreamtest.DeadlineCannedTransport{})
 	benchHandler(b, env.Node.DataPlane, restRequest(api, "/prod/items/42"), 200)
 }
