@@ -666,46 +666,9 @@ func (r *Resolver) RecordFetch(ctx context.Context, t Target, now time.Time) err
 
 // runUsage writes pending fetch marks until the store is closed.
 func (r *Resolver) runUsage() {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	closed := r.st.Watch(ctx)
-	var last time.Time
-	for {
-		select {
-		case <-r.usageWake:
-		case _, ok := <-closed:
-			if !ok {
-				return
-			}
-			continue
-		}
-		if wait := usageFlushEvery - time.Since(last); wait > 0 {
-			t := time.NewTimer(wait)
-		pause:
-			for {
-				select {
-				case <-t.C:
-					break pause
-				case _, ok := <-closed:
-					if !ok {
-						t.Stop()
-						return
-					}
-				}
-			}
-		}
-		last = time.Now()
-		if err := r.FlushUsage(ctx); err != nil {
-			select {
-			case _, ok := <-closed:
-				if !ok {
-					return
-				}
-			default:
-			}
-			r.log.Warn("appconfigdata: recording configuration fetches failed", "err", err)
-		}
-	}
+	runPaced(r.st, r.usageWake, usageFlushEvery, r.FlushUsage, func(err error) {
+		r.log.Warn("appconfigdata: recording configuration fetches failed", "err", err)
+	})
 }
 
 // FlushUsage writes every pending fetch mark now.

@@ -178,20 +178,31 @@ func (g *guard) poke() {
 
 // run flushes changed sessions until the store is closed.
 func (g *guard) run() {
+	runPaced(g.st, g.wake, flushEvery, g.flush, func(err error) {
+		g.log.Warn("appconfigdata: persisting session state failed", "err", err)
+	})
+}
+
+// runPaced calls flush after each signal on wake, at most once per every
+// (signals meanwhile coalesce into the next call), until st is closed; a
+// failure is reported unless the store closed under the flush (the node is
+// stopping). The guard's session flusher and the Resolver's fetch-mark
+// flusher both run on it.
+func runPaced(st store.Store, wake <-chan struct{}, every time.Duration, flush func(context.Context) error, failed func(error)) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	closed := g.st.Watch(ctx)
+	closed := st.Watch(ctx)
 	var last time.Time
 	for {
 		select {
-		case <-g.wake:
+		case <-wake:
 		case _, ok := <-closed:
 			if !ok {
 				return
 			}
 			continue
 		}
-		if wait := flushEvery - time.Since(last); wait > 0 {
+		if wait := every - time.Since(last); wait > 0 {
 			t := time.NewTimer(wait)
 		pause:
 			for {
@@ -207,15 +218,15 @@ func (g *guard) run() {
 			}
 		}
 		last = time.Now()
-		if err := g.flush(ctx); err != nil {
+		if err := flush(ctx); err != nil {
 			select {
 			case _, ok := <-closed:
 				if !ok {
-					return // the store closed under the flush: the node is stopping
+					return
 				}
 			default:
 			}
-			g.log.Warn("appconfigdata: persisting session state failed", "err", err)
+			failed(err)
 		}
 	}
 }
