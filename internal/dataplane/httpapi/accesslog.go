@@ -20,19 +20,6 @@ import (
 // Requests that reach no stage (an unknown API or stage) are not logged:
 // there are no settings to log them with.
 
-// trail is what a request went through, for the access log.
-type trail struct {
-	errMsg, errType string // $context.error.message, .responseType
-
-	integRan     bool   // an integration was called
-	integStatus  string // $context.integrationStatus (Lambda's own status for Lambda)
-	integRespSt  string // $context.integration.status (the function's statusCode for Lambda)
-	integLatency int64  // ms
-	integErr     string // $context.integrationErrorMessage
-
-	authErr string // $context.authorizer.error
-}
-
 // recorder captures the status and size of the response.
 type recorder struct {
 	http.ResponseWriter
@@ -66,7 +53,6 @@ func (c *call) accessLog(f *dataplane.AccessLogFormat) {
 // logVar answers the access log variables: those of parameter mapping
 // (contextVar) and the ones known once the response is sent.
 func (c *call) logVar(name string) (string, bool) {
-	t := &c.trail
 	switch name {
 	case "status":
 		st := c.rec.status
@@ -82,31 +68,9 @@ func (c *call) logVar(name string) (string, bool) {
 		// Bytes of the request body and the response body [?: AWS says
 		// only "the amount of data processed in bytes"].
 		return strconv.Itoa(len(c.body) + c.rec.n), true
-	case "integrationStatus", "integration.integrationStatus":
-		return t.integStatus, t.integStatus != ""
-	case "integration.status":
-		return t.integRespSt, t.integRespSt != ""
-	case "integrationLatency", "integration.latency":
-		return strconv.FormatInt(t.integLatency, 10), t.integRan
-	case "integrationErrorMessage", "integration.error":
-		return t.integErr, t.integErr != ""
-	case "error.message":
-		return t.errMsg, t.errMsg != ""
-	case "error.messageString":
-		if t.errMsg == "" {
-			return "", false
-		}
-		return strconv.Quote(t.errMsg), true
-	case "error.responseType":
-		if t.errMsg == "" {
-			return "", false
-		}
-		if t.errType != "" {
-			return t.errType, true
-		}
-		return c.responseType(), true
-	case "authorizer.error":
-		return t.authErr, t.authErr != ""
+	}
+	if v, ok, handled := c.trail.Var(name, c.responseType); handled {
+		return v, ok
 	}
 	if strings.HasPrefix(name, "identity.") {
 		switch name {
@@ -132,9 +96,9 @@ func (c *call) responseType() string {
 		return "RESOURCE_NOT_FOUND"
 	case st == http.StatusRequestEntityTooLarge:
 		return "REQUEST_TOO_LARGE"
-	case st == http.StatusServiceUnavailable && c.trail.integRan:
+	case st == http.StatusServiceUnavailable && c.trail.IntegRan:
 		return "INTEGRATION_TIMEOUT"
-	case st >= 500 && c.trail.integRan:
+	case st >= 500 && c.trail.IntegRan:
 		return "INTEGRATION_FAILURE"
 	case st >= 500:
 		return "DEFAULT_5XX"

@@ -190,12 +190,12 @@ func errOf(a *authorizer) error {
 func (c *call) deny(err error, scopes []string) bool {
 	var d *authz.Denial
 	if !errors.As(err, &d) {
-		c.trail.authErr = v2core.ErrorMessage(err)
+		c.trail.AuthErr = v2core.ErrorMessage(err)
 		c.h.log.Error("authorization failed", "error", err, "request_id", c.reqID)
 		c.fail(http.StatusInternalServerError, msgInternal)
 		return false
 	}
-	c.trail.authErr = d.Reason
+	c.trail.AuthErr = d.Reason
 	c.h.log.Info("request not authorized", "status", d.Status, "reason", d.Reason, "route", c.route.key, "request_id", c.reqID)
 	if d.WWWAuthenticate != "" {
 		c.w.Header().Set("Www-Authenticate", d.WWWAuthenticate)

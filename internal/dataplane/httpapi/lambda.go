@@ -153,14 +153,14 @@ func (c *call) lambdaProxy(in *integration) {
 	defer cancel()
 	start := c.h.clk.Now()
 	res, err := inv.Invoke(ctx, fn, event)
-	c.trail.integRan, c.trail.integLatency = true, c.h.clk.Now().Sub(start).Milliseconds()
+	c.trail.IntegRan, c.trail.IntegLatency = true, c.h.clk.Now().Sub(start).Milliseconds()
 	if err != nil {
-		c.trail.integErr = v2core.ErrorMessage(err)
+		c.trail.IntegErr = v2core.ErrorMessage(err)
 		var fe *lambda.FunctionError
 		if errors.As(err, &fe) {
 			// Lambda answered 200 with X-Amz-Function-Error [?: wording].
-			c.trail.integStatus = "200"
-			c.trail.integErr = "The Lambda function returned the following error: " + strings.ReplaceAll(fe.ErrorMessage, `"`, `'`)
+			c.trail.IntegStatus = "200"
+			c.trail.IntegErr = "The Lambda function returned the following error: " + strings.ReplaceAll(fe.ErrorMessage, `"`, `'`)
 		}
 		if errors.Is(err, lambda.ErrTimeout) {
 			c.h.log.Warn("Lambda integration timed out", "function", fn.ARN(), "timeout", in.timeout, "request_id", c.reqID)
@@ -184,13 +184,13 @@ func (c *call) lambdaProxy(in *integration) {
 	if err == nil {
 		body, err = resp.DecodeBody(true)
 	}
-	c.trail.integStatus = "200"
+	c.trail.IntegStatus = "200"
 	if err != nil {
 		// The wording of AWS's authorizer equivalent ("The response from
 		// the Lambda Authorizer function doesn't match the format that API
 		// Gateway expects. Simple response did not include
 		// 'isAuthorized'") [C], for the integration [?].
-		c.trail.integErr = "The response from the Lambda function doesn't match the format that API Gateway expects. " + v2core.ErrorMessage(err)
+		c.trail.IntegErr = "The response from the Lambda function doesn't match the format that API Gateway expects. " + v2core.ErrorMessage(err)
 		c.h.log.Warn("Malformed Lambda proxy response", "function", fn.ARN(), "error", err, "request_id", c.reqID)
 		c.fail(http.StatusInternalServerError, msgInternal)
 		return
@@ -203,7 +203,7 @@ func (c *call) lambdaProxy(in *integration) {
 	for _, ck := range resp.Cookies {
 		h.Add("Set-Cookie", ck)
 	}
-	c.trail.integRespSt = strconv.Itoa(resp.StatusCode)
+	c.trail.IntegRespSt = strconv.Itoa(resp.StatusCode)
 	if h.Get("Content-Type") == "" {
 		// HTTP APIs answer application/json when the function names no
 		// content type [?; matches the 2.0 inferred response].

@@ -155,9 +155,9 @@ func (c *call) httpProxy(in *integration) {
 	// The transport directly: the client would only copy headers for
 	// redirects it does not follow; errors read as the client's.
 	resp, err := upstream.RoundTrip(rt, req)
-	c.trail.integRan, c.trail.integLatency = true, c.h.clk.Now().Sub(start).Milliseconds()
+	c.trail.IntegRan, c.trail.IntegLatency = true, c.h.clk.Now().Sub(start).Milliseconds()
 	if err != nil {
-		c.trail.integErr = v2core.ErrorMessage(err)
+		c.trail.IntegErr = v2core.ErrorMessage(err)
 		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded {
 			c.h.log.Warn("integration timed out", "uri", u.Redacted(), "timeout", in.timeout, "request_id", c.reqID)
 			c.fail(http.StatusServiceUnavailable, msgUnavailable)
@@ -171,8 +171,8 @@ func (c *call) httpProxy(in *integration) {
 		return
 	}
 	defer resp.Body.Close()
-	c.trail.integStatus = upstream.StatusString(resp.StatusCode)
-	c.trail.integRespSt = c.trail.integStatus
+	c.trail.IntegStatus = upstream.StatusString(resp.StatusCode)
+	c.trail.IntegRespSt = c.trail.IntegStatus
 	c.writeBackend(in, resp)
 }
 

@@ -58,7 +58,7 @@ type call struct {
 
 	// Access log state (accesslog.go).
 	rec   *recorder // the response as sent; nil without access logging
-	trail trail
+	trail v2core.Trail
 
 	// Storage that saves separate allocations per request.
 	idv   [1]string // the Apigw-Requestid value
@@ -205,7 +205,7 @@ func (c *call) fail(status int, msg string) { c.failType(status, msg, "") }
 // failType is fail with the error's $context.error.responseType ("":
 // derived from the status).
 func (c *call) failType(status int, msg, responseType string) {
-	c.trail.errMsg, c.trail.errType = msg, responseType
+	c.trail.ErrMsg, c.trail.ErrType = msg, responseType
 	h := c.w.Header()
 	h["Content-Type"] = []string{"application/json"}
 	if c.dep != nil && c.dep.cors != nil {

@@ -25,25 +25,18 @@ import (
 // or the status of the error frame the client got (403 no route or no
 // valid API key, 429 throttled or over quota, 500 integration failure).
 
-// trail is what an event went through.
+// trail is what an event went through: its status and the trail both
+// planes log.
 type trail struct {
-	status          int
-	errMsg, errType string // $context.error.message, .responseType
-
-	integRan     bool
-	integStatus  string // $context.integrationStatus (Lambda's own status for Lambda)
-	integRespSt  string // $context.integration.status
-	integLatency int64  // ms
-	integErr     string // $context.integrationErrorMessage
-
-	authErr string // $context.authorizer.error
+	status int
+	v2core.Trail
 }
 
 // refuse refuses the $connect handshake and logs the event.
 func (e *event) refuse(w http.ResponseWriter, st *v2core.Stage[*deployment], status int, msg, responseType string) {
-	e.trail.status, e.trail.errMsg = status, msg
+	e.trail.status, e.trail.ErrMsg = status, msg
 	if responseType != "" {
-		e.trail.errType = responseType
+		e.trail.ErrType = responseType
 	}
 	refuse(w, status, msg)
 	e.accessLog(st)
@@ -51,7 +44,7 @@ func (e *event) refuse(w http.ResponseWriter, st *v2core.Stage[*deployment], sta
 
 // frameError sends the client an error frame for a message.
 func (e *event) frameError(status int, msg, responseType string) {
-	e.trail.status, e.trail.errMsg, e.trail.errType = status, msg, responseType
+	e.trail.status, e.trail.ErrMsg, e.trail.ErrType = status, msg, responseType
 	e.s.errorFrame(msg, e.reqID)
 }
 
@@ -62,15 +55,15 @@ func (e *event) runTimed(ctx context.Context) (*result, error) {
 	start := clk.Now()
 	res, err := e.run(ctx)
 	t := &e.trail
-	t.integRan, t.integLatency = true, clk.Now().Sub(start).Milliseconds()
+	t.IntegRan, t.IntegLatency = true, clk.Now().Sub(start).Milliseconds()
 	if err != nil {
-		t.integErr = v2core.ErrorMessage(err)
+		t.IntegErr = v2core.ErrorMessage(err)
 		return nil, err
 	}
-	t.integRespSt = strconv.Itoa(res.status)
-	t.integStatus = t.integRespSt
+	t.IntegRespSt = strconv.Itoa(res.status)
+	t.IntegStatus = t.IntegRespSt
 	if typ := e.route.integ.typ; typ == "AWS_PROXY" || typ == "AWS" {
-		t.integStatus = "200" // Lambda's own answer to the invocation
+		t.IntegStatus = "200" // Lambda's own answer to the invocation
 	}
 	return res, nil
 }
@@ -101,33 +94,13 @@ func (e *event) logVar(name string) (string, bool) {
 			st = http.StatusOK
 		}
 		return strconv.Itoa(st), true
-	case "integrationStatus", "integration.integrationStatus":
-		return t.integStatus, t.integStatus != ""
-	case "integration.status":
-		return t.integRespSt, t.integRespSt != ""
-	case "integrationLatency", "integration.latency":
-		return strconv.FormatInt(t.integLatency, 10), t.integRan
-	case "integrationErrorMessage", "integration.error":
-		return t.integErr, t.integErr != ""
-	case "error.message":
-		return t.errMsg, t.errMsg != ""
-	case "error.messageString":
-		if t.errMsg == "" {
-			return "", false
-		}
-		return strconv.Quote(t.errMsg), true
-	case "error.responseType":
-		if t.errMsg == "" {
-			return "", false
-		}
-		if t.errType != "" {
-			return t.errType, true
-		}
-		return e.responseType(), true
-	case "authorizer.error", "authorize.error":
-		return t.authErr, t.authErr != ""
+	case "authorize.error":
+		return t.AuthErr, t.AuthErr != ""
 	case "responseLatency":
 		return strconv.FormatInt(e.s.h.clk.Now().Sub(e.now).Milliseconds(), 10), true
+	}
+	if v, ok, handled := t.Var(name, e.responseType); handled {
+		return v, ok
 	}
 	return e.Lookup(v2core.KindContext, name)
 }
@@ -142,7 +115,7 @@ func (e *event) responseType() string {
 		return "ACCESS_DENIED"
 	case st == http.StatusBadRequest:
 		return "BAD_REQUEST_PARAMETERS"
-	case st >= 500 && e.trail.integRan:
+	case st >= 500 && e.trail.IntegRan:
 		return "INTEGRATION_FAILURE"
 	case st >= 500:
 		return "DEFAULT_5XX"

@@ -60,7 +60,7 @@ func (s *session) authorize(ctx context.Context, e *event, epoch uint64) (int, s
 	a := rt.authz
 	if a == nil || a.err != nil {
 		s.h.log.Error("$connect authorizer cannot run", "api", s.c.apiID, "error", a.errOrMissing(), "request_id", e.reqID)
-		e.trail.authErr = v2core.ErrorMessage(a.errOrMissing())
+		e.trail.AuthErr = v2core.ErrorMessage(a.errOrMissing())
 		return http.StatusInternalServerError, "Internal server error"
 	}
 	req := &authz.Request{Header: s.header, Query: s.query, StageVariables: e.vars, Context: func(name string) (string, bool) {
@@ -106,10 +106,10 @@ func (a *authorizer) errOrMissing() error {
 func (e *event) denial(err error) (int, string) {
 	var d *authz.Denial
 	if !errors.As(err, &d) {
-		e.trail.authErr = v2core.ErrorMessage(err)
+		e.trail.AuthErr = v2core.ErrorMessage(err)
 		return http.StatusInternalServerError, "Internal server error"
 	}
-	e.trail.authErr, e.trail.errType = d.Reason, d.GatewayType
+	e.trail.AuthErr, e.trail.ErrType = d.Reason, d.GatewayType
 	if d.Null || d.Message == "" {
 		return d.Status, http.StatusText(d.Status)
 	}

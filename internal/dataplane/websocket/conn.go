@@ -322,7 +322,7 @@ func (s *session) disconnect(code int, reason string) {
 	res, err := e.runTimed(context.Background())
 	if err != nil {
 		s.h.log.Warn("$disconnect integration failed", "api", s.c.apiID, "connection", s.c.id, "error", err, "request_id", e.reqID)
-		e.trail.status, e.trail.errMsg = http.StatusInternalServerError, "Internal server error"
+		e.trail.status, e.trail.ErrMsg = http.StatusInternalServerError, "Internal server error"
 		return
 	}
 	e.trail.status = res.status
