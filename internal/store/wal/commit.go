@@ -123,12 +123,19 @@ func (s *Store) commitBatch(batch []*pending) {
 	}
 }
 
-// append writes one record with a single write and fdatasyncs it. After a
-// failed write or sync the log's content is unknown (the kernel may have
-// dropped the dirty pages), so the store refuses further writes; reopening
-// recovers what is durable.
+// append writes one record with a single write (after extending the
+// log's preallocated zeros when the record does not fit) and fdatasyncs
+// it. After a failed write or sync the log's content is unknown (the kernel
+// may have dropped the dirty pages), so the store refuses further writes;
+// reopening recovers what is durable.
 func (s *Store) append(rec []byte) error {
-	_, err := s.log.Write(rec)
+	var err error
+	if need := s.logSize + int64(len(rec)); need > s.logAlloc {
+		s.logAlloc, err = preallocate(s.log, s.logAlloc, need)
+	}
+	if err == nil {
+		_, err = s.log.WriteAt(rec, s.logSize)
+	}
 	if err == nil {
 		err = fdatasync(s.log)
 	}
@@ -164,7 +171,7 @@ func (s *Store) compact() {
 	}
 	_ = s.log.Close()
 	old := s.gen
-	s.log, s.gen, s.logSize = f, next, headerLen
+	s.log, s.gen, s.logSize, s.logAlloc = f, next, headerLen, headerLen
 	s.compactAt = max(s.opts.compactSize, 4*size)
 	_ = os.Remove(filepath.Join(s.dir, logName(old)))
 	_ = os.Remove(filepath.Join(s.dir, snapName(old)))

@@ -59,17 +59,20 @@ func wantState(t *testing.T, s *Store, wantRev uint64, want ...string) {
 	}
 }
 
-func logSize(t *testing.T, dir string, gen uint64) int64 {
+// logEnd is the offset where the valid records of log-<gen> in dir end
+// (the file itself is longer: preallocated zeros follow) and whether only
+// zeros follow them.
+func logEnd(t *testing.T, dir string, gen uint64) (int64, bool) {
 	t.Helper()
-	fi, err := os.Stat(filepath.Join(dir, logName(gen)))
+	end, zeroTail, err := replayLog(filepath.Join(dir, logName(gen)), gen, newState())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fi.Size()
+	return end, zeroTail
 }
 
 // threeWrites leaves a closed store in dir with three commits and returns
-// the log size after each (the offsets where the records end).
+// the offsets where the records end after each.
 func threeWrites(t *testing.T, dir string) []int64 {
 	t.Helper()
 	s, err := Open(dir)
@@ -79,7 +82,8 @@ func threeWrites(t *testing.T, dir string) []int64 {
 	var ends []int64
 	for i := range 3 {
 		put(t, s, "t", fmt.Sprintf("k%d", i), strings.Repeat("v", 10+i))
-		ends = append(ends, logSize(t, dir, 0))
+		end, _ := logEnd(t, dir, 0)
+		ends = append(ends, end)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -121,8 +125,8 @@ func TestTornTailTruncated(t *testing.T) {
 			if keep < 2 || !slices.Equal(kept, want[:keep]) || rev != uint64(keep) {
 				t.Fatalf("after damage: %q rev %d; want a prefix of %q with at least 2 commits", kept, rev, want)
 			}
-			if got := logSize(t, dir, 0); got != ends[keep-1] {
-				t.Fatalf("log is %d bytes after recovery, want it truncated to %d", got, ends[keep-1])
+			if got, zeroTail := logEnd(t, dir, 0); got != ends[keep-1] || !zeroTail {
+				t.Fatalf("log's records end at %d after recovery (only zeros after them: %v), want %d and the torn tail gone", got, zeroTail, ends[keep-1])
 			}
 			// Writing after the truncation point and reopening works.
 			put(t, s, "t", "after", "x")
@@ -139,15 +143,15 @@ func TestTornTailTruncated(t *testing.T) {
 // write: Open must refuse rather than silently drop acknowledged data.
 func TestUndecodableRecordIsAnError(t *testing.T) {
 	dir := t.TempDir()
-	threeWrites(t, dir)
-	f, err := os.OpenFile(filepath.Join(dir, logName(0)), os.O_APPEND|os.O_WRONLY, 0)
+	ends := threeWrites(t, dir)
+	f, err := os.OpenFile(filepath.Join(dir, logName(0)), os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := appendRecord(nil, 4, []op{{kind: opReset}})
 	rec[len(rec)-1] = 99 // an unknown operation, with a matching CRC:
 	binary.LittleEndian.PutUint32(rec[4:], crc32.Checksum(rec[recHeaderLen:], castagnoli))
-	if _, err := f.Write(rec); err != nil {
+	if _, err := f.WriteAt(rec, ends[2]); err != nil { // right after the last record
 		t.Fatal(err)
 	}
 	f.Close()
@@ -377,4 +381,44 @@ func (s *Store) files() []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// The log grows by preallocChunk of zeros ahead of its records: records
+// that cross a chunk boundary replay, a clean reopen keeps the preallocated
+// space (no truncation, no new fdatasync of the size), and writing after a
+// reopen continues at the records' end, not at the file's.
+func TestPreallocatedLog(t *testing.T) {
+	dir := t.TempDir()
+	s := mustOpen(t, dir)
+	val := strings.Repeat("x", 5000)
+	var want []string
+	for i := range 300 { // ~1.5 MB of records: crosses the first chunk boundary
+		k := fmt.Sprintf("k%03d", i)
+		put(t, s, "t", k, val)
+		want = append(want, "t/"+k+"="+val)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, logName(0))
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end, zeroTail := logEnd(t, dir, 0)
+	if fi.Size()%preallocChunk != 0 || fi.Size() < end || !zeroTail || end < preallocChunk {
+		t.Fatalf("log is %d bytes with records ending at %d (zeros after: %v); want a multiple of %d past the first chunk, zeros after the records", fi.Size(), end, zeroTail, preallocChunk)
+	}
+	s = mustOpen(t, dir)
+	wantState(t, s, 300, want...)
+	put(t, s, "t", "zzz", "after reopen")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi2, _ := os.Stat(path); fi2.Size() != fi.Size() {
+		t.Fatalf("reopen changed the log's size from %d to %d; the preallocated zeros should be kept and written into", fi.Size(), fi2.Size())
+	}
+	s = mustOpen(t, dir)
+	wantState(t, s, 301, append(want, "t/zzz=after reopen")...)
+	s.Close()
 }

@@ -11,12 +11,13 @@
 // lazy clone of the state (a failing or panicking function's clone is simply
 // dropped), appends ONE record with the batch's effective writes (puts,
 // deletes, prefix deletes, counter values, resets and the new revision,
-// framed by its length and a CRC-32C) to the log with one write, fdatasyncs
-// it, and only then publishes the new state, bumps the revision, tells the
+// framed by its length and a CRC-32C) to the log with one write (into zeros
+// preallocated ahead of the records, so the sync flushes data alone),
+// fdatasyncs it, and only then publishes the new state, bumps the revision, tells the
 // watchers and answers the callers: nothing is visible before it is durable.
 // Open loads the newest snapshot and replays its log; a record that is short
 // or fails its CRC was torn by a crash and never acknowledged, so the log is
-// truncated there. When the log outgrows max(64 MiB, 4× the last snapshot)
+// truncated there (zeros after the last record are preallocated space, kept). When the log outgrows max(64 MiB, 4× the last snapshot)
 // the committer writes snap-<gen+1> (temporary file, fsync, rename, directory
 // fsync), then an empty log-<gen+1> the same way, then deletes generation
 // gen: Open uses the newest snapshot and its log (an absent log is an empty
@@ -110,8 +111,9 @@ type Store struct {
 	committerDone chan struct{}
 
 	gen       uint64   // generation of the current log
-	log       *os.File // log-<gen>, positioned at its end
-	logSize   int64
+	log       *os.File // log-<gen>
+	logSize   int64    // where the next record goes: the end of the records
+	logAlloc  int64    // the file's size: logSize plus preallocated zeros
 	compactAt int64
 	buf       []byte // record buffer, reused
 	broken    error  // set when the log can no longer be trusted
@@ -210,7 +212,7 @@ func (s *Store) recover() error {
 		return fmt.Errorf("store/wal: %w", err)
 	}
 	if hasLog {
-		end, err := replayLog(logPath, gen, st)
+		end, zeroTail, err := replayLog(logPath, gen, st)
 		if err != nil {
 			return err
 		}
@@ -218,10 +220,13 @@ func (s *Store) recover() error {
 		if err != nil {
 			return err
 		}
+		size := end
 		fi, err := f.Stat()
 		if err == nil && fi.Size() > end {
-			// A torn tail: cut it off, durably, before appending after it.
-			if err = f.Truncate(end); err == nil {
+			if zeroTail {
+				size = fi.Size() // preallocated space: keep it
+			} else if err = f.Truncate(end); err == nil {
+				// A torn tail: cut it off, durably, before writing after it.
 				err = fdatasync(f)
 			}
 		}
@@ -229,13 +234,13 @@ func (s *Store) recover() error {
 			f.Close()
 			return fmt.Errorf("store/wal: truncating the torn tail of %s: %w", logPath, err)
 		}
-		s.log, s.logSize = f, end
+		s.log, s.logSize, s.logAlloc = f, end, size
 	} else {
 		f, err := createLog(s.dir, gen)
 		if err != nil {
 			return err
 		}
-		s.log, s.logSize = f, headerLen
+		s.log, s.logSize, s.logAlloc = f, headerLen, headerLen
 	}
 	s.gen = gen
 	s.compactAt = max(s.opts.compactSize, 4*snapSize)
