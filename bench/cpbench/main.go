@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,6 +40,8 @@ func main() {
 	flag.StringVar(&cfg.Moto, "moto", "moto_server", "moto_server command")
 	flag.IntVar(&cfg.N, "n", 300, "workload iterations per target (each is 3 calls)")
 	conc := flag.String("c", "1,8", "concurrent clients: one run per comma-separated value")
+	reps := flag.Int("reps", 1, "runs per concurrency level, each with fresh servers; more than one prints the median ratio")
+	clientGOGC := flag.Int("client-gogc", 400, "GC target of this benchmark process (the SDK clients), the same for every target; stagecraft's own default is 400 too. -1 leaves GOGC's")
 	flag.BoolVar(&cfg.Null, "null", true, "also run the workload against a null server (instant canned answers) to show the ceiling")
 	nullAddr := flag.String("null-server", "", "internal: serve as the null server on this 127.0.0.1 address")
 	flag.Parse()
@@ -50,20 +53,64 @@ func main() {
 		fmt.Fprintln(os.Stderr, "cpbench: -stagecraft is required")
 		os.Exit(2)
 	}
+	if *clientGOGC >= 0 {
+		debug.SetGCPercent(*clientGOGC)
+	}
+	var summary []string
 	for _, c := range strings.Split(*conc, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(c))
-		if err != nil || n < 1 {
-			fmt.Fprintf(os.Stderr, "cpbench: -c %q is not a list of positive numbers\n", *conc)
+		if err != nil || n < 1 || *reps < 1 {
+			fmt.Fprintf(os.Stderr, "cpbench: -c %q is not a list of positive numbers (or -reps < 1)\n", *conc)
 			os.Exit(2)
 		}
 		cfg.Concurrency = n
-		rep, err := Run(context.Background(), cfg)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "cpbench:", err)
-			os.Exit(1)
+		var ratios, ceilings []float64
+		for r := 0; r < *reps; r++ {
+			rep, err := Run(context.Background(), cfg)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "cpbench:", err)
+				os.Exit(1)
+			}
+			fmt.Print(rep.String(), "\n")
+			ratios = append(ratios, rep.Ratio())
+			if rep.Null.Calls > 0 {
+				ceilings = append(ceilings, rep.Null.PerSecond()/rep.Moto.PerSecond())
+			}
 		}
-		fmt.Print(rep.String(), "\n")
+		if *reps > 1 {
+			summary = append(summary, fmt.Sprintf("%d client(s): ratio median %.1fx (runs %s)%s", n, median(ratios), fmtRatios(ratios), ceilingNote(ceilings)))
+		}
 	}
+	if len(summary) > 0 {
+		fmt.Println("summary over", *reps, "runs per level (fresh servers each run):")
+		for _, l := range summary {
+			fmt.Println(" ", l)
+		}
+	}
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func fmtRatios(v []float64) string {
+	p := make([]string, len(v))
+	for i, r := range v {
+		p[i] = fmt.Sprintf("%.1fx", r)
+	}
+	return strings.Join(p, " ")
+}
+
+func ceilingNote(c []float64) string {
+	if len(c) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", ceiling (null ÷ moto) median %.1fx", median(c))
 }
 
 // Config says what to run.
