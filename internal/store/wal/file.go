@@ -12,8 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"golang.org/x/sys/unix"
 )
 
 // On-disk layout of a data directory:
@@ -399,15 +397,4 @@ func preallocate(f *os.File, from, need int64) (int64, error) {
 		off += n
 	}
 	return to, nil
-}
-
-// fdatasync makes f's data (and its size) durable, without the inode's
-// timestamps.
-func fdatasync(f *os.File) error {
-	for {
-		err := unix.Fdatasync(int(f.Fd()))
-		if err != unix.EINTR {
-			return err
-		}
-	}
 }
