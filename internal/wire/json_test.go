@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -260,4 +261,60 @@ func TestMarshalFallsBack(t *testing.T) {
 		}
 	}()
 	wire.AppendJSON(nil, appenderFunc(func([]byte) []byte { panic("boom") }))
+}
+
+func TestErrorAppendJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, e := range []*wire.Error{nil, {}, {Code: "C", Status: 400, Message: "<&>\u2028"}} {
+		got, err := wire.Marshal(e)
+		sameJSON(t, "Error", e, got, err)
+	}
+	for range 2000 {
+		e := &wire.Error{Code: randString(rng), Message: randString(rng)}
+		got, err := wire.Marshal(e)
+		sameJSON(t, "Error", e, got, err)
+	}
+}
+
+// jsonValue is a JSONAppender that json.Marshal encodes the same way.
+type jsonValue struct {
+	F float64 `json:"f"`
+}
+
+func (v *jsonValue) AppendJSON(b []byte) []byte {
+	b = append(b, `{"f":`...)
+	b = wire.AppendFloat64(b, v.F)
+	return append(b, '}')
+}
+
+func TestWriteJSON(t *testing.T) {
+	write := func(v any) (*httptest.ResponseRecorder, error) {
+		w := httptest.NewRecorder()
+		r := &wire.Request{HTTP: httptest.NewRequest("GET", "/", nil), W: w}
+		return w, r.WriteJSON(201, v)
+	}
+	// Large values (past what the buffer pool keeps) and small ones in
+	// turn: each answer is whole, with its length.
+	for i := range 40 {
+		var v any = &jsonValue{F: float64(i)}
+		if i%3 == 0 {
+			v = map[string]string{"big": strings.Repeat("x", 100<<10+i)}
+		}
+		want, _ := json.Marshal(v)
+		w, err := write(v)
+		if err != nil || w.Code != 201 || !bytes.Equal(w.Body.Bytes(), want) ||
+			w.Header().Get("Content-Length") != strconv.Itoa(len(want)) || w.Header().Get("Content-Type") != "application/json" {
+			t.Fatalf("%d: %v %d %q %.40q", i, err, w.Code, w.Header(), w.Body.Bytes())
+		}
+	}
+	// What json.Marshal refuses is an error, and nothing is written.
+	w, err := write(&jsonValue{F: math.Inf(1)})
+	if err == nil || err.Error() != "json: unsupported value: +Inf" || w.Body.Len() != 0 || w.Header().Get("Content-Length") != "" {
+		t.Fatalf("Inf: %v %q %q", err, w.Header(), w.Body.Bytes())
+	}
+	w = httptest.NewRecorder()
+	r := &wire.Request{HTTP: httptest.NewRequest("GET", "/", nil), W: w}
+	if err := r.WriteEmptyObject(200); err != nil || w.Body.String() != "{}" || w.Header().Get("Content-Length") != "2" {
+		t.Fatalf("WriteEmptyObject: %v %q %q", err, w.Header(), w.Body.String())
+	}
 }
