@@ -44,6 +44,13 @@ func generateAll(root string, check bool) ([]string, error) {
 		if err := write(filepath.Join(root, "internal", "api", s.Package, "zz_generated.go"), src); err != nil {
 			return nil, err
 		}
+		test, err := g.generateTest()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Name, err)
+		}
+		if err := write(filepath.Join(root, "internal", "api", s.Package, "zz_generated_test.go"), test); err != nil {
+			return nil, err
+		}
 		all = append(all, g)
 	}
 	doc, err := compatibilityDoc(root, all)
@@ -65,6 +72,7 @@ type svcGen struct {
 	patterns       []string
 	patternIndex   map[string]int
 	enums          map[string]string // shape name → var name
+	structs        []string          // Go names of the structure types, in file order
 }
 
 func (g *svcGen) p(format string, args ...any) { fmt.Fprintf(&g.buf, format, args...) }
@@ -314,6 +322,7 @@ func (g *svcGen) genStruct(name string) {
 	if s.Type != "structure" {
 		return
 	}
+	g.structs = append(g.structs, goName(name))
 	g.p("type %s struct {\n", goName(name))
 	used := map[string]bool{}
 	for _, mb := range s.Members {
@@ -322,24 +331,35 @@ func (g *svcGen) genStruct(name string) {
 			panic("duplicate field " + fname + " in " + name)
 		}
 		used[fname] = true
-		loc := mb.Location
-		tag := ""
-		if loc != "" || (s.Payload == mb.Name && g.shape(mb.Shape).Type != "structure") {
-			tag = `json:"-"`
-		} else {
-			jn := mb.Name
-			if mb.LocationName != "" {
-				jn = mb.LocationName
-			}
+		tag := `json:"-"`
+		if jn, ok := g.bodyName(s, mb); ok {
 			tag = fmt.Sprintf(`json:"%s,omitzero"`, jn)
 		}
-		typ := g.goType(mb.Ref, true, loc)
-		if loc == "uri" {
-			typ = strings.TrimPrefix(typ, "*")
-		}
-		g.p("\t%s %s `%s`\n", fname, typ, tag)
+		g.p("\t%s %s `%s`\n", fname, g.fieldType(mb), tag)
 	}
 	g.p("}\n\n")
+	g.genAppendJSON(name)
+}
+
+// bodyName is the JSON name of a member that travels in the body; ok is
+// false for members bound elsewhere (tagged json:"-").
+func (g *svcGen) bodyName(s *Shape, mb Member) (name string, ok bool) {
+	if mb.Location != "" || (s.Payload == mb.Name && g.shape(mb.Shape).Type != "structure") {
+		return "", false
+	}
+	if mb.LocationName != "" {
+		return mb.LocationName, true
+	}
+	return mb.Name, true
+}
+
+// fieldType is the Go type of a structure member's field.
+func (g *svcGen) fieldType(mb Member) string {
+	typ := g.goType(mb.Ref, true, mb.Location)
+	if mb.Location == "uri" {
+		typ = strings.TrimPrefix(typ, "*")
+	}
+	return typ
 }
 
 func (g *svcGen) errorShapes() []string {

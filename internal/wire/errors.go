@@ -28,6 +28,16 @@ func (e *Error) Error() string     { return e.Code + ": " + e.Message }
 func (e *Error) ErrorCode() string { return e.Code }
 func (e *Error) HTTPStatus() int   { return e.Status }
 
+// AppendJSON appends e encoded as json.Marshal encodes it.
+func (e *Error) AppendJSON(b []byte) []byte {
+	if e == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, `{"message":`...)
+	b = AppendString(b, e.Message)
+	return append(b, '}')
+}
+
 // Errorf builds an Error.
 func Errorf(status int, code, format string, args ...any) *Error {
 	return &Error{Code: code, Status: status, Message: Sprintf(format, args...)}
@@ -77,7 +87,7 @@ func WriteError(w http.ResponseWriter, requestID string, err error) (status int,
 	if eh, ok := ae.(errorHeaders); ok {
 		eh.ErrorHeaders(h)
 	}
-	body, mErr := json.Marshal(ae)
+	body, mErr := Marshal(ae)
 	if mErr != nil || len(body) == 0 || body[0] != '{' {
 		body, _ = json.Marshal(map[string]string{"message": ae.Error()})
 	}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Request is one call to an operation, as the generated handlers see it.
@@ -113,17 +114,34 @@ func (r *Request) code(c int) int {
 	return c
 }
 
-// WriteJSON answers with v encoded as JSON.
+// jsonBufs holds the buffers WriteJSON encodes into; a ResponseWriter
+// does not keep what it is given to Write, so a buffer is free again once
+// Write returns. Buffers that grew past maxPooledJSON are left to the GC.
+var jsonBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledJSON = 64 << 10
+
+// WriteJSON answers with v encoded as json.Marshal encodes it: through
+// v's generated AppendJSON (no reflection) when it has one.
 func (r *Request) WriteJSON(code int, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
+	bp := jsonBufs.Get().(*[]byte)
+	b, err := AppendJSON((*bp)[:0], v)
+	if err == nil {
+		err = r.writeJSON(code, b)
 	}
+	if cap(b) <= maxPooledJSON {
+		*bp = b[:0]
+		jsonBufs.Put(bp)
+	}
+	return err
+}
+
+func (r *Request) writeJSON(code int, b []byte) error {
 	h := r.W.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	r.W.WriteHeader(r.code(code))
-	_, err = r.W.Write(b)
+	_, err := r.W.Write(b)
 	return err
 }
 
@@ -153,7 +171,7 @@ func (r *Request) WriteEmptyObject(code int) error {
 	if r.code(code) == http.StatusNoContent {
 		return r.WriteEmpty(code)
 	}
-	return r.WriteJSON(code, struct{}{})
+	return r.writeJSON(code, []byte("{}")) // json.Marshal(struct{}{})
 }
 
 func badParam(name, v, what string) error {

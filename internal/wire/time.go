@@ -28,20 +28,33 @@ func (t EpochTime) String() string { return strconv.FormatInt(t.Unix(), 10) }
 func (t ISOTime) String() string   { return t.UTC().Format(isoLayout) }
 func (t HTTPDate) String() string  { return t.UTC().Format(http.TimeFormat) }
 
-func (t EpochTime) MarshalJSON() ([]byte, error) {
+func (t EpochTime) MarshalJSON() ([]byte, error) { return t.AppendJSON(nil), nil }
+func (t ISOTime) MarshalJSON() ([]byte, error)   { return t.AppendJSON(nil), nil }
+func (t HTTPDate) MarshalJSON() ([]byte, error)  { return t.AppendJSON(nil), nil }
+
+// AppendJSON appends what MarshalJSON returns: epoch seconds, with
+// milliseconds as a fraction when there are any.
+func (t EpochTime) AppendJSON(b []byte) []byte {
 	ms := t.UnixMilli()
 	if ms%1000 == 0 {
-		return strconv.AppendInt(nil, ms/1000, 10), nil
+		return strconv.AppendInt(b, ms/1000, 10)
 	}
-	return strconv.AppendFloat(nil, float64(ms)/1000, 'f', -1, 64), nil
+	return strconv.AppendFloat(b, float64(ms)/1000, 'f', -1, 64)
 }
 
-func (t ISOTime) MarshalJSON() ([]byte, error) {
-	return strconv.AppendQuote(nil, t.String()), nil
+// AppendJSON appends what MarshalJSON returns: the quoted String (only
+// digits, letters and punctuation that need no escaping).
+func (t ISOTime) AppendJSON(b []byte) []byte {
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, isoLayout)
+	return append(b, '"')
 }
 
-func (t HTTPDate) MarshalJSON() ([]byte, error) {
-	return strconv.AppendQuote(nil, t.String()), nil
+// AppendJSON appends what MarshalJSON returns: the quoted String.
+func (t HTTPDate) AppendJSON(b []byte) []byte {
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, http.TimeFormat)
+	return append(b, '"')
 }
 
 func (t *EpochTime) UnmarshalJSON(b []byte) error { return unmarshalTime(b, &t.Time) }

@@ -30,11 +30,70 @@ type AccessLogSettings struct {
 	Format         *string `json:"format,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *AccessLogSettings) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DestinationArn != nil {
+		b = append(b, ",\"destinationArn\":"...)
+		b = wire.AppendString(b, *v.DestinationArn)
+	}
+	if v.Format != nil {
+		b = append(b, ",\"format\":"...)
+		b = wire.AppendString(b, *v.Format)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type Account struct {
 	ApiKeyVersion     *string           `json:"apiKeyVersion,omitzero"`
 	CloudwatchRoleArn *string           `json:"cloudwatchRoleArn,omitzero"`
 	Features          []string          `json:"features,omitzero"`
 	ThrottleSettings  *ThrottleSettings `json:"throttleSettings,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Account) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiKeyVersion != nil {
+		b = append(b, ",\"apiKeyVersion\":"...)
+		b = wire.AppendString(b, *v.ApiKeyVersion)
+	}
+	if v.CloudwatchRoleArn != nil {
+		b = append(b, ",\"cloudwatchRoleArn\":"...)
+		b = wire.AppendString(b, *v.CloudwatchRoleArn)
+	}
+	if v.Features != nil {
+		b = append(b, ",\"features\":"...)
+		b = append(b, '[')
+		for i0 := range v.Features {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.Features[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.ThrottleSettings != nil {
+		b = append(b, ",\"throttleSettings\":"...)
+		b = v.ThrottleSettings.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type ApiKey struct {
@@ -50,9 +109,116 @@ type ApiKey struct {
 	Value           *string           `json:"value,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ApiKey) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.CustomerId != nil {
+		b = append(b, ",\"customerId\":"...)
+		b = wire.AppendString(b, *v.CustomerId)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Enabled != nil {
+		b = append(b, ",\"enabled\":"...)
+		b = strconv.AppendBool(b, *v.Enabled)
+	}
+	if v.Id != nil {
+		b = append(b, ",\"id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if !v.LastUpdatedDate.IsZero() {
+		b = append(b, ",\"lastUpdatedDate\":"...)
+		b = v.LastUpdatedDate.AppendJSON(b)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.StageKeys != nil {
+		b = append(b, ",\"stageKeys\":"...)
+		b = append(b, '[')
+		for i0 := range v.StageKeys {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.StageKeys[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Value != nil {
+		b = append(b, ",\"value\":"...)
+		b = wire.AppendString(b, *v.Value)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ApiKeyIds struct {
 	Ids      []string `json:"ids,omitzero"`
 	Warnings []string `json:"warnings,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ApiKeyIds) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Ids != nil {
+		b = append(b, ",\"ids\":"...)
+		b = append(b, '[')
+		for i0 := range v.Ids {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.Ids[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.Warnings != nil {
+		b = append(b, ",\"warnings\":"...)
+		b = append(b, '[')
+		for i0 := range v.Warnings {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.Warnings[i0])
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type ApiKeys struct {
@@ -61,10 +227,87 @@ type ApiKeys struct {
 	Warnings []string `json:"warnings,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ApiKeys) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"item\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Position != nil {
+		b = append(b, ",\"position\":"...)
+		b = wire.AppendString(b, *v.Position)
+	}
+	if v.Warnings != nil {
+		b = append(b, ",\"warnings\":"...)
+		b = append(b, '[')
+		for i0 := range v.Warnings {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.Warnings[i0])
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ApiStage struct {
 	ApiId    *string                     `json:"apiId,omitzero"`
 	Stage    *string                     `json:"stage,omitzero"`
 	Throttle map[string]ThrottleSettings `json:"throttle,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ApiStage) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiId != nil {
+		b = append(b, ",\"apiId\":"...)
+		b = wire.AppendString(b, *v.ApiId)
+	}
+	if v.Stage != nil {
+		b = append(b, ",\"stage\":"...)
+		b = wire.AppendString(b, *v.Stage)
+	}
+	if v.Throttle != nil {
+		b = append(b, ",\"throttle\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Throttle) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.Throttle[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type Authorizer struct {
@@ -80,13 +323,121 @@ type Authorizer struct {
 	Type                         *string  `json:"type,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Authorizer) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AuthType != nil {
+		b = append(b, ",\"authType\":"...)
+		b = wire.AppendString(b, *v.AuthType)
+	}
+	if v.AuthorizerCredentials != nil {
+		b = append(b, ",\"authorizerCredentials\":"...)
+		b = wire.AppendString(b, *v.AuthorizerCredentials)
+	}
+	if v.AuthorizerResultTtlInSeconds != nil {
+		b = append(b, ",\"authorizerResultTtlInSeconds\":"...)
+		b = strconv.AppendInt(b, int64(*v.AuthorizerResultTtlInSeconds), 10)
+	}
+	if v.AuthorizerUri != nil {
+		b = append(b, ",\"authorizerUri\":"...)
+		b = wire.AppendString(b, *v.AuthorizerUri)
+	}
+	if v.Id != nil {
+		b = append(b, ",\"id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if v.IdentitySource != nil {
+		b = append(b, ",\"identitySource\":"...)
+		b = wire.AppendString(b, *v.IdentitySource)
+	}
+	if v.IdentityValidationExpression != nil {
+		b = append(b, ",\"identityValidationExpression\":"...)
+		b = wire.AppendString(b, *v.IdentityValidationExpression)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.ProviderARNs != nil {
+		b = append(b, ",\"providerARNs\":"...)
+		b = append(b, '[')
+		for i0 := range v.ProviderARNs {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.ProviderARNs[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.Type != nil {
+		b = append(b, ",\"type\":"...)
+		b = wire.AppendString(b, *v.Type)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type Authorizers struct {
 	Items    []Authorizer `json:"item,omitzero"`
 	Position *string      `json:"position,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Authorizers) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"item\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Position != nil {
+		b = append(b, ",\"position\":"...)
+		b = wire.AppendString(b, *v.Position)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type BadRequestException struct {
 	Message *string `json:"message,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *BadRequestException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Message != nil {
+		b = append(b, ",\"message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type BasePathMapping struct {
@@ -95,9 +446,64 @@ type BasePathMapping struct {
 	Stage     *string `json:"stage,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *BasePathMapping) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.BasePath != nil {
+		b = append(b, ",\"basePath\":"...)
+		b = wire.AppendString(b, *v.BasePath)
+	}
+	if v.RestApiId != nil {
+		b = append(b, ",\"restApiId\":"...)
+		b = wire.AppendString(b, *v.RestApiId)
+	}
+	if v.Stage != nil {
+		b = append(b, ",\"stage\":"...)
+		b = wire.AppendString(b, *v.Stage)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type BasePathMappings struct {
 	Items    []BasePathMapping `json:"item,omitzero"`
 	Position *string           `json:"position,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *BasePathMappings) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"item\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Position != nil {
+		b = append(b, ",\"position\":"...)
+		b = wire.AppendString(b, *v.Position)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CanarySettings struct {
@@ -105,6 +511,46 @@ type CanarySettings struct {
 	PercentTraffic         *float64          `json:"percentTraffic,omitzero"`
 	StageVariableOverrides map[string]string `json:"stageVariableOverrides,omitzero"`
 	UseStageCache          *bool             `json:"useStageCache,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CanarySettings) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DeploymentId != nil {
+		b = append(b, ",\"deploymentId\":"...)
+		b = wire.AppendString(b, *v.DeploymentId)
+	}
+	if v.PercentTraffic != nil {
+		b = append(b, ",\"percentTraffic\":"...)
+		b = wire.AppendFloat64(b, *v.PercentTraffic)
+	}
+	if v.StageVariableOverrides != nil {
+		b = append(b, ",\"stageVariableOverrides\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.StageVariableOverrides) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.StageVariableOverrides[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.UseStageCache != nil {
+		b = append(b, ",\"useStageCache\":"...)
+		b = strconv.AppendBool(b, *v.UseStageCache)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type ClientCertificate struct {
@@ -116,13 +562,108 @@ type ClientCertificate struct {
 	Tags                  map[string]string `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ClientCertificate) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ClientCertificateId != nil {
+		b = append(b, ",\"clientCertificateId\":"...)
+		b = wire.AppendString(b, *v.ClientCertificateId)
+	}
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if !v.ExpirationDate.IsZero() {
+		b = append(b, ",\"expirationDate\":"...)
+		b = v.ExpirationDate.AppendJSON(b)
+	}
+	if v.PemEncodedCertificate != nil {
+		b = append(b, ",\"pemEncodedCertificate\":"...)
+		b = wire.AppendString(b, *v.PemEncodedCertificate)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ClientCertificates struct {
 	Items    []ClientCertificate `json:"item,omitzero"`
 	Position *string             `json:"position,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ClientCertificates) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"item\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Position != nil {
+		b = append(b, ",\"position\":"...)
+		b = wire.AppendString(b, *v.Position)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ConflictException struct {
 	Message *string `json:"message,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ConflictException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Message != nil {
+		b = append(b, ",\"message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateApiKeyRequest struct {
@@ -134,6 +675,69 @@ type CreateApiKeyRequest struct {
 	StageKeys          []StageKey        `json:"stageKeys,omitzero"`
 	Tags               map[string]string `json:"tags,omitzero"`
 	Value              *string           `json:"value,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateApiKeyRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CustomerId != nil {
+		b = append(b, ",\"customerId\":"...)
+		b = wire.AppendString(b, *v.CustomerId)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Enabled != nil {
+		b = append(b, ",\"enabled\":"...)
+		b = strconv.AppendBool(b, *v.Enabled)
+	}
+	if v.GenerateDistinctId != nil {
+		b = append(b, ",\"generateDistinctId\":"...)
+		b = strconv.AppendBool(b, *v.GenerateDistinctId)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.StageKeys != nil {
+		b = append(b, ",\"stageKeys\":"...)
+		b = append(b, '[')
+		for i0 := range v.StageKeys {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.StageKeys[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Value != nil {
+		b = append(b, ",\"value\":"...)
+		b = wire.AppendString(b, *v.Value)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateAuthorizerRequest struct {
@@ -149,12 +753,95 @@ type CreateAuthorizerRequest struct {
 	Type                         *string  `json:"type,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateAuthorizerRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AuthType != nil {
+		b = append(b, ",\"authType\":"...)
+		b = wire.AppendString(b, *v.AuthType)
+	}
+	if v.AuthorizerCredentials != nil {
+		b = append(b, ",\"authorizerCredentials\":"...)
+		b = wire.AppendString(b, *v.AuthorizerCredentials)
+	}
+	if v.AuthorizerResultTtlInSeconds != nil {
+		b = append(b, ",\"authorizerResultTtlInSeconds\":"...)
+		b = strconv.AppendInt(b, int64(*v.AuthorizerResultTtlInSeconds), 10)
+	}
+	if v.AuthorizerUri != nil {
+		b = append(b, ",\"authorizerUri\":"...)
+		b = wire.AppendString(b, *v.AuthorizerUri)
+	}
+	if v.IdentitySource != nil {
+		b = append(b, ",\"identitySource\":"...)
+		b = wire.AppendString(b, *v.IdentitySource)
+	}
+	if v.IdentityValidationExpression != nil {
+		b = append(b, ",\"identityValidationExpression\":"...)
+		b = wire.AppendString(b, *v.IdentityValidationExpression)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.ProviderARNs != nil {
+		b = append(b, ",\"providerARNs\":"...)
+		b = append(b, '[')
+		for i0 := range v.ProviderARNs {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.ProviderARNs[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.Type != nil {
+		b = append(b, ",\"type\":"...)
+		b = wire.AppendString(b, *v.Type)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateBasePathMappingRequest struct {
 	BasePath     *string `json:"basePath,omitzero"`
 	DomainName   string  `json:"-"`
 	DomainNameId *string `json:"-"`
 	RestApiId    *string `json:"restApiId,omitzero"`
 	Stage        *string `json:"stage,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateBasePathMappingRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.BasePath != nil {
+		b = append(b, ",\"basePath\":"...)
+		b = wire.AppendString(b, *v.BasePath)
+	}
+	if v.RestApiId != nil {
+		b = append(b, ",\"restApiId\":"...)
+		b = wire.AppendString(b, *v.RestApiId)
+	}
+	if v.Stage != nil {
+		b = append(b, ",\"stage\":"...)
+		b = wire.AppendString(b, *v.Stage)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateDeploymentRequest struct {
@@ -169,10 +856,88 @@ type CreateDeploymentRequest struct {
 	Variables           map[string]string         `json:"variables,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateDeploymentRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CacheClusterEnabled != nil {
+		b = append(b, ",\"cacheClusterEnabled\":"...)
+		b = strconv.AppendBool(b, *v.CacheClusterEnabled)
+	}
+	if v.CacheClusterSize != nil {
+		b = append(b, ",\"cacheClusterSize\":"...)
+		b = wire.AppendString(b, *v.CacheClusterSize)
+	}
+	if v.CanarySettings != nil {
+		b = append(b, ",\"canarySettings\":"...)
+		b = v.CanarySettings.AppendJSON(b)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.StageDescription != nil {
+		b = append(b, ",\"stageDescription\":"...)
+		b = wire.AppendString(b, *v.StageDescription)
+	}
+	if v.StageName != nil {
+		b = append(b, ",\"stageName\":"...)
+		b = wire.AppendString(b, *v.StageName)
+	}
+	if v.TracingEnabled != nil {
+		b = append(b, ",\"tracingEnabled\":"...)
+		b = strconv.AppendBool(b, *v.TracingEnabled)
+	}
+	if v.Variables != nil {
+		b = append(b, ",\"variables\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Variables) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Variables[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateDocumentationPartRequest struct {
 	Location   *DocumentationPartLocation `json:"location,omitzero"`
 	Properties *string                    `json:"properties,omitzero"`
 	RestApiId  string                     `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateDocumentationPartRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Location != nil {
+		b = append(b, ",\"location\":"...)
+		b = v.Location.AppendJSON(b)
+	}
+	if v.Properties != nil {
+		b = append(b, ",\"properties\":"...)
+		b = wire.AppendString(b, *v.Properties)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateDocumentationVersionRequest struct {
@@ -182,11 +947,77 @@ type CreateDocumentationVersionRequest struct {
 	StageName            *string `json:"stageName,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateDocumentationVersionRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DocumentationVersion != nil {
+		b = append(b, ",\"documentationVersion\":"...)
+		b = wire.AppendString(b, *v.DocumentationVersion)
+	}
+	if v.StageName != nil {
+		b = append(b, ",\"stageName\":"...)
+		b = wire.AppendString(b, *v.StageName)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateDomainNameAccessAssociationRequest struct {
 	AccessAssociationSource     *string           `json:"accessAssociationSource,omitzero"`
 	AccessAssociationSourceType *string           `json:"accessAssociationSourceType,omitzero"`
 	DomainNameArn               *string           `json:"domainNameArn,omitzero"`
 	Tags                        map[string]string `json:"tags,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateDomainNameAccessAssociationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AccessAssociationSource != nil {
+		b = append(b, ",\"accessAssociationSource\":"...)
+		b = wire.AppendString(b, *v.AccessAssociationSource)
+	}
+	if v.AccessAssociationSourceType != nil {
+		b = append(b, ",\"accessAssociationSourceType\":"...)
+		b = wire.AppendString(b, *v.AccessAssociationSourceType)
+	}
+	if v.DomainNameArn != nil {
+		b = append(b, ",\"domainNameArn\":"...)
+		b = wire.AppendString(b, *v.DomainNameArn)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateDomainNameRequest struct {
@@ -208,12 +1039,130 @@ type CreateDomainNameRequest struct {
 	Tags                                map[string]string             `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateDomainNameRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CertificateArn != nil {
+		b = append(b, ",\"certificateArn\":"...)
+		b = wire.AppendString(b, *v.CertificateArn)
+	}
+	if v.CertificateBody != nil {
+		b = append(b, ",\"certificateBody\":"...)
+		b = wire.AppendString(b, *v.CertificateBody)
+	}
+	if v.CertificateChain != nil {
+		b = append(b, ",\"certificateChain\":"...)
+		b = wire.AppendString(b, *v.CertificateChain)
+	}
+	if v.CertificateName != nil {
+		b = append(b, ",\"certificateName\":"...)
+		b = wire.AppendString(b, *v.CertificateName)
+	}
+	if v.CertificatePrivateKey != nil {
+		b = append(b, ",\"certificatePrivateKey\":"...)
+		b = wire.AppendString(b, *v.CertificatePrivateKey)
+	}
+	if v.DomainName != nil {
+		b = append(b, ",\"domainName\":"...)
+		b = wire.AppendString(b, *v.DomainName)
+	}
+	if v.EndpointAccessMode != nil {
+		b = append(b, ",\"endpointAccessMode\":"...)
+		b = wire.AppendString(b, *v.EndpointAccessMode)
+	}
+	if v.EndpointConfiguration != nil {
+		b = append(b, ",\"endpointConfiguration\":"...)
+		b = v.EndpointConfiguration.AppendJSON(b)
+	}
+	if v.MutualTlsAuthentication != nil {
+		b = append(b, ",\"mutualTlsAuthentication\":"...)
+		b = v.MutualTlsAuthentication.AppendJSON(b)
+	}
+	if v.OwnershipVerificationCertificateArn != nil {
+		b = append(b, ",\"ownershipVerificationCertificateArn\":"...)
+		b = wire.AppendString(b, *v.OwnershipVerificationCertificateArn)
+	}
+	if v.Policy != nil {
+		b = append(b, ",\"policy\":"...)
+		b = wire.AppendString(b, *v.Policy)
+	}
+	if v.RegionalCertificateArn != nil {
+		b = append(b, ",\"regionalCertificateArn\":"...)
+		b = wire.AppendString(b, *v.RegionalCertificateArn)
+	}
+	if v.RegionalCertificateName != nil {
+		b = append(b, ",\"regionalCertificateName\":"...)
+		b = wire.AppendString(b, *v.RegionalCertificateName)
+	}
+	if v.RoutingMode != nil {
+		b = append(b, ",\"routingMode\":"...)
+		b = wire.AppendString(b, *v.RoutingMode)
+	}
+	if v.SecurityPolicy != nil {
+		b = append(b, ",\"securityPolicy\":"...)
+		b = wire.AppendString(b, *v.SecurityPolicy)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateModelRequest struct {
 	ContentType *string `json:"contentType,omitzero"`
 	Description *string `json:"description,omitzero"`
 	Name        *string `json:"name,omitzero"`
 	RestApiId   string  `json:"-"`
 	Schema      *string `json:"schema,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateModelRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ContentType != nil {
+		b = append(b, ",\"contentType\":"...)
+		b = wire.AppendString(b, *v.ContentType)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Schema != nil {
+		b = append(b, ",\"schema\":"...)
+		b = wire.AppendString(b, *v.Schema)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateRequestValidatorRequest struct {
@@ -223,10 +1172,54 @@ type CreateRequestValidatorRequest struct {
 	ValidateRequestParameters *bool   `json:"validateRequestParameters,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateRequestValidatorRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.ValidateRequestBody != nil {
+		b = append(b, ",\"validateRequestBody\":"...)
+		b = strconv.AppendBool(b, *v.ValidateRequestBody)
+	}
+	if v.ValidateRequestParameters != nil {
+		b = append(b, ",\"validateRequestParameters\":"...)
+		b = strconv.AppendBool(b, *v.ValidateRequestParameters)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateResourceRequest struct {
 	ParentId  string  `json:"-"`
 	PathPart  *string `json:"pathPart,omitzero"`
 	RestApiId string  `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateResourceRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PathPart != nil {
+		b = append(b, ",\"pathPart\":"...)
+		b = wire.AppendString(b, *v.PathPart)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateRestApiRequest struct {
@@ -245,6 +1238,89 @@ type CreateRestApiRequest struct {
 	Version                   *string                `json:"version,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateRestApiRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiKeySource != nil {
+		b = append(b, ",\"apiKeySource\":"...)
+		b = wire.AppendString(b, *v.ApiKeySource)
+	}
+	if v.BinaryMediaTypes != nil {
+		b = append(b, ",\"binaryMediaTypes\":"...)
+		b = append(b, '[')
+		for i0 := range v.BinaryMediaTypes {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.BinaryMediaTypes[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.CloneFrom != nil {
+		b = append(b, ",\"cloneFrom\":"...)
+		b = wire.AppendString(b, *v.CloneFrom)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DisableExecuteApiEndpoint != nil {
+		b = append(b, ",\"disableExecuteApiEndpoint\":"...)
+		b = strconv.AppendBool(b, *v.DisableExecuteApiEndpoint)
+	}
+	if v.EndpointAccessMode != nil {
+		b = append(b, ",\"endpointAccessMode\":"...)
+		b = wire.AppendString(b, *v.EndpointAccessMode)
+	}
+	if v.EndpointConfiguration != nil {
+		b = append(b, ",\"endpointConfiguration\":"...)
+		b = v.EndpointConfiguration.AppendJSON(b)
+	}
+	if v.MinimumCompressionSize != nil {
+		b = append(b, ",\"minimumCompressionSize\":"...)
+		b = strconv.AppendInt(b, int64(*v.MinimumCompressionSize), 10)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Policy != nil {
+		b = append(b, ",\"policy\":"...)
+		b = wire.AppendString(b, *v.Policy)
+	}
+	if v.SecurityPolicy != nil {
+		b = append(b, ",\"securityPolicy\":"...)
+		b = wire.AppendString(b, *v.SecurityPolicy)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Version != nil {
+		b = append(b, ",\"version\":"...)
+		b = wire.AppendString(b, *v.Version)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateStageRequest struct {
 	CacheClusterEnabled  *bool             `json:"cacheClusterEnabled,omitzero"`
 	CacheClusterSize     *string           `json:"cacheClusterSize,omitzero"`
@@ -259,10 +1335,106 @@ type CreateStageRequest struct {
 	Variables            map[string]string `json:"variables,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateStageRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CacheClusterEnabled != nil {
+		b = append(b, ",\"cacheClusterEnabled\":"...)
+		b = strconv.AppendBool(b, *v.CacheClusterEnabled)
+	}
+	if v.CacheClusterSize != nil {
+		b = append(b, ",\"cacheClusterSize\":"...)
+		b = wire.AppendString(b, *v.CacheClusterSize)
+	}
+	if v.CanarySettings != nil {
+		b = append(b, ",\"canarySettings\":"...)
+		b = v.CanarySettings.AppendJSON(b)
+	}
+	if v.DeploymentId != nil {
+		b = append(b, ",\"deploymentId\":"...)
+		b = wire.AppendString(b, *v.DeploymentId)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DocumentationVersion != nil {
+		b = append(b, ",\"documentationVersion\":"...)
+		b = wire.AppendString(b, *v.DocumentationVersion)
+	}
+	if v.StageName != nil {
+		b = append(b, ",\"stageName\":"...)
+		b = wire.AppendString(b, *v.StageName)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.TracingEnabled != nil {
+		b = append(b, ",\"tracingEnabled\":"...)
+		b = strconv.AppendBool(b, *v.TracingEnabled)
+	}
+	if v.Variables != nil {
+		b = append(b, ",\"variables\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Variables) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Variables[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateUsagePlanKeyRequest struct {
 	KeyId       *string `json:"keyId,omitzero"`
 	KeyType     *string `json:"keyType,omitzero"`
 	UsagePlanId string  `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateUsagePlanKeyRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.KeyId != nil {
+		b = append(b, ",\"keyId\":"...)
+		b = wire.AppendString(b, *v.KeyId)
+	}
+	if v.KeyType != nil {
+		b = append(b, ",\"keyType\":"...)
+		b = wire.AppendString(b, *v.KeyType)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateUsagePlanRequest struct {
@@ -274,6 +1446,61 @@ type CreateUsagePlanRequest struct {
 	Throttle    *ThrottleSettings `json:"throttle,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateUsagePlanRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiStages != nil {
+		b = append(b, ",\"apiStages\":"...)
+		b = append(b, '[')
+		for i0 := range v.ApiStages {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.ApiStages[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Quota != nil {
+		b = append(b, ",\"quota\":"...)
+		b = v.Quota.AppendJSON(b)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Throttle != nil {
+		b = append(b, ",\"throttle\":"...)
+		b = v.Throttle.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateVpcLinkRequest struct {
 	Description *string           `json:"description,omitzero"`
 	Name        *string           `json:"name,omitzero"`
@@ -281,13 +1508,78 @@ type CreateVpcLinkRequest struct {
 	TargetArns  []string          `json:"targetArns,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateVpcLinkRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.TargetArns != nil {
+		b = append(b, ",\"targetArns\":"...)
+		b = append(b, '[')
+		for i0 := range v.TargetArns {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.TargetArns[i0])
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type DeleteApiKeyRequest struct {
 	ApiKey string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteApiKeyRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteAuthorizerRequest struct {
 	AuthorizerId string `json:"-"`
 	RestApiId    string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteAuthorizerRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteBasePathMappingRequest struct {
@@ -296,8 +1588,26 @@ type DeleteBasePathMappingRequest struct {
 	DomainNameId *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteBasePathMappingRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteClientCertificateRequest struct {
 	ClientCertificateId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteClientCertificateRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteDeploymentRequest struct {
@@ -305,9 +1615,27 @@ type DeleteDeploymentRequest struct {
 	RestApiId    string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteDeploymentRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteDocumentationPartRequest struct {
 	DocumentationPartId string `json:"-"`
 	RestApiId           string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteDocumentationPartRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteDocumentationVersionRequest struct {
@@ -315,8 +1643,26 @@ type DeleteDocumentationVersionRequest struct {
 	RestApiId            string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteDocumentationVersionRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteDomainNameAccessAssociationRequest struct {
 	DomainNameAccessAssociationArn string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteDomainNameAccessAssociationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteDomainNameRequest struct {
@@ -324,15 +1670,42 @@ type DeleteDomainNameRequest struct {
 	DomainNameId *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteDomainNameRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteGatewayResponseRequest struct {
 	ResponseType string `json:"-"`
 	RestApiId    string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteGatewayResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteIntegrationRequest struct {
 	HttpMethod string `json:"-"`
 	ResourceId string `json:"-"`
 	RestApiId  string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteIntegrationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteIntegrationResponseRequest struct {
@@ -342,10 +1715,28 @@ type DeleteIntegrationResponseRequest struct {
 	StatusCode string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteIntegrationResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteMethodRequest struct {
 	HttpMethod string `json:"-"`
 	ResourceId string `json:"-"`
 	RestApiId  string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteMethodRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteMethodResponseRequest struct {
@@ -355,9 +1746,27 @@ type DeleteMethodResponseRequest struct {
 	StatusCode string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteMethodResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteModelRequest struct {
 	ModelName string `json:"-"`
 	RestApiId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteModelRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteRequestValidatorRequest struct {
@@ -365,13 +1774,40 @@ type DeleteRequestValidatorRequest struct {
 	RestApiId          string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteRequestValidatorRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteResourceRequest struct {
 	ResourceId string `json:"-"`
 	RestApiId  string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteResourceRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteRestApiRequest struct {
 	RestApiId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteRestApiRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteStageRequest struct {
@@ -379,17 +1815,53 @@ type DeleteStageRequest struct {
 	StageName string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteStageRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteUsagePlanKeyRequest struct {
 	KeyId       string `json:"-"`
 	UsagePlanId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteUsagePlanKeyRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteUsagePlanRequest struct {
 	UsagePlanId string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteUsagePlanRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteVpcLinkRequest struct {
 	VpcLinkId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteVpcLinkRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type Deployment struct {
@@ -399,15 +1871,136 @@ type Deployment struct {
 	Id          *string                              `json:"id,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Deployment) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiSummary != nil {
+		b = append(b, ",\"apiSummary\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ApiSummary) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.ApiSummary[k0]
+			if e0 == nil {
+				b = append(b, "null"...)
+			} else {
+				var kb1 [16]string
+				b = append(b, '{')
+				for j1, k1 := range wire.SortedKeys(kb1[:0], e0) {
+					if j1 > 0 {
+						b = append(b, ',')
+					}
+					b = wire.AppendString(b, k1)
+					b = append(b, ':')
+					e1 := e0[k1]
+					b = e1.AppendJSON(b)
+				}
+				b = append(b, '}')
+			}
+		}
+		b = append(b, '}')
+	}
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Id != nil {
+		b = append(b, ",\"id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type DeploymentCanarySettings struct {
 	PercentTraffic         *float64          `json:"percentTraffic,omitzero"`
 	StageVariableOverrides map[string]string `json:"stageVariableOverrides,omitzero"`
 	UseStageCache          *bool             `json:"useStageCache,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeploymentCanarySettings) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PercentTraffic != nil {
+		b = append(b, ",\"percentTraffic\":"...)
+		b = wire.AppendFloat64(b, *v.PercentTraffic)
+	}
+	if v.StageVariableOverrides != nil {
+		b = append(b, ",\"stageVariableOverrides\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.StageVariableOverrides) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.StageVariableOverrides[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.UseStageCache != nil {
+		b = append(b, ",\"useStageCache\":"...)
+		b = strconv.AppendBool(b, *v.UseStageCache)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type Deployments struct {
 	Items    []Deployment `json:"item,omitzero"`
 	Position *string      `json:"position,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Deployments) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"item\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Position != nil {
+		b = append(b, ",\"position\":"...)
+		b = wire.AppendString(b, *v.Position)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type DocumentationPart struct {
@@ -416,9 +2009,71 @@ type DocumentationPart struct {
 	Properties *string                    `json:"properties,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DocumentationPart) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Id != nil {
+		b = append(b, ",\"id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if v.Location != nil {
+		b = append(b, ",\"location\":"...)
+		b = v.Location.AppendJSON(b)
+	}
+	if v.Properties != nil {
+		b = append(b, ",\"properties\":"...)
+		b = wire.AppendString(b, *v.Properties)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type DocumentationPartIds struct {
 	Ids      []string `json:"ids,omitzero"`
 	Warnings []string `json:"warnings,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DocumentationPartIds) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Ids != nil {
+		b = append(b, ",\"ids\":"...)
+		b = append(b, '[')
+		for i0 := range v.Ids {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.Ids[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.Warnings != nil {
+		b = append(b, ",\"warnings\":"...)
+		b = append(b, '[')
+		for i0 := range v.Warnings {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.Warnings[i0])
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type DocumentationPartLocation struct {
@@ -429,9 +2084,72 @@ type DocumentationPartLocation struct {
 	Type       *string `json:"type,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DocumentationPartLocation) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Method != nil {
+		b = append(b, ",\"method\":"...)
+		b = wire.AppendString(b, *v.Method)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Path != nil {
+		b = append(b, ",\"path\":"...)
+		b = wire.AppendString(b, *v.Path)
+	}
+	if v.StatusCode != nil {
+		b = append(b, ",\"statusCode\":"...)
+		b = wire.AppendString(b, *v.StatusCode)
+	}
+	if v.Type != nil {
+		b = append(b, ",\"type\":"...)
+		b = wire.AppendString(b, *v.Type)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type DocumentationParts struct {
 	Items    []DocumentationPart `json:"item,omitzero"`
 	Position *string             `json:"position,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DocumentationParts) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"item\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Position != nil {
+		b = append(b, ",\"position\":"...)
+		b = wire.AppendString(b, *v.Position)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type DocumentationVersion struct {
@@ -440,9 +2158,64 @@ type DocumentationVersion struct {
 	Version     *string        `json:"version,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DocumentationVersion) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Version != nil {
+		b = append(b, ",\"version\":"...)
+		b = wire.AppendString(b, *v.Version)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type DocumentationVersions struct {
 	Items    []DocumentationVersion `json:"item,omitzero"`
 	Position *string                `json:"position,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DocumentationVersions) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"item\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Position != nil {
+		b = append(b, ",\"position\":"...)
+		b = wire.AppendString(b, *v.Position)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type DomainName struct {
@@ -471,6 +2244,122 @@ type DomainName struct {
 	Tags                                map[string]string        `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DomainName) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CertificateArn != nil {
+		b = append(b, ",\"certificateArn\":"...)
+		b = wire.AppendString(b, *v.CertificateArn)
+	}
+	if v.CertificateName != nil {
+		b = append(b, ",\"certificateName\":"...)
+		b = wire.AppendString(b, *v.CertificateName)
+	}
+	if !v.CertificateUploadDate.IsZero() {
+		b = append(b, ",\"certificateUploadDate\":"...)
+		b = v.CertificateUploadDate.AppendJSON(b)
+	}
+	if v.DistributionDomainName != nil {
+		b = append(b, ",\"distributionDomainName\":"...)
+		b = wire.AppendString(b, *v.DistributionDomainName)
+	}
+	if v.DistributionHostedZoneId != nil {
+		b = append(b, ",\"distributionHostedZoneId\":"...)
+		b = wire.AppendString(b, *v.DistributionHostedZoneId)
+	}
+	if v.DomainName != nil {
+		b = append(b, ",\"domainName\":"...)
+		b = wire.AppendString(b, *v.DomainName)
+	}
+	if v.DomainNameArn != nil {
+		b = append(b, ",\"domainNameArn\":"...)
+		b = wire.AppendString(b, *v.DomainNameArn)
+	}
+	if v.DomainNameId != nil {
+		b = append(b, ",\"domainNameId\":"...)
+		b = wire.AppendString(b, *v.DomainNameId)
+	}
+	if v.DomainNameStatus != nil {
+		b = append(b, ",\"domainNameStatus\":"...)
+		b = wire.AppendString(b, *v.DomainNameStatus)
+	}
+	if v.DomainNameStatusMessage != nil {
+		b = append(b, ",\"domainNameStatusMessage\":"...)
+		b = wire.AppendString(b, *v.DomainNameStatusMessage)
+	}
+	if v.EndpointAccessMode != nil {
+		b = append(b, ",\"endpointAccessMode\":"...)
+		b = wire.AppendString(b, *v.EndpointAccessMode)
+	}
+	if v.EndpointConfiguration != nil {
+		b = append(b, ",\"endpointConfiguration\":"...)
+		b = v.EndpointConfiguration.AppendJSON(b)
+	}
+	if v.ManagementPolicy != nil {
+		b = append(b, ",\"managementPolicy\":"...)
+		b = wire.AppendString(b, *v.ManagementPolicy)
+	}
+	if v.MutualTlsAuthentication != nil {
+		b = append(b, ",\"mutualTlsAuthentication\":"...)
+		b = v.MutualTlsAuthentication.AppendJSON(b)
+	}
+	if v.OwnershipVerificationCertificateArn != nil {
+		b = append(b, ",\"ownershipVerificationCertificateArn\":"...)
+		b = wire.AppendString(b, *v.OwnershipVerificationCertificateArn)
+	}
+	if v.Policy != nil {
+		b = append(b, ",\"policy\":"...)
+		b = wire.AppendString(b, *v.Policy)
+	}
+	if v.RegionalCertificateArn != nil {
+		b = append(b, ",\"regionalCertificateArn\":"...)
+		b = wire.AppendString(b, *v.RegionalCertificateArn)
+	}
+	if v.RegionalCertificateName != nil {
+		b = append(b, ",\"regionalCertificateName\":"...)
+		b = wire.AppendString(b, *v.RegionalCertificateName)
+	}
+	if v.RegionalDomainName != nil {
+		b = append(b, ",\"regionalDomainName\":"...)
+		b = wire.AppendString(b, *v.RegionalDomainName)
+	}
+	if v.RegionalHostedZoneId != nil {
+		b = append(b, ",\"regionalHostedZoneId\":"...)
+		b = wire.AppendString(b, *v.RegionalHostedZoneId)
+	}
+	if v.RoutingMode != nil {
+		b = append(b, ",\"routingMode\":"...)
+		b = wire.AppendString(b, *v.RoutingMode)
+	}
+	if v.SecurityPolicy != nil {
+		b = append(b, ",\"securityPolicy\":"...)
+		b = wire.AppendString(b, *v.SecurityPolicy)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type DomainNameAccessAssociation struct {
 	AccessAssociationSource        *string           `json:"accessAssociationSource,omitzero"`
 	AccessAssociationSourceType    *string           `json:"accessAssociationSourceType,omitzero"`
@@ -479,14 +2368,116 @@ type DomainNameAccessAssociation struct {
 	Tags                           map[string]string `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DomainNameAccessAssociation) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AccessAssociationSource != nil {
+		b = append(b, ",\"accessAssociationSource\":"...)
+		b = wire.AppendString(b, *v.AccessAssociationSource)
+	}
+	if v.AccessAssociationSourceType != nil {
+		b = append(b, ",\"accessAssociationSourceType\":"...)
+		b = wire.AppendString(b, *v.AccessAssociationSourceType)
+	}
+	if v.DomainNameAccessAssociationArn != nil {
+		b = append(b, ",\"domainNameAccessAssociationArn\":"...)
+		b = wire.AppendString(b, *v.DomainNameAccessAssociationArn)
+	}
+	if v.DomainNameArn != nil {
+		b = append(b, ",\"domainNameArn\":"...)
+		b = wire.AppendString(b, *v.DomainNameArn)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type DomainNameAccessAssociations struct {
 	Items    []DomainNameAccessAssociation `json:"item,omitzero"`
 	Position *string                       `json:"position,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DomainNameAccessAssociations) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"item\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Position != nil {
+		b = append(b, ",\"position\":"...)
+		b = wire.AppendString(b, *v.Position)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type DomainNames struct {
 	Items    []DomainName `json:"item,omitzero"`
 	Position *string      `json:"position,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DomainNames) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"item\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Position != nil {
+		b = append(b, ",\"position\":"...)
+		b = wire.AppendString(b, *v.Position)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type EndpointConfiguration struct {
@@ -495,10 +2486,59 @@ type EndpointConfiguration struct {
 	VpcEndpointIds []string `json:"vpcEndpointIds,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *EndpointConfiguration) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.IpAddressType != nil {
+		b = append(b, ",\"ipAddressType\":"...)
+		b = wire.AppendString(b, *v.IpAddressType)
+	}
+	if v.Types != nil {
+		b = append(b, ",\"types\":"...)
+		b = append(b, '[')
+		for i0 := range v.Types {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.Types[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.VpcEndpointIds != nil {
+		b = append(b, ",\"vpcEndpointIds\":"...)
+		b = append(b, '[')
+		for i0 := range v.VpcEndpointIds {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.VpcEndpointIds[i0])
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ExportResponse struct {
 	Body               []byte  `json:"-"`
 	ContentDisposition *string `json:"-"`
 	ContentType        *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ExportResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type FlushStageAuthorizersCacheRequest struct {
@@ -506,9 +2546,27 @@ type FlushStageAuthorizersCacheRequest struct {
 	StageName string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *FlushStageAuthorizersCacheRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type FlushStageCacheRequest struct {
 	RestApiId string `json:"-"`
 	StageName string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *FlushStageCacheRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GatewayResponse struct {
@@ -519,9 +2577,92 @@ type GatewayResponse struct {
 	StatusCode         *string           `json:"statusCode,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GatewayResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DefaultResponse != nil {
+		b = append(b, ",\"defaultResponse\":"...)
+		b = strconv.AppendBool(b, *v.DefaultResponse)
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseTemplates != nil {
+		b = append(b, ",\"responseTemplates\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseTemplates) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseTemplates[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseType != nil {
+		b = append(b, ",\"responseType\":"...)
+		b = wire.AppendString(b, *v.ResponseType)
+	}
+	if v.StatusCode != nil {
+		b = append(b, ",\"statusCode\":"...)
+		b = wire.AppendString(b, *v.StatusCode)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GatewayResponses struct {
 	Items    []GatewayResponse `json:"item,omitzero"`
 	Position *string           `json:"position,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GatewayResponses) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"item\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Position != nil {
+		b = append(b, ",\"position\":"...)
+		b = wire.AppendString(b, *v.Position)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type GenerateClientCertificateRequest struct {
@@ -529,12 +2670,62 @@ type GenerateClientCertificateRequest struct {
 	Tags        map[string]string `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GenerateClientCertificateRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetAccountRequest struct {
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetAccountRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetApiKeyRequest struct {
 	ApiKey       string `json:"-"`
 	IncludeValue *bool  `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetApiKeyRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetApiKeysRequest struct {
@@ -545,9 +2736,27 @@ type GetApiKeysRequest struct {
 	Position      *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetApiKeysRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetAuthorizerRequest struct {
 	AuthorizerId string `json:"-"`
 	RestApiId    string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetAuthorizerRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetAuthorizersRequest struct {
@@ -556,10 +2765,28 @@ type GetAuthorizersRequest struct {
 	RestApiId string  `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetAuthorizersRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetBasePathMappingRequest struct {
 	BasePath     string  `json:"-"`
 	DomainName   string  `json:"-"`
 	DomainNameId *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetBasePathMappingRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetBasePathMappingsRequest struct {
@@ -569,13 +2796,40 @@ type GetBasePathMappingsRequest struct {
 	Position     *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetBasePathMappingsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetClientCertificateRequest struct {
 	ClientCertificateId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetClientCertificateRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetClientCertificatesRequest struct {
 	Limit    *int32  `json:"-"`
 	Position *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetClientCertificatesRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetDeploymentRequest struct {
@@ -584,15 +2838,42 @@ type GetDeploymentRequest struct {
 	RestApiId    string   `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetDeploymentRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetDeploymentsRequest struct {
 	Limit     *int32  `json:"-"`
 	Position  *string `json:"-"`
 	RestApiId string  `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetDeploymentsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetDocumentationPartRequest struct {
 	DocumentationPartId string `json:"-"`
 	RestApiId           string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetDocumentationPartRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetDocumentationPartsRequest struct {
@@ -605,9 +2886,27 @@ type GetDocumentationPartsRequest struct {
 	Type           *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetDocumentationPartsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetDocumentationVersionRequest struct {
 	DocumentationVersion string `json:"-"`
 	RestApiId            string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetDocumentationVersionRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetDocumentationVersionsRequest struct {
@@ -616,10 +2915,28 @@ type GetDocumentationVersionsRequest struct {
 	RestApiId string  `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetDocumentationVersionsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetDomainNameAccessAssociationsRequest struct {
 	Limit         *int32  `json:"-"`
 	Position      *string `json:"-"`
 	ResourceOwner *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetDomainNameAccessAssociationsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetDomainNameRequest struct {
@@ -627,10 +2944,28 @@ type GetDomainNameRequest struct {
 	DomainNameId *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetDomainNameRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetDomainNamesRequest struct {
 	Limit         *int32  `json:"-"`
 	Position      *string `json:"-"`
 	ResourceOwner *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetDomainNamesRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetExportRequest struct {
@@ -641,9 +2976,27 @@ type GetExportRequest struct {
 	StageName  string            `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetExportRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetGatewayResponseRequest struct {
 	ResponseType string `json:"-"`
 	RestApiId    string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetGatewayResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetGatewayResponsesRequest struct {
@@ -652,10 +3005,28 @@ type GetGatewayResponsesRequest struct {
 	RestApiId string  `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetGatewayResponsesRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetIntegrationRequest struct {
 	HttpMethod string `json:"-"`
 	ResourceId string `json:"-"`
 	RestApiId  string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetIntegrationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetIntegrationResponseRequest struct {
@@ -665,10 +3036,28 @@ type GetIntegrationResponseRequest struct {
 	StatusCode string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetIntegrationResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetMethodRequest struct {
 	HttpMethod string `json:"-"`
 	ResourceId string `json:"-"`
 	RestApiId  string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetMethodRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetMethodResponseRequest struct {
@@ -678,15 +3067,42 @@ type GetMethodResponseRequest struct {
 	StatusCode string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetMethodResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetModelRequest struct {
 	Flatten   *bool  `json:"-"`
 	ModelName string `json:"-"`
 	RestApiId string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetModelRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetModelTemplateRequest struct {
 	ModelName string `json:"-"`
 	RestApiId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetModelTemplateRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetModelsRequest struct {
@@ -695,9 +3111,27 @@ type GetModelsRequest struct {
 	RestApiId string  `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetModelsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetRequestValidatorRequest struct {
 	RequestValidatorId string `json:"-"`
 	RestApiId          string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetRequestValidatorRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetRequestValidatorsRequest struct {
@@ -706,10 +3140,28 @@ type GetRequestValidatorsRequest struct {
 	RestApiId string  `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetRequestValidatorsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetResourceRequest struct {
 	Embed      []string `json:"-"`
 	ResourceId string   `json:"-"`
 	RestApiId  string   `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetResourceRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetResourcesRequest struct {
@@ -719,13 +3171,40 @@ type GetResourcesRequest struct {
 	RestApiId string   `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetResourcesRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetRestApiRequest struct {
 	RestApiId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetRestApiRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetRestApisRequest struct {
 	Limit    *int32  `json:"-"`
 	Position *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetRestApisRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetSdkRequest struct {
@@ -735,8 +3214,26 @@ type GetSdkRequest struct {
 	StageName  string            `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetSdkRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetSdkTypeRequest struct {
 	Id string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetSdkTypeRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetSdkTypesRequest struct {
@@ -744,14 +3241,41 @@ type GetSdkTypesRequest struct {
 	Position *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetSdkTypesRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetStageRequest struct {
 	RestApiId string `json:"-"`
 	StageName string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetStageRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetStagesRequest struct {
 	DeploymentId *string `json:"-"`
 	RestApiId    string  `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetStagesRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetTagsRequest struct {
@@ -760,9 +3284,27 @@ type GetTagsRequest struct {
 	ResourceArn string  `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetTagsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetUsagePlanKeyRequest struct {
 	KeyId       string `json:"-"`
 	UsagePlanId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetUsagePlanKeyRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetUsagePlanKeysRequest struct {
@@ -772,14 +3314,41 @@ type GetUsagePlanKeysRequest struct {
 	UsagePlanId string  `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetUsagePlanKeysRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetUsagePlanRequest struct {
 	UsagePlanId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetUsagePlanRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetUsagePlansRequest struct {
 	KeyId    *string `json:"-"`
 	Limit    *int32  `json:"-"`
 	Position *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetUsagePlansRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetUsageRequest struct {
@@ -791,8 +3360,26 @@ type GetUsageRequest struct {
 	UsagePlanId string  `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetUsageRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetVpcLinkRequest struct {
 	VpcLinkId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetVpcLinkRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetVpcLinksRequest struct {
@@ -800,10 +3387,28 @@ type GetVpcLinksRequest struct {
 	Position *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetVpcLinksRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type ImportApiKeysRequest struct {
 	Body           []byte  `json:"-"`
 	FailOnWarnings *bool   `json:"-"`
 	Format         *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ImportApiKeysRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type ImportDocumentationPartsRequest struct {
@@ -813,10 +3418,28 @@ type ImportDocumentationPartsRequest struct {
 	RestApiId      string  `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ImportDocumentationPartsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type ImportRestApiRequest struct {
 	Body           []byte            `json:"-"`
 	FailOnWarnings *bool             `json:"-"`
 	Parameters     map[string]string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ImportRestApiRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type Integration struct {
@@ -839,6 +3462,126 @@ type Integration struct {
 	Uri                  *string                        `json:"uri,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Integration) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CacheKeyParameters != nil {
+		b = append(b, ",\"cacheKeyParameters\":"...)
+		b = append(b, '[')
+		for i0 := range v.CacheKeyParameters {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.CacheKeyParameters[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.CacheNamespace != nil {
+		b = append(b, ",\"cacheNamespace\":"...)
+		b = wire.AppendString(b, *v.CacheNamespace)
+	}
+	if v.ConnectionId != nil {
+		b = append(b, ",\"connectionId\":"...)
+		b = wire.AppendString(b, *v.ConnectionId)
+	}
+	if v.ConnectionType != nil {
+		b = append(b, ",\"connectionType\":"...)
+		b = wire.AppendString(b, *v.ConnectionType)
+	}
+	if v.ContentHandling != nil {
+		b = append(b, ",\"contentHandling\":"...)
+		b = wire.AppendString(b, *v.ContentHandling)
+	}
+	if v.Credentials != nil {
+		b = append(b, ",\"credentials\":"...)
+		b = wire.AppendString(b, *v.Credentials)
+	}
+	if v.HttpMethod != nil {
+		b = append(b, ",\"httpMethod\":"...)
+		b = wire.AppendString(b, *v.HttpMethod)
+	}
+	if v.IntegrationResponses != nil {
+		b = append(b, ",\"integrationResponses\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.IntegrationResponses) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.IntegrationResponses[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.IntegrationTarget != nil {
+		b = append(b, ",\"integrationTarget\":"...)
+		b = wire.AppendString(b, *v.IntegrationTarget)
+	}
+	if v.PassthroughBehavior != nil {
+		b = append(b, ",\"passthroughBehavior\":"...)
+		b = wire.AppendString(b, *v.PassthroughBehavior)
+	}
+	if v.RequestParameters != nil {
+		b = append(b, ",\"requestParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.RequestTemplates != nil {
+		b = append(b, ",\"requestTemplates\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestTemplates) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestTemplates[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseTransferMode != nil {
+		b = append(b, ",\"responseTransferMode\":"...)
+		b = wire.AppendString(b, *v.ResponseTransferMode)
+	}
+	if v.TimeoutInMillis != nil {
+		b = append(b, ",\"timeoutInMillis\":"...)
+		b = strconv.AppendInt(b, int64(*v.TimeoutInMillis), 10)
+	}
+	if v.TlsConfig != nil {
+		b = append(b, ",\"tlsConfig\":"...)
+		b = v.TlsConfig.AppendJSON(b)
+	}
+	if v.Type != nil {
+		b = append(b, ",\"type\":"...)
+		b = wire.AppendString(b, *v.Type)
+	}
+	if v.Uri != nil {
+		b = append(b, ",\"uri\":"...)
+		b = wire.AppendString(b, *v.Uri)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type IntegrationResponse struct {
 	ContentHandling    *string           `json:"contentHandling,omitzero"`
 	ResponseParameters map[string]string `json:"responseParameters,omitzero"`
@@ -847,9 +3590,81 @@ type IntegrationResponse struct {
 	StatusCode         *string           `json:"statusCode,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *IntegrationResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ContentHandling != nil {
+		b = append(b, ",\"contentHandling\":"...)
+		b = wire.AppendString(b, *v.ContentHandling)
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseTemplates != nil {
+		b = append(b, ",\"responseTemplates\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseTemplates) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseTemplates[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.SelectionPattern != nil {
+		b = append(b, ",\"selectionPattern\":"...)
+		b = wire.AppendString(b, *v.SelectionPattern)
+	}
+	if v.StatusCode != nil {
+		b = append(b, ",\"statusCode\":"...)
+		b = wire.AppendString(b, *v.StatusCode)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type LimitExceededException struct {
 	Message           *string `json:"message,omitzero"`
 	RetryAfterSeconds *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *LimitExceededException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Message != nil {
+		b = append(b, ",\"message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type Method struct {
@@ -866,10 +3681,152 @@ type Method struct {
 	RequestValidatorId  *string                   `json:"requestValidatorId,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Method) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiKeyRequired != nil {
+		b = append(b, ",\"apiKeyRequired\":"...)
+		b = strconv.AppendBool(b, *v.ApiKeyRequired)
+	}
+	if v.AuthorizationScopes != nil {
+		b = append(b, ",\"authorizationScopes\":"...)
+		b = append(b, '[')
+		for i0 := range v.AuthorizationScopes {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.AuthorizationScopes[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.AuthorizationType != nil {
+		b = append(b, ",\"authorizationType\":"...)
+		b = wire.AppendString(b, *v.AuthorizationType)
+	}
+	if v.AuthorizerId != nil {
+		b = append(b, ",\"authorizerId\":"...)
+		b = wire.AppendString(b, *v.AuthorizerId)
+	}
+	if v.HttpMethod != nil {
+		b = append(b, ",\"httpMethod\":"...)
+		b = wire.AppendString(b, *v.HttpMethod)
+	}
+	if v.MethodIntegration != nil {
+		b = append(b, ",\"methodIntegration\":"...)
+		b = v.MethodIntegration.AppendJSON(b)
+	}
+	if v.MethodResponses != nil {
+		b = append(b, ",\"methodResponses\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.MethodResponses) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.MethodResponses[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.OperationName != nil {
+		b = append(b, ",\"operationName\":"...)
+		b = wire.AppendString(b, *v.OperationName)
+	}
+	if v.RequestModels != nil {
+		b = append(b, ",\"requestModels\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestModels) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestModels[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.RequestParameters != nil {
+		b = append(b, ",\"requestParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = strconv.AppendBool(b, v.RequestParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.RequestValidatorId != nil {
+		b = append(b, ",\"requestValidatorId\":"...)
+		b = wire.AppendString(b, *v.RequestValidatorId)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type MethodResponse struct {
 	ResponseModels     map[string]string `json:"responseModels,omitzero"`
 	ResponseParameters map[string]bool   `json:"responseParameters,omitzero"`
 	StatusCode         *string           `json:"statusCode,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *MethodResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ResponseModels != nil {
+		b = append(b, ",\"responseModels\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseModels) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseModels[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = strconv.AppendBool(b, v.ResponseParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.StatusCode != nil {
+		b = append(b, ",\"statusCode\":"...)
+		b = wire.AppendString(b, *v.StatusCode)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type MethodSetting struct {
@@ -885,9 +3842,85 @@ type MethodSetting struct {
 	UnauthorizedCacheControlHeaderStrategy *string  `json:"unauthorizedCacheControlHeaderStrategy,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *MethodSetting) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CacheDataEncrypted != nil {
+		b = append(b, ",\"cacheDataEncrypted\":"...)
+		b = strconv.AppendBool(b, *v.CacheDataEncrypted)
+	}
+	if v.CacheTtlInSeconds != nil {
+		b = append(b, ",\"cacheTtlInSeconds\":"...)
+		b = strconv.AppendInt(b, int64(*v.CacheTtlInSeconds), 10)
+	}
+	if v.CachingEnabled != nil {
+		b = append(b, ",\"cachingEnabled\":"...)
+		b = strconv.AppendBool(b, *v.CachingEnabled)
+	}
+	if v.DataTraceEnabled != nil {
+		b = append(b, ",\"dataTraceEnabled\":"...)
+		b = strconv.AppendBool(b, *v.DataTraceEnabled)
+	}
+	if v.LoggingLevel != nil {
+		b = append(b, ",\"loggingLevel\":"...)
+		b = wire.AppendString(b, *v.LoggingLevel)
+	}
+	if v.MetricsEnabled != nil {
+		b = append(b, ",\"metricsEnabled\":"...)
+		b = strconv.AppendBool(b, *v.MetricsEnabled)
+	}
+	if v.RequireAuthorizationForCacheControl != nil {
+		b = append(b, ",\"requireAuthorizationForCacheControl\":"...)
+		b = strconv.AppendBool(b, *v.RequireAuthorizationForCacheControl)
+	}
+	if v.ThrottlingBurstLimit != nil {
+		b = append(b, ",\"throttlingBurstLimit\":"...)
+		b = strconv.AppendInt(b, int64(*v.ThrottlingBurstLimit), 10)
+	}
+	if v.ThrottlingRateLimit != nil {
+		b = append(b, ",\"throttlingRateLimit\":"...)
+		b = wire.AppendFloat64(b, *v.ThrottlingRateLimit)
+	}
+	if v.UnauthorizedCacheControlHeaderStrategy != nil {
+		b = append(b, ",\"unauthorizedCacheControlHeaderStrategy\":"...)
+		b = wire.AppendString(b, *v.UnauthorizedCacheControlHeaderStrategy)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type MethodSnapshot struct {
 	ApiKeyRequired    *bool   `json:"apiKeyRequired,omitzero"`
 	AuthorizationType *string `json:"authorizationType,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *MethodSnapshot) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiKeyRequired != nil {
+		b = append(b, ",\"apiKeyRequired\":"...)
+		b = strconv.AppendBool(b, *v.ApiKeyRequired)
+	}
+	if v.AuthorizationType != nil {
+		b = append(b, ",\"authorizationType\":"...)
+		b = wire.AppendString(b, *v.AuthorizationType)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type Model struct {
@@ -898,9 +3931,72 @@ type Model struct {
 	Schema      *string `json:"schema,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Model) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ContentType != nil {
+		b = append(b, ",\"contentType\":"...)
+		b = wire.AppendString(b, *v.ContentType)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Id != nil {
+		b = append(b, ",\"id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Schema != nil {
+		b = append(b, ",\"schema\":"...)
+		b = wire.AppendString(b, *v.Schema)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type Models struct {
 	Items    []Model `json:"item,omitzero"`
 	Position *string `json:"position,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Models) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"item\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Position != nil {
+		b = append(b, ",\"position\":"...)
+		b = wire.AppendString(b, *v.Position)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type MutualTlsAuthentication struct {
@@ -909,13 +4005,86 @@ type MutualTlsAuthentication struct {
 	TruststoreWarnings []string `json:"truststoreWarnings,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *MutualTlsAuthentication) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.TruststoreUri != nil {
+		b = append(b, ",\"truststoreUri\":"...)
+		b = wire.AppendString(b, *v.TruststoreUri)
+	}
+	if v.TruststoreVersion != nil {
+		b = append(b, ",\"truststoreVersion\":"...)
+		b = wire.AppendString(b, *v.TruststoreVersion)
+	}
+	if v.TruststoreWarnings != nil {
+		b = append(b, ",\"truststoreWarnings\":"...)
+		b = append(b, '[')
+		for i0 := range v.TruststoreWarnings {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.TruststoreWarnings[i0])
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type MutualTlsAuthenticationInput struct {
 	TruststoreUri     *string `json:"truststoreUri,omitzero"`
 	TruststoreVersion *string `json:"truststoreVersion,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *MutualTlsAuthenticationInput) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.TruststoreUri != nil {
+		b = append(b, ",\"truststoreUri\":"...)
+		b = wire.AppendString(b, *v.TruststoreUri)
+	}
+	if v.TruststoreVersion != nil {
+		b = append(b, ",\"truststoreVersion\":"...)
+		b = wire.AppendString(b, *v.TruststoreVersion)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type NotFoundException struct {
 	Message *string `json:"message,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *NotFoundException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Message != nil {
+		b = append(b, ",\"message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type PatchOperation struct {
@@ -925,12 +4094,88 @@ type PatchOperation struct {
 	Value *string `json:"value,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PatchOperation) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.From != nil {
+		b = append(b, ",\"from\":"...)
+		b = wire.AppendString(b, *v.From)
+	}
+	if v.Op != nil {
+		b = append(b, ",\"op\":"...)
+		b = wire.AppendString(b, *v.Op)
+	}
+	if v.Path != nil {
+		b = append(b, ",\"path\":"...)
+		b = wire.AppendString(b, *v.Path)
+	}
+	if v.Value != nil {
+		b = append(b, ",\"value\":"...)
+		b = wire.AppendString(b, *v.Value)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type PutGatewayResponseRequest struct {
 	ResponseParameters map[string]string `json:"responseParameters,omitzero"`
 	ResponseTemplates  map[string]string `json:"responseTemplates,omitzero"`
 	ResponseType       string            `json:"-"`
 	RestApiId          string            `json:"-"`
 	StatusCode         *string           `json:"statusCode,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PutGatewayResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseTemplates != nil {
+		b = append(b, ",\"responseTemplates\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseTemplates) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseTemplates[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.StatusCode != nil {
+		b = append(b, ",\"statusCode\":"...)
+		b = wire.AppendString(b, *v.StatusCode)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type PutIntegrationRequest struct {
@@ -955,6 +4200,111 @@ type PutIntegrationRequest struct {
 	Uri                   *string           `json:"uri,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PutIntegrationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CacheKeyParameters != nil {
+		b = append(b, ",\"cacheKeyParameters\":"...)
+		b = append(b, '[')
+		for i0 := range v.CacheKeyParameters {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.CacheKeyParameters[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.CacheNamespace != nil {
+		b = append(b, ",\"cacheNamespace\":"...)
+		b = wire.AppendString(b, *v.CacheNamespace)
+	}
+	if v.ConnectionId != nil {
+		b = append(b, ",\"connectionId\":"...)
+		b = wire.AppendString(b, *v.ConnectionId)
+	}
+	if v.ConnectionType != nil {
+		b = append(b, ",\"connectionType\":"...)
+		b = wire.AppendString(b, *v.ConnectionType)
+	}
+	if v.ContentHandling != nil {
+		b = append(b, ",\"contentHandling\":"...)
+		b = wire.AppendString(b, *v.ContentHandling)
+	}
+	if v.Credentials != nil {
+		b = append(b, ",\"credentials\":"...)
+		b = wire.AppendString(b, *v.Credentials)
+	}
+	if v.IntegrationHttpMethod != nil {
+		b = append(b, ",\"httpMethod\":"...)
+		b = wire.AppendString(b, *v.IntegrationHttpMethod)
+	}
+	if v.IntegrationTarget != nil {
+		b = append(b, ",\"integrationTarget\":"...)
+		b = wire.AppendString(b, *v.IntegrationTarget)
+	}
+	if v.PassthroughBehavior != nil {
+		b = append(b, ",\"passthroughBehavior\":"...)
+		b = wire.AppendString(b, *v.PassthroughBehavior)
+	}
+	if v.RequestParameters != nil {
+		b = append(b, ",\"requestParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.RequestTemplates != nil {
+		b = append(b, ",\"requestTemplates\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestTemplates) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestTemplates[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseTransferMode != nil {
+		b = append(b, ",\"responseTransferMode\":"...)
+		b = wire.AppendString(b, *v.ResponseTransferMode)
+	}
+	if v.TimeoutInMillis != nil {
+		b = append(b, ",\"timeoutInMillis\":"...)
+		b = strconv.AppendInt(b, int64(*v.TimeoutInMillis), 10)
+	}
+	if v.TlsConfig != nil {
+		b = append(b, ",\"tlsConfig\":"...)
+		b = v.TlsConfig.AppendJSON(b)
+	}
+	if v.Type != nil {
+		b = append(b, ",\"type\":"...)
+		b = wire.AppendString(b, *v.Type)
+	}
+	if v.Uri != nil {
+		b = append(b, ",\"uri\":"...)
+		b = wire.AppendString(b, *v.Uri)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type PutIntegrationResponseRequest struct {
 	ContentHandling    *string           `json:"contentHandling,omitzero"`
 	HttpMethod         string            `json:"-"`
@@ -964,6 +4314,56 @@ type PutIntegrationResponseRequest struct {
 	RestApiId          string            `json:"-"`
 	SelectionPattern   *string           `json:"selectionPattern,omitzero"`
 	StatusCode         string            `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PutIntegrationResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ContentHandling != nil {
+		b = append(b, ",\"contentHandling\":"...)
+		b = wire.AppendString(b, *v.ContentHandling)
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseTemplates != nil {
+		b = append(b, ",\"responseTemplates\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseTemplates) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseTemplates[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.SelectionPattern != nil {
+		b = append(b, ",\"selectionPattern\":"...)
+		b = wire.AppendString(b, *v.SelectionPattern)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type PutMethodRequest struct {
@@ -980,6 +4380,79 @@ type PutMethodRequest struct {
 	RestApiId           string            `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PutMethodRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiKeyRequired != nil {
+		b = append(b, ",\"apiKeyRequired\":"...)
+		b = strconv.AppendBool(b, *v.ApiKeyRequired)
+	}
+	if v.AuthorizationScopes != nil {
+		b = append(b, ",\"authorizationScopes\":"...)
+		b = append(b, '[')
+		for i0 := range v.AuthorizationScopes {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.AuthorizationScopes[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.AuthorizationType != nil {
+		b = append(b, ",\"authorizationType\":"...)
+		b = wire.AppendString(b, *v.AuthorizationType)
+	}
+	if v.AuthorizerId != nil {
+		b = append(b, ",\"authorizerId\":"...)
+		b = wire.AppendString(b, *v.AuthorizerId)
+	}
+	if v.OperationName != nil {
+		b = append(b, ",\"operationName\":"...)
+		b = wire.AppendString(b, *v.OperationName)
+	}
+	if v.RequestModels != nil {
+		b = append(b, ",\"requestModels\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestModels) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestModels[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.RequestParameters != nil {
+		b = append(b, ",\"requestParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = strconv.AppendBool(b, v.RequestParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.RequestValidatorId != nil {
+		b = append(b, ",\"requestValidatorId\":"...)
+		b = wire.AppendString(b, *v.RequestValidatorId)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type PutMethodResponseRequest struct {
 	HttpMethod         string            `json:"-"`
 	ResourceId         string            `json:"-"`
@@ -987,6 +4460,48 @@ type PutMethodResponseRequest struct {
 	ResponseParameters map[string]bool   `json:"responseParameters,omitzero"`
 	RestApiId          string            `json:"-"`
 	StatusCode         string            `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PutMethodResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ResponseModels != nil {
+		b = append(b, ",\"responseModels\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseModels) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseModels[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = strconv.AppendBool(b, v.ResponseParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type PutRestApiRequest struct {
@@ -997,15 +4512,59 @@ type PutRestApiRequest struct {
 	RestApiId      string            `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PutRestApiRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type QuotaSettings struct {
 	Limit  *int32  `json:"limit,omitzero"`
 	Offset *int32  `json:"offset,omitzero"`
 	Period *string `json:"period,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *QuotaSettings) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Limit != nil {
+		b = append(b, ",\"limit\":"...)
+		b = strconv.AppendInt(b, int64(*v.Limit), 10)
+	}
+	if v.Offset != nil {
+		b = append(b, ",\"offset\":"...)
+		b = strconv.AppendInt(b, int64(*v.Offset), 10)
+	}
+	if v.Period != nil {
+		b = append(b, ",\"period\":"...)
+		b = wire.AppendString(b, *v.Period)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type RejectDomainNameAccessAssociationRequest struct {
 	DomainNameAccessAssociationArn *string `json:"-"`
 	DomainNameArn                  *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *RejectDomainNameAccessAssociationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type RequestValidator struct {
@@ -1015,9 +4574,68 @@ type RequestValidator struct {
 	ValidateRequestParameters *bool   `json:"validateRequestParameters,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *RequestValidator) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Id != nil {
+		b = append(b, ",\"id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.ValidateRequestBody != nil {
+		b = append(b, ",\"validateRequestBody\":"...)
+		b = strconv.AppendBool(b, *v.ValidateRequestBody)
+	}
+	if v.ValidateRequestParameters != nil {
+		b = append(b, ",\"validateRequestParameters\":"...)
+		b = strconv.AppendBool(b, *v.ValidateRequestParameters)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type RequestValidators struct {
 	Items    []RequestValidator `json:"item,omitzero"`
 	Position *string            `json:"position,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *RequestValidators) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"item\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Position != nil {
+		b = append(b, ",\"position\":"...)
+		b = wire.AppendString(b, *v.Position)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type Resource struct {
@@ -1028,9 +4646,83 @@ type Resource struct {
 	ResourceMethods map[string]Method `json:"resourceMethods,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Resource) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Id != nil {
+		b = append(b, ",\"id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if v.ParentId != nil {
+		b = append(b, ",\"parentId\":"...)
+		b = wire.AppendString(b, *v.ParentId)
+	}
+	if v.Path != nil {
+		b = append(b, ",\"path\":"...)
+		b = wire.AppendString(b, *v.Path)
+	}
+	if v.PathPart != nil {
+		b = append(b, ",\"pathPart\":"...)
+		b = wire.AppendString(b, *v.PathPart)
+	}
+	if v.ResourceMethods != nil {
+		b = append(b, ",\"resourceMethods\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResourceMethods) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.ResourceMethods[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type Resources struct {
 	Items    []Resource `json:"item,omitzero"`
 	Position *string    `json:"position,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Resources) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"item\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Position != nil {
+		b = append(b, ",\"position\":"...)
+		b = wire.AppendString(b, *v.Position)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type RestApi struct {
@@ -1054,9 +4746,148 @@ type RestApi struct {
 	Warnings                  []string               `json:"warnings,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *RestApi) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiKeySource != nil {
+		b = append(b, ",\"apiKeySource\":"...)
+		b = wire.AppendString(b, *v.ApiKeySource)
+	}
+	if v.ApiStatus != nil {
+		b = append(b, ",\"apiStatus\":"...)
+		b = wire.AppendString(b, *v.ApiStatus)
+	}
+	if v.ApiStatusMessage != nil {
+		b = append(b, ",\"apiStatusMessage\":"...)
+		b = wire.AppendString(b, *v.ApiStatusMessage)
+	}
+	if v.BinaryMediaTypes != nil {
+		b = append(b, ",\"binaryMediaTypes\":"...)
+		b = append(b, '[')
+		for i0 := range v.BinaryMediaTypes {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.BinaryMediaTypes[i0])
+		}
+		b = append(b, ']')
+	}
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DisableExecuteApiEndpoint != nil {
+		b = append(b, ",\"disableExecuteApiEndpoint\":"...)
+		b = strconv.AppendBool(b, *v.DisableExecuteApiEndpoint)
+	}
+	if v.EndpointAccessMode != nil {
+		b = append(b, ",\"endpointAccessMode\":"...)
+		b = wire.AppendString(b, *v.EndpointAccessMode)
+	}
+	if v.EndpointConfiguration != nil {
+		b = append(b, ",\"endpointConfiguration\":"...)
+		b = v.EndpointConfiguration.AppendJSON(b)
+	}
+	if v.Id != nil {
+		b = append(b, ",\"id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if v.MinimumCompressionSize != nil {
+		b = append(b, ",\"minimumCompressionSize\":"...)
+		b = strconv.AppendInt(b, int64(*v.MinimumCompressionSize), 10)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Policy != nil {
+		b = append(b, ",\"policy\":"...)
+		b = wire.AppendString(b, *v.Policy)
+	}
+	if v.RootResourceId != nil {
+		b = append(b, ",\"rootResourceId\":"...)
+		b = wire.AppendString(b, *v.RootResourceId)
+	}
+	if v.SecurityPolicy != nil {
+		b = append(b, ",\"securityPolicy\":"...)
+		b = wire.AppendString(b, *v.SecurityPolicy)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Version != nil {
+		b = append(b, ",\"version\":"...)
+		b = wire.AppendString(b, *v.Version)
+	}
+	if v.Warnings != nil {
+		b = append(b, ",\"warnings\":"...)
+		b = append(b, '[')
+		for i0 := range v.Warnings {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.Warnings[i0])
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type RestApis struct {
 	Items    []RestApi `json:"item,omitzero"`
 	Position *string   `json:"position,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *RestApis) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"item\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Position != nil {
+		b = append(b, ",\"position\":"...)
+		b = wire.AppendString(b, *v.Position)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type SdkConfigurationProperty struct {
@@ -1067,10 +4898,53 @@ type SdkConfigurationProperty struct {
 	Required     *bool   `json:"required,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *SdkConfigurationProperty) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DefaultValue != nil {
+		b = append(b, ",\"defaultValue\":"...)
+		b = wire.AppendString(b, *v.DefaultValue)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.FriendlyName != nil {
+		b = append(b, ",\"friendlyName\":"...)
+		b = wire.AppendString(b, *v.FriendlyName)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Required != nil {
+		b = append(b, ",\"required\":"...)
+		b = strconv.AppendBool(b, *v.Required)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type SdkResponse struct {
 	Body               []byte  `json:"-"`
 	ContentDisposition *string `json:"-"`
 	ContentType        *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *SdkResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type SdkType struct {
@@ -1080,14 +4954,98 @@ type SdkType struct {
 	Id                      *string                    `json:"id,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *SdkType) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ConfigurationProperties != nil {
+		b = append(b, ",\"configurationProperties\":"...)
+		b = append(b, '[')
+		for i0 := range v.ConfigurationProperties {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.ConfigurationProperties[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.FriendlyName != nil {
+		b = append(b, ",\"friendlyName\":"...)
+		b = wire.AppendString(b, *v.FriendlyName)
+	}
+	if v.Id != nil {
+		b = append(b, ",\"id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type SdkTypes struct {
 	Items    []SdkType `json:"item,omitzero"`
 	Position *string   `json:"position,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *SdkTypes) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"item\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Position != nil {
+		b = append(b, ",\"position\":"...)
+		b = wire.AppendString(b, *v.Position)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ServiceUnavailableException struct {
 	Message           *string `json:"message,omitzero"`
 	RetryAfterSeconds *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ServiceUnavailableException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Message != nil {
+		b = append(b, ",\"message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type Stage struct {
@@ -1110,13 +5068,173 @@ type Stage struct {
 	WebAclArn            *string                  `json:"webAclArn,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Stage) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AccessLogSettings != nil {
+		b = append(b, ",\"accessLogSettings\":"...)
+		b = v.AccessLogSettings.AppendJSON(b)
+	}
+	if v.CacheClusterEnabled != nil {
+		b = append(b, ",\"cacheClusterEnabled\":"...)
+		b = strconv.AppendBool(b, *v.CacheClusterEnabled)
+	}
+	if v.CacheClusterSize != nil {
+		b = append(b, ",\"cacheClusterSize\":"...)
+		b = wire.AppendString(b, *v.CacheClusterSize)
+	}
+	if v.CacheClusterStatus != nil {
+		b = append(b, ",\"cacheClusterStatus\":"...)
+		b = wire.AppendString(b, *v.CacheClusterStatus)
+	}
+	if v.CanarySettings != nil {
+		b = append(b, ",\"canarySettings\":"...)
+		b = v.CanarySettings.AppendJSON(b)
+	}
+	if v.ClientCertificateId != nil {
+		b = append(b, ",\"clientCertificateId\":"...)
+		b = wire.AppendString(b, *v.ClientCertificateId)
+	}
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.DeploymentId != nil {
+		b = append(b, ",\"deploymentId\":"...)
+		b = wire.AppendString(b, *v.DeploymentId)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DocumentationVersion != nil {
+		b = append(b, ",\"documentationVersion\":"...)
+		b = wire.AppendString(b, *v.DocumentationVersion)
+	}
+	if !v.LastUpdatedDate.IsZero() {
+		b = append(b, ",\"lastUpdatedDate\":"...)
+		b = v.LastUpdatedDate.AppendJSON(b)
+	}
+	if v.MethodSettings != nil {
+		b = append(b, ",\"methodSettings\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.MethodSettings) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.MethodSettings[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.StageName != nil {
+		b = append(b, ",\"stageName\":"...)
+		b = wire.AppendString(b, *v.StageName)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.TracingEnabled != nil {
+		b = append(b, ",\"tracingEnabled\":"...)
+		b = strconv.AppendBool(b, *v.TracingEnabled)
+	}
+	if v.Variables != nil {
+		b = append(b, ",\"variables\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Variables) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Variables[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.WebAclArn != nil {
+		b = append(b, ",\"webAclArn\":"...)
+		b = wire.AppendString(b, *v.WebAclArn)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type StageKey struct {
 	RestApiId *string `json:"restApiId,omitzero"`
 	StageName *string `json:"stageName,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *StageKey) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.RestApiId != nil {
+		b = append(b, ",\"restApiId\":"...)
+		b = wire.AppendString(b, *v.RestApiId)
+	}
+	if v.StageName != nil {
+		b = append(b, ",\"stageName\":"...)
+		b = wire.AppendString(b, *v.StageName)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type Stages struct {
 	Item []Stage `json:"item,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Stages) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Item != nil {
+		b = append(b, ",\"item\":"...)
+		b = append(b, '[')
+		for i0 := range v.Item {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Item[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type TagResourceRequest struct {
@@ -1124,12 +5242,86 @@ type TagResourceRequest struct {
 	Tags        map[string]string `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *TagResourceRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type Tags struct {
 	Tags map[string]string `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Tags) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type Template struct {
 	Value *string `json:"value,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Template) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Value != nil {
+		b = append(b, ",\"value\":"...)
+		b = wire.AppendString(b, *v.Value)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type TestInvokeAuthorizerRequest struct {
@@ -1143,6 +5335,96 @@ type TestInvokeAuthorizerRequest struct {
 	StageVariables      map[string]string   `json:"stageVariables,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *TestInvokeAuthorizerRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AdditionalContext != nil {
+		b = append(b, ",\"additionalContext\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.AdditionalContext) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.AdditionalContext[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Body != nil {
+		b = append(b, ",\"body\":"...)
+		b = wire.AppendString(b, *v.Body)
+	}
+	if v.Headers != nil {
+		b = append(b, ",\"headers\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Headers) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Headers[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.MultiValueHeaders != nil {
+		b = append(b, ",\"multiValueHeaders\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.MultiValueHeaders) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.MultiValueHeaders[k0]
+			if e0 == nil {
+				b = append(b, "null"...)
+			} else {
+				b = append(b, '[')
+				for i1 := range e0 {
+					if i1 > 0 {
+						b = append(b, ',')
+					}
+					b = wire.AppendString(b, e0[i1])
+				}
+				b = append(b, ']')
+			}
+		}
+		b = append(b, '}')
+	}
+	if v.PathWithQueryString != nil {
+		b = append(b, ",\"pathWithQueryString\":"...)
+		b = wire.AppendString(b, *v.PathWithQueryString)
+	}
+	if v.StageVariables != nil {
+		b = append(b, ",\"stageVariables\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.StageVariables) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.StageVariables[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type TestInvokeAuthorizerResponse struct {
 	Authorization map[string][]string `json:"authorization,omitzero"`
 	Claims        map[string]string   `json:"claims,omitzero"`
@@ -1151,6 +5433,80 @@ type TestInvokeAuthorizerResponse struct {
 	Log           *string             `json:"log,omitzero"`
 	Policy        *string             `json:"policy,omitzero"`
 	PrincipalId   *string             `json:"principalId,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *TestInvokeAuthorizerResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Authorization != nil {
+		b = append(b, ",\"authorization\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Authorization) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.Authorization[k0]
+			if e0 == nil {
+				b = append(b, "null"...)
+			} else {
+				b = append(b, '[')
+				for i1 := range e0 {
+					if i1 > 0 {
+						b = append(b, ',')
+					}
+					b = wire.AppendString(b, e0[i1])
+				}
+				b = append(b, ']')
+			}
+		}
+		b = append(b, '}')
+	}
+	if v.Claims != nil {
+		b = append(b, ",\"claims\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Claims) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Claims[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ClientStatus != nil {
+		b = append(b, ",\"clientStatus\":"...)
+		b = strconv.AppendInt(b, int64(*v.ClientStatus), 10)
+	}
+	if v.Latency != nil {
+		b = append(b, ",\"latency\":"...)
+		b = strconv.AppendInt(b, int64(*v.Latency), 10)
+	}
+	if v.Log != nil {
+		b = append(b, ",\"log\":"...)
+		b = wire.AppendString(b, *v.Log)
+	}
+	if v.Policy != nil {
+		b = append(b, ",\"policy\":"...)
+		b = wire.AppendString(b, *v.Policy)
+	}
+	if v.PrincipalId != nil {
+		b = append(b, ",\"principalId\":"...)
+		b = wire.AppendString(b, *v.PrincipalId)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type TestInvokeMethodRequest struct {
@@ -1165,6 +5521,86 @@ type TestInvokeMethodRequest struct {
 	StageVariables      map[string]string   `json:"stageVariables,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *TestInvokeMethodRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Body != nil {
+		b = append(b, ",\"body\":"...)
+		b = wire.AppendString(b, *v.Body)
+	}
+	if v.ClientCertificateId != nil {
+		b = append(b, ",\"clientCertificateId\":"...)
+		b = wire.AppendString(b, *v.ClientCertificateId)
+	}
+	if v.Headers != nil {
+		b = append(b, ",\"headers\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Headers) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Headers[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.MultiValueHeaders != nil {
+		b = append(b, ",\"multiValueHeaders\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.MultiValueHeaders) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.MultiValueHeaders[k0]
+			if e0 == nil {
+				b = append(b, "null"...)
+			} else {
+				b = append(b, '[')
+				for i1 := range e0 {
+					if i1 > 0 {
+						b = append(b, ',')
+					}
+					b = wire.AppendString(b, e0[i1])
+				}
+				b = append(b, ']')
+			}
+		}
+		b = append(b, '}')
+	}
+	if v.PathWithQueryString != nil {
+		b = append(b, ",\"pathWithQueryString\":"...)
+		b = wire.AppendString(b, *v.PathWithQueryString)
+	}
+	if v.StageVariables != nil {
+		b = append(b, ",\"stageVariables\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.StageVariables) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.StageVariables[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type TestInvokeMethodResponse struct {
 	Body              *string             `json:"body,omitzero"`
 	Headers           map[string]string   `json:"headers,omitzero"`
@@ -1174,13 +5610,123 @@ type TestInvokeMethodResponse struct {
 	Status            *int32              `json:"status,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *TestInvokeMethodResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Body != nil {
+		b = append(b, ",\"body\":"...)
+		b = wire.AppendString(b, *v.Body)
+	}
+	if v.Headers != nil {
+		b = append(b, ",\"headers\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Headers) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Headers[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Latency != nil {
+		b = append(b, ",\"latency\":"...)
+		b = strconv.AppendInt(b, int64(*v.Latency), 10)
+	}
+	if v.Log != nil {
+		b = append(b, ",\"log\":"...)
+		b = wire.AppendString(b, *v.Log)
+	}
+	if v.MultiValueHeaders != nil {
+		b = append(b, ",\"multiValueHeaders\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.MultiValueHeaders) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.MultiValueHeaders[k0]
+			if e0 == nil {
+				b = append(b, "null"...)
+			} else {
+				b = append(b, '[')
+				for i1 := range e0 {
+					if i1 > 0 {
+						b = append(b, ',')
+					}
+					b = wire.AppendString(b, e0[i1])
+				}
+				b = append(b, ']')
+			}
+		}
+		b = append(b, '}')
+	}
+	if v.Status != nil {
+		b = append(b, ",\"status\":"...)
+		b = strconv.AppendInt(b, int64(*v.Status), 10)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ThrottleSettings struct {
 	BurstLimit *int32   `json:"burstLimit,omitzero"`
 	RateLimit  *float64 `json:"rateLimit,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ThrottleSettings) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.BurstLimit != nil {
+		b = append(b, ",\"burstLimit\":"...)
+		b = strconv.AppendInt(b, int64(*v.BurstLimit), 10)
+	}
+	if v.RateLimit != nil {
+		b = append(b, ",\"rateLimit\":"...)
+		b = wire.AppendFloat64(b, *v.RateLimit)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type TlsConfig struct {
 	InsecureSkipVerification *bool `json:"insecureSkipVerification,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *TlsConfig) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.InsecureSkipVerification != nil {
+		b = append(b, ",\"insecureSkipVerification\":"...)
+		b = strconv.AppendBool(b, *v.InsecureSkipVerification)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type TooManyRequestsException struct {
@@ -1188,8 +5734,44 @@ type TooManyRequestsException struct {
 	RetryAfterSeconds *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *TooManyRequestsException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Message != nil {
+		b = append(b, ",\"message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UnauthorizedException struct {
 	Message *string `json:"message,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UnauthorizedException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Message != nil {
+		b = append(b, ",\"message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UntagResourceRequest struct {
@@ -1197,8 +5779,42 @@ type UntagResourceRequest struct {
 	TagKeys     []string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UntagResourceRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type UpdateAccountRequest struct {
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateAccountRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateApiKeyRequest struct {
@@ -1206,10 +5822,60 @@ type UpdateApiKeyRequest struct {
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateApiKeyRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateAuthorizerRequest struct {
 	AuthorizerId    string           `json:"-"`
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
 	RestApiId       string           `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateAuthorizerRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateBasePathMappingRequest struct {
@@ -1219,9 +5885,59 @@ type UpdateBasePathMappingRequest struct {
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateBasePathMappingRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateClientCertificateRequest struct {
 	ClientCertificateId string           `json:"-"`
 	PatchOperations     []PatchOperation `json:"patchOperations,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateClientCertificateRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateDeploymentRequest struct {
@@ -1230,10 +5946,60 @@ type UpdateDeploymentRequest struct {
 	RestApiId       string           `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateDeploymentRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateDocumentationPartRequest struct {
 	DocumentationPartId string           `json:"-"`
 	PatchOperations     []PatchOperation `json:"patchOperations,omitzero"`
 	RestApiId           string           `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateDocumentationPartRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateDocumentationVersionRequest struct {
@@ -1242,10 +6008,60 @@ type UpdateDocumentationVersionRequest struct {
 	RestApiId            string           `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateDocumentationVersionRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateDomainNameRequest struct {
 	DomainName      string           `json:"-"`
 	DomainNameId    *string          `json:"-"`
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateDomainNameRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateGatewayResponseRequest struct {
@@ -1254,11 +6070,61 @@ type UpdateGatewayResponseRequest struct {
 	RestApiId       string           `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateGatewayResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateIntegrationRequest struct {
 	HttpMethod      string           `json:"-"`
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
 	ResourceId      string           `json:"-"`
 	RestApiId       string           `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateIntegrationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateIntegrationResponseRequest struct {
@@ -1269,11 +6135,61 @@ type UpdateIntegrationResponseRequest struct {
 	StatusCode      string           `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateIntegrationResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateMethodRequest struct {
 	HttpMethod      string           `json:"-"`
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
 	ResourceId      string           `json:"-"`
 	RestApiId       string           `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateMethodRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateMethodResponseRequest struct {
@@ -1284,10 +6200,60 @@ type UpdateMethodResponseRequest struct {
 	StatusCode      string           `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateMethodResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateModelRequest struct {
 	ModelName       string           `json:"-"`
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
 	RestApiId       string           `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateModelRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateRequestValidatorRequest struct {
@@ -1296,15 +6262,90 @@ type UpdateRequestValidatorRequest struct {
 	RestApiId          string           `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateRequestValidatorRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateResourceRequest struct {
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
 	ResourceId      string           `json:"-"`
 	RestApiId       string           `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateResourceRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateRestApiRequest struct {
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
 	RestApiId       string           `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateRestApiRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateStageRequest struct {
@@ -1313,9 +6354,59 @@ type UpdateStageRequest struct {
 	StageName       string           `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateStageRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateUsagePlanRequest struct {
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
 	UsagePlanId     string           `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateUsagePlanRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateUsageRequest struct {
@@ -1324,9 +6415,59 @@ type UpdateUsageRequest struct {
 	UsagePlanId     string           `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateUsageRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateVpcLinkRequest struct {
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
 	VpcLinkId       string           `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateVpcLinkRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PatchOperations != nil {
+		b = append(b, ",\"patchOperations\":"...)
+		b = append(b, '[')
+		for i0 := range v.PatchOperations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.PatchOperations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type Usage struct {
@@ -1335,6 +6476,73 @@ type Usage struct {
 	Position    *string              `json:"position,omitzero"`
 	StartDate   *string              `json:"startDate,omitzero"`
 	UsagePlanId *string              `json:"usagePlanId,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Usage) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.EndDate != nil {
+		b = append(b, ",\"endDate\":"...)
+		b = wire.AppendString(b, *v.EndDate)
+	}
+	if v.Items != nil {
+		b = append(b, ",\"values\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Items) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.Items[k0]
+			if e0 == nil {
+				b = append(b, "null"...)
+			} else {
+				b = append(b, '[')
+				for i1 := range e0 {
+					if i1 > 0 {
+						b = append(b, ',')
+					}
+					if e0[i1] == nil {
+						b = append(b, "null"...)
+					} else {
+						b = append(b, '[')
+						for i2 := range e0[i1] {
+							if i2 > 0 {
+								b = append(b, ',')
+							}
+							b = strconv.AppendInt(b, int64(e0[i1][i2]), 10)
+						}
+						b = append(b, ']')
+					}
+				}
+				b = append(b, ']')
+			}
+		}
+		b = append(b, '}')
+	}
+	if v.Position != nil {
+		b = append(b, ",\"position\":"...)
+		b = wire.AppendString(b, *v.Position)
+	}
+	if v.StartDate != nil {
+		b = append(b, ",\"startDate\":"...)
+		b = wire.AppendString(b, *v.StartDate)
+	}
+	if v.UsagePlanId != nil {
+		b = append(b, ",\"usagePlanId\":"...)
+		b = wire.AppendString(b, *v.UsagePlanId)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UsagePlan struct {
@@ -1348,6 +6556,69 @@ type UsagePlan struct {
 	Throttle    *ThrottleSettings `json:"throttle,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UsagePlan) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiStages != nil {
+		b = append(b, ",\"apiStages\":"...)
+		b = append(b, '[')
+		for i0 := range v.ApiStages {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.ApiStages[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Id != nil {
+		b = append(b, ",\"id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.ProductCode != nil {
+		b = append(b, ",\"productCode\":"...)
+		b = wire.AppendString(b, *v.ProductCode)
+	}
+	if v.Quota != nil {
+		b = append(b, ",\"quota\":"...)
+		b = v.Quota.AppendJSON(b)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Throttle != nil {
+		b = append(b, ",\"throttle\":"...)
+		b = v.Throttle.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UsagePlanKey struct {
 	Id    *string `json:"id,omitzero"`
 	Name  *string `json:"name,omitzero"`
@@ -1355,14 +6626,102 @@ type UsagePlanKey struct {
 	Value *string `json:"value,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UsagePlanKey) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Id != nil {
+		b = append(b, ",\"id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Type != nil {
+		b = append(b, ",\"type\":"...)
+		b = wire.AppendString(b, *v.Type)
+	}
+	if v.Value != nil {
+		b = append(b, ",\"value\":"...)
+		b = wire.AppendString(b, *v.Value)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UsagePlanKeys struct {
 	Items    []UsagePlanKey `json:"item,omitzero"`
 	Position *string        `json:"position,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UsagePlanKeys) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"item\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Position != nil {
+		b = append(b, ",\"position\":"...)
+		b = wire.AppendString(b, *v.Position)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UsagePlans struct {
 	Items    []UsagePlan `json:"item,omitzero"`
 	Position *string     `json:"position,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UsagePlans) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"item\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Position != nil {
+		b = append(b, ",\"position\":"...)
+		b = wire.AppendString(b, *v.Position)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type VpcLink struct {
@@ -1375,9 +6734,97 @@ type VpcLink struct {
 	TargetArns    []string          `json:"targetArns,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *VpcLink) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Id != nil {
+		b = append(b, ",\"id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Status != nil {
+		b = append(b, ",\"status\":"...)
+		b = wire.AppendString(b, *v.Status)
+	}
+	if v.StatusMessage != nil {
+		b = append(b, ",\"statusMessage\":"...)
+		b = wire.AppendString(b, *v.StatusMessage)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.TargetArns != nil {
+		b = append(b, ",\"targetArns\":"...)
+		b = append(b, '[')
+		for i0 := range v.TargetArns {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.TargetArns[i0])
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type VpcLinks struct {
 	Items    []VpcLink `json:"item,omitzero"`
 	Position *string   `json:"position,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *VpcLinks) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"item\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Position != nil {
+		b = append(b, ",\"position\":"...)
+		b = wire.AppendString(b, *v.Position)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 // ErrorCode is the x-amzn-ErrorType of BadRequestException.

@@ -29,11 +29,38 @@ type DeleteConnectionRequest struct {
 	ConnectionId string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteConnectionRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type ForbiddenException struct {
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ForbiddenException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetConnectionRequest struct {
 	ConnectionId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetConnectionRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetConnectionResponse struct {
@@ -42,7 +69,42 @@ type GetConnectionResponse struct {
 	LastActiveAt wire.ISOTime `json:"lastActiveAt,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetConnectionResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if !v.ConnectedAt.IsZero() {
+		b = append(b, ",\"connectedAt\":"...)
+		b = v.ConnectedAt.AppendJSON(b)
+	}
+	if v.Identity != nil {
+		b = append(b, ",\"identity\":"...)
+		b = v.Identity.AppendJSON(b)
+	}
+	if !v.LastActiveAt.IsZero() {
+		b = append(b, ",\"lastActiveAt\":"...)
+		b = v.LastActiveAt.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GoneException struct {
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GoneException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type Identity struct {
@@ -50,16 +112,74 @@ type Identity struct {
 	UserAgent *string `json:"userAgent,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Identity) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.SourceIp != nil {
+		b = append(b, ",\"sourceIp\":"...)
+		b = wire.AppendString(b, *v.SourceIp)
+	}
+	if v.UserAgent != nil {
+		b = append(b, ",\"userAgent\":"...)
+		b = wire.AppendString(b, *v.UserAgent)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type LimitExceededException struct {
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *LimitExceededException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type PayloadTooLargeException struct {
 	Message *string `json:"message,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PayloadTooLargeException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Message != nil {
+		b = append(b, ",\"message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type PostToConnectionRequest struct {
 	ConnectionId string `json:"-"`
 	Data         []byte `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PostToConnectionRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 // ErrorCode is the x-amzn-ErrorType of ForbiddenException.

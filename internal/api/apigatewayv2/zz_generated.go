@@ -30,13 +30,75 @@ type ACMManaged struct {
 	DomainName     *string `json:"domainName,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ACMManaged) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CertificateArn != nil {
+		b = append(b, ",\"certificateArn\":"...)
+		b = wire.AppendString(b, *v.CertificateArn)
+	}
+	if v.DomainName != nil {
+		b = append(b, ",\"domainName\":"...)
+		b = wire.AppendString(b, *v.DomainName)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type AccessDeniedException struct {
 	Message *string `json:"message,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *AccessDeniedException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Message != nil {
+		b = append(b, ",\"message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type AccessLogSettings struct {
 	DestinationArn *string `json:"destinationArn,omitzero"`
 	Format         *string `json:"format,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *AccessLogSettings) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DestinationArn != nil {
+		b = append(b, ",\"destinationArn\":"...)
+		b = wire.AppendString(b, *v.DestinationArn)
+	}
+	if v.Format != nil {
+		b = append(b, ",\"format\":"...)
+		b = wire.AppendString(b, *v.Format)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type Api struct {
@@ -59,6 +121,112 @@ type Api struct {
 	Warnings                  []string          `json:"warnings,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Api) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiEndpoint != nil {
+		b = append(b, ",\"apiEndpoint\":"...)
+		b = wire.AppendString(b, *v.ApiEndpoint)
+	}
+	if v.ApiGatewayManaged != nil {
+		b = append(b, ",\"apiGatewayManaged\":"...)
+		b = strconv.AppendBool(b, *v.ApiGatewayManaged)
+	}
+	if v.ApiId != nil {
+		b = append(b, ",\"apiId\":"...)
+		b = wire.AppendString(b, *v.ApiId)
+	}
+	if v.ApiKeySelectionExpression != nil {
+		b = append(b, ",\"apiKeySelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ApiKeySelectionExpression)
+	}
+	if v.CorsConfiguration != nil {
+		b = append(b, ",\"corsConfiguration\":"...)
+		b = v.CorsConfiguration.AppendJSON(b)
+	}
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DisableExecuteApiEndpoint != nil {
+		b = append(b, ",\"disableExecuteApiEndpoint\":"...)
+		b = strconv.AppendBool(b, *v.DisableExecuteApiEndpoint)
+	}
+	if v.DisableSchemaValidation != nil {
+		b = append(b, ",\"disableSchemaValidation\":"...)
+		b = strconv.AppendBool(b, *v.DisableSchemaValidation)
+	}
+	if v.ImportInfo != nil {
+		b = append(b, ",\"importInfo\":"...)
+		b = append(b, '[')
+		for i0 := range v.ImportInfo {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.ImportInfo[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.IpAddressType != nil {
+		b = append(b, ",\"ipAddressType\":"...)
+		b = wire.AppendString(b, *v.IpAddressType)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.ProtocolType != nil {
+		b = append(b, ",\"protocolType\":"...)
+		b = wire.AppendString(b, *v.ProtocolType)
+	}
+	if v.RouteSelectionExpression != nil {
+		b = append(b, ",\"routeSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.RouteSelectionExpression)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Version != nil {
+		b = append(b, ",\"version\":"...)
+		b = wire.AppendString(b, *v.Version)
+	}
+	if v.Warnings != nil {
+		b = append(b, ",\"warnings\":"...)
+		b = append(b, '[')
+		for i0 := range v.Warnings {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.Warnings[i0])
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ApiMapping struct {
 	ApiId         *string `json:"apiId,omitzero"`
 	ApiMappingId  *string `json:"apiMappingId,omitzero"`
@@ -66,9 +234,61 @@ type ApiMapping struct {
 	Stage         *string `json:"stage,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ApiMapping) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiId != nil {
+		b = append(b, ",\"apiId\":"...)
+		b = wire.AppendString(b, *v.ApiId)
+	}
+	if v.ApiMappingId != nil {
+		b = append(b, ",\"apiMappingId\":"...)
+		b = wire.AppendString(b, *v.ApiMappingId)
+	}
+	if v.ApiMappingKey != nil {
+		b = append(b, ",\"apiMappingKey\":"...)
+		b = wire.AppendString(b, *v.ApiMappingKey)
+	}
+	if v.Stage != nil {
+		b = append(b, ",\"stage\":"...)
+		b = wire.AppendString(b, *v.Stage)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type Authorization struct {
 	CognitoConfig *CognitoConfig `json:"cognitoConfig,omitzero"`
 	None          *None          `json:"none,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Authorization) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CognitoConfig != nil {
+		b = append(b, ",\"cognitoConfig\":"...)
+		b = v.CognitoConfig.AppendJSON(b)
+	}
+	if v.None != nil {
+		b = append(b, ",\"none\":"...)
+		b = v.None.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type Authorizer struct {
@@ -85,8 +305,91 @@ type Authorizer struct {
 	Name                           *string           `json:"name,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Authorizer) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AuthorizerCredentialsArn != nil {
+		b = append(b, ",\"authorizerCredentialsArn\":"...)
+		b = wire.AppendString(b, *v.AuthorizerCredentialsArn)
+	}
+	if v.AuthorizerId != nil {
+		b = append(b, ",\"authorizerId\":"...)
+		b = wire.AppendString(b, *v.AuthorizerId)
+	}
+	if v.AuthorizerPayloadFormatVersion != nil {
+		b = append(b, ",\"authorizerPayloadFormatVersion\":"...)
+		b = wire.AppendString(b, *v.AuthorizerPayloadFormatVersion)
+	}
+	if v.AuthorizerResultTtlInSeconds != nil {
+		b = append(b, ",\"authorizerResultTtlInSeconds\":"...)
+		b = strconv.AppendInt(b, int64(*v.AuthorizerResultTtlInSeconds), 10)
+	}
+	if v.AuthorizerType != nil {
+		b = append(b, ",\"authorizerType\":"...)
+		b = wire.AppendString(b, *v.AuthorizerType)
+	}
+	if v.AuthorizerUri != nil {
+		b = append(b, ",\"authorizerUri\":"...)
+		b = wire.AppendString(b, *v.AuthorizerUri)
+	}
+	if v.EnableSimpleResponses != nil {
+		b = append(b, ",\"enableSimpleResponses\":"...)
+		b = strconv.AppendBool(b, *v.EnableSimpleResponses)
+	}
+	if v.IdentitySource != nil {
+		b = append(b, ",\"identitySource\":"...)
+		b = append(b, '[')
+		for i0 := range v.IdentitySource {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.IdentitySource[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.IdentityValidationExpression != nil {
+		b = append(b, ",\"identityValidationExpression\":"...)
+		b = wire.AppendString(b, *v.IdentityValidationExpression)
+	}
+	if v.JwtConfiguration != nil {
+		b = append(b, ",\"jwtConfiguration\":"...)
+		b = v.JwtConfiguration.AppendJSON(b)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type BadRequestException struct {
 	Message *string `json:"message,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *BadRequestException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Message != nil {
+		b = append(b, ",\"message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CognitoConfig struct {
@@ -95,8 +398,52 @@ type CognitoConfig struct {
 	UserPoolDomain *string `json:"userPoolDomain,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CognitoConfig) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AppClientId != nil {
+		b = append(b, ",\"appClientId\":"...)
+		b = wire.AppendString(b, *v.AppClientId)
+	}
+	if v.UserPoolArn != nil {
+		b = append(b, ",\"userPoolArn\":"...)
+		b = wire.AppendString(b, *v.UserPoolArn)
+	}
+	if v.UserPoolDomain != nil {
+		b = append(b, ",\"userPoolDomain\":"...)
+		b = wire.AppendString(b, *v.UserPoolDomain)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ConflictException struct {
 	Message *string `json:"message,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ConflictException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Message != nil {
+		b = append(b, ",\"message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type Cors struct {
@@ -108,6 +455,72 @@ type Cors struct {
 	MaxAge           *int32   `json:"maxAge,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Cors) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AllowCredentials != nil {
+		b = append(b, ",\"allowCredentials\":"...)
+		b = strconv.AppendBool(b, *v.AllowCredentials)
+	}
+	if v.AllowHeaders != nil {
+		b = append(b, ",\"allowHeaders\":"...)
+		b = append(b, '[')
+		for i0 := range v.AllowHeaders {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.AllowHeaders[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.AllowMethods != nil {
+		b = append(b, ",\"allowMethods\":"...)
+		b = append(b, '[')
+		for i0 := range v.AllowMethods {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.AllowMethods[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.AllowOrigins != nil {
+		b = append(b, ",\"allowOrigins\":"...)
+		b = append(b, '[')
+		for i0 := range v.AllowOrigins {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.AllowOrigins[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.ExposeHeaders != nil {
+		b = append(b, ",\"exposeHeaders\":"...)
+		b = append(b, '[')
+		for i0 := range v.ExposeHeaders {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.ExposeHeaders[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.MaxAge != nil {
+		b = append(b, ",\"maxAge\":"...)
+		b = strconv.AppendInt(b, int64(*v.MaxAge), 10)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateApiMappingRequest struct {
 	ApiId         *string `json:"apiId,omitzero"`
 	ApiMappingKey *string `json:"apiMappingKey,omitzero"`
@@ -115,11 +528,67 @@ type CreateApiMappingRequest struct {
 	Stage         *string `json:"stage,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateApiMappingRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiId != nil {
+		b = append(b, ",\"apiId\":"...)
+		b = wire.AppendString(b, *v.ApiId)
+	}
+	if v.ApiMappingKey != nil {
+		b = append(b, ",\"apiMappingKey\":"...)
+		b = wire.AppendString(b, *v.ApiMappingKey)
+	}
+	if v.Stage != nil {
+		b = append(b, ",\"stage\":"...)
+		b = wire.AppendString(b, *v.Stage)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateApiMappingResponse struct {
 	ApiId         *string `json:"apiId,omitzero"`
 	ApiMappingId  *string `json:"apiMappingId,omitzero"`
 	ApiMappingKey *string `json:"apiMappingKey,omitzero"`
 	Stage         *string `json:"stage,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateApiMappingResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiId != nil {
+		b = append(b, ",\"apiId\":"...)
+		b = wire.AppendString(b, *v.ApiId)
+	}
+	if v.ApiMappingId != nil {
+		b = append(b, ",\"apiMappingId\":"...)
+		b = wire.AppendString(b, *v.ApiMappingId)
+	}
+	if v.ApiMappingKey != nil {
+		b = append(b, ",\"apiMappingKey\":"...)
+		b = wire.AppendString(b, *v.ApiMappingKey)
+	}
+	if v.Stage != nil {
+		b = append(b, ",\"stage\":"...)
+		b = wire.AppendString(b, *v.Stage)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateApiRequest struct {
@@ -137,6 +606,86 @@ type CreateApiRequest struct {
 	Tags                      map[string]string `json:"tags,omitzero"`
 	Target                    *string           `json:"target,omitzero"`
 	Version                   *string           `json:"version,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateApiRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiKeySelectionExpression != nil {
+		b = append(b, ",\"apiKeySelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ApiKeySelectionExpression)
+	}
+	if v.CorsConfiguration != nil {
+		b = append(b, ",\"corsConfiguration\":"...)
+		b = v.CorsConfiguration.AppendJSON(b)
+	}
+	if v.CredentialsArn != nil {
+		b = append(b, ",\"credentialsArn\":"...)
+		b = wire.AppendString(b, *v.CredentialsArn)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DisableExecuteApiEndpoint != nil {
+		b = append(b, ",\"disableExecuteApiEndpoint\":"...)
+		b = strconv.AppendBool(b, *v.DisableExecuteApiEndpoint)
+	}
+	if v.DisableSchemaValidation != nil {
+		b = append(b, ",\"disableSchemaValidation\":"...)
+		b = strconv.AppendBool(b, *v.DisableSchemaValidation)
+	}
+	if v.IpAddressType != nil {
+		b = append(b, ",\"ipAddressType\":"...)
+		b = wire.AppendString(b, *v.IpAddressType)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.ProtocolType != nil {
+		b = append(b, ",\"protocolType\":"...)
+		b = wire.AppendString(b, *v.ProtocolType)
+	}
+	if v.RouteKey != nil {
+		b = append(b, ",\"routeKey\":"...)
+		b = wire.AppendString(b, *v.RouteKey)
+	}
+	if v.RouteSelectionExpression != nil {
+		b = append(b, ",\"routeSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.RouteSelectionExpression)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Target != nil {
+		b = append(b, ",\"target\":"...)
+		b = wire.AppendString(b, *v.Target)
+	}
+	if v.Version != nil {
+		b = append(b, ",\"version\":"...)
+		b = wire.AppendString(b, *v.Version)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateApiResponse struct {
@@ -159,6 +708,112 @@ type CreateApiResponse struct {
 	Warnings                  []string          `json:"warnings,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateApiResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiEndpoint != nil {
+		b = append(b, ",\"apiEndpoint\":"...)
+		b = wire.AppendString(b, *v.ApiEndpoint)
+	}
+	if v.ApiGatewayManaged != nil {
+		b = append(b, ",\"apiGatewayManaged\":"...)
+		b = strconv.AppendBool(b, *v.ApiGatewayManaged)
+	}
+	if v.ApiId != nil {
+		b = append(b, ",\"apiId\":"...)
+		b = wire.AppendString(b, *v.ApiId)
+	}
+	if v.ApiKeySelectionExpression != nil {
+		b = append(b, ",\"apiKeySelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ApiKeySelectionExpression)
+	}
+	if v.CorsConfiguration != nil {
+		b = append(b, ",\"corsConfiguration\":"...)
+		b = v.CorsConfiguration.AppendJSON(b)
+	}
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DisableExecuteApiEndpoint != nil {
+		b = append(b, ",\"disableExecuteApiEndpoint\":"...)
+		b = strconv.AppendBool(b, *v.DisableExecuteApiEndpoint)
+	}
+	if v.DisableSchemaValidation != nil {
+		b = append(b, ",\"disableSchemaValidation\":"...)
+		b = strconv.AppendBool(b, *v.DisableSchemaValidation)
+	}
+	if v.ImportInfo != nil {
+		b = append(b, ",\"importInfo\":"...)
+		b = append(b, '[')
+		for i0 := range v.ImportInfo {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.ImportInfo[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.IpAddressType != nil {
+		b = append(b, ",\"ipAddressType\":"...)
+		b = wire.AppendString(b, *v.IpAddressType)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.ProtocolType != nil {
+		b = append(b, ",\"protocolType\":"...)
+		b = wire.AppendString(b, *v.ProtocolType)
+	}
+	if v.RouteSelectionExpression != nil {
+		b = append(b, ",\"routeSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.RouteSelectionExpression)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Version != nil {
+		b = append(b, ",\"version\":"...)
+		b = wire.AppendString(b, *v.Version)
+	}
+	if v.Warnings != nil {
+		b = append(b, ",\"warnings\":"...)
+		b = append(b, '[')
+		for i0 := range v.Warnings {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.Warnings[i0])
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateAuthorizerRequest struct {
 	ApiId                          string            `json:"-"`
 	AuthorizerCredentialsArn       *string           `json:"authorizerCredentialsArn,omitzero"`
@@ -171,6 +826,67 @@ type CreateAuthorizerRequest struct {
 	IdentityValidationExpression   *string           `json:"identityValidationExpression,omitzero"`
 	JwtConfiguration               *JWTConfiguration `json:"jwtConfiguration,omitzero"`
 	Name                           *string           `json:"name,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateAuthorizerRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AuthorizerCredentialsArn != nil {
+		b = append(b, ",\"authorizerCredentialsArn\":"...)
+		b = wire.AppendString(b, *v.AuthorizerCredentialsArn)
+	}
+	if v.AuthorizerPayloadFormatVersion != nil {
+		b = append(b, ",\"authorizerPayloadFormatVersion\":"...)
+		b = wire.AppendString(b, *v.AuthorizerPayloadFormatVersion)
+	}
+	if v.AuthorizerResultTtlInSeconds != nil {
+		b = append(b, ",\"authorizerResultTtlInSeconds\":"...)
+		b = strconv.AppendInt(b, int64(*v.AuthorizerResultTtlInSeconds), 10)
+	}
+	if v.AuthorizerType != nil {
+		b = append(b, ",\"authorizerType\":"...)
+		b = wire.AppendString(b, *v.AuthorizerType)
+	}
+	if v.AuthorizerUri != nil {
+		b = append(b, ",\"authorizerUri\":"...)
+		b = wire.AppendString(b, *v.AuthorizerUri)
+	}
+	if v.EnableSimpleResponses != nil {
+		b = append(b, ",\"enableSimpleResponses\":"...)
+		b = strconv.AppendBool(b, *v.EnableSimpleResponses)
+	}
+	if v.IdentitySource != nil {
+		b = append(b, ",\"identitySource\":"...)
+		b = append(b, '[')
+		for i0 := range v.IdentitySource {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.IdentitySource[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.IdentityValidationExpression != nil {
+		b = append(b, ",\"identityValidationExpression\":"...)
+		b = wire.AppendString(b, *v.IdentityValidationExpression)
+	}
+	if v.JwtConfiguration != nil {
+		b = append(b, ",\"jwtConfiguration\":"...)
+		b = v.JwtConfiguration.AppendJSON(b)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateAuthorizerResponse struct {
@@ -187,10 +903,97 @@ type CreateAuthorizerResponse struct {
 	Name                           *string           `json:"name,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateAuthorizerResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AuthorizerCredentialsArn != nil {
+		b = append(b, ",\"authorizerCredentialsArn\":"...)
+		b = wire.AppendString(b, *v.AuthorizerCredentialsArn)
+	}
+	if v.AuthorizerId != nil {
+		b = append(b, ",\"authorizerId\":"...)
+		b = wire.AppendString(b, *v.AuthorizerId)
+	}
+	if v.AuthorizerPayloadFormatVersion != nil {
+		b = append(b, ",\"authorizerPayloadFormatVersion\":"...)
+		b = wire.AppendString(b, *v.AuthorizerPayloadFormatVersion)
+	}
+	if v.AuthorizerResultTtlInSeconds != nil {
+		b = append(b, ",\"authorizerResultTtlInSeconds\":"...)
+		b = strconv.AppendInt(b, int64(*v.AuthorizerResultTtlInSeconds), 10)
+	}
+	if v.AuthorizerType != nil {
+		b = append(b, ",\"authorizerType\":"...)
+		b = wire.AppendString(b, *v.AuthorizerType)
+	}
+	if v.AuthorizerUri != nil {
+		b = append(b, ",\"authorizerUri\":"...)
+		b = wire.AppendString(b, *v.AuthorizerUri)
+	}
+	if v.EnableSimpleResponses != nil {
+		b = append(b, ",\"enableSimpleResponses\":"...)
+		b = strconv.AppendBool(b, *v.EnableSimpleResponses)
+	}
+	if v.IdentitySource != nil {
+		b = append(b, ",\"identitySource\":"...)
+		b = append(b, '[')
+		for i0 := range v.IdentitySource {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.IdentitySource[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.IdentityValidationExpression != nil {
+		b = append(b, ",\"identityValidationExpression\":"...)
+		b = wire.AppendString(b, *v.IdentityValidationExpression)
+	}
+	if v.JwtConfiguration != nil {
+		b = append(b, ",\"jwtConfiguration\":"...)
+		b = v.JwtConfiguration.AppendJSON(b)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateDeploymentRequest struct {
 	ApiId       string  `json:"-"`
 	Description *string `json:"description,omitzero"`
 	StageName   *string `json:"stageName,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateDeploymentRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.StageName != nil {
+		b = append(b, ",\"stageName\":"...)
+		b = wire.AppendString(b, *v.StageName)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateDeploymentResponse struct {
@@ -202,12 +1005,101 @@ type CreateDeploymentResponse struct {
 	Description             *string      `json:"description,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateDeploymentResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AutoDeployed != nil {
+		b = append(b, ",\"autoDeployed\":"...)
+		b = strconv.AppendBool(b, *v.AutoDeployed)
+	}
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.DeploymentId != nil {
+		b = append(b, ",\"deploymentId\":"...)
+		b = wire.AppendString(b, *v.DeploymentId)
+	}
+	if v.DeploymentStatus != nil {
+		b = append(b, ",\"deploymentStatus\":"...)
+		b = wire.AppendString(b, *v.DeploymentStatus)
+	}
+	if v.DeploymentStatusMessage != nil {
+		b = append(b, ",\"deploymentStatusMessage\":"...)
+		b = wire.AppendString(b, *v.DeploymentStatusMessage)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateDomainNameRequest struct {
 	DomainName               *string                       `json:"domainName,omitzero"`
 	DomainNameConfigurations []DomainNameConfiguration     `json:"domainNameConfigurations,omitzero"`
 	MutualTlsAuthentication  *MutualTlsAuthenticationInput `json:"mutualTlsAuthentication,omitzero"`
 	RoutingMode              *string                       `json:"routingMode,omitzero"`
 	Tags                     map[string]string             `json:"tags,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateDomainNameRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DomainName != nil {
+		b = append(b, ",\"domainName\":"...)
+		b = wire.AppendString(b, *v.DomainName)
+	}
+	if v.DomainNameConfigurations != nil {
+		b = append(b, ",\"domainNameConfigurations\":"...)
+		b = append(b, '[')
+		for i0 := range v.DomainNameConfigurations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.DomainNameConfigurations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.MutualTlsAuthentication != nil {
+		b = append(b, ",\"mutualTlsAuthentication\":"...)
+		b = v.MutualTlsAuthentication.AppendJSON(b)
+	}
+	if v.RoutingMode != nil {
+		b = append(b, ",\"routingMode\":"...)
+		b = wire.AppendString(b, *v.RoutingMode)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateDomainNameResponse struct {
@@ -218,6 +1110,65 @@ type CreateDomainNameResponse struct {
 	MutualTlsAuthentication       *MutualTlsAuthentication  `json:"mutualTlsAuthentication,omitzero"`
 	RoutingMode                   *string                   `json:"routingMode,omitzero"`
 	Tags                          map[string]string         `json:"tags,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateDomainNameResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiMappingSelectionExpression != nil {
+		b = append(b, ",\"apiMappingSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ApiMappingSelectionExpression)
+	}
+	if v.DomainName != nil {
+		b = append(b, ",\"domainName\":"...)
+		b = wire.AppendString(b, *v.DomainName)
+	}
+	if v.DomainNameArn != nil {
+		b = append(b, ",\"domainNameArn\":"...)
+		b = wire.AppendString(b, *v.DomainNameArn)
+	}
+	if v.DomainNameConfigurations != nil {
+		b = append(b, ",\"domainNameConfigurations\":"...)
+		b = append(b, '[')
+		for i0 := range v.DomainNameConfigurations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.DomainNameConfigurations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.MutualTlsAuthentication != nil {
+		b = append(b, ",\"mutualTlsAuthentication\":"...)
+		b = v.MutualTlsAuthentication.AppendJSON(b)
+	}
+	if v.RoutingMode != nil {
+		b = append(b, ",\"routingMode\":"...)
+		b = wire.AppendString(b, *v.RoutingMode)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateIntegrationRequest struct {
@@ -241,6 +1192,133 @@ type CreateIntegrationRequest struct {
 	TlsConfig                   *TlsConfigInput              `json:"tlsConfig,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateIntegrationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ConnectionId != nil {
+		b = append(b, ",\"connectionId\":"...)
+		b = wire.AppendString(b, *v.ConnectionId)
+	}
+	if v.ConnectionType != nil {
+		b = append(b, ",\"connectionType\":"...)
+		b = wire.AppendString(b, *v.ConnectionType)
+	}
+	if v.ContentHandlingStrategy != nil {
+		b = append(b, ",\"contentHandlingStrategy\":"...)
+		b = wire.AppendString(b, *v.ContentHandlingStrategy)
+	}
+	if v.CredentialsArn != nil {
+		b = append(b, ",\"credentialsArn\":"...)
+		b = wire.AppendString(b, *v.CredentialsArn)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.IntegrationMethod != nil {
+		b = append(b, ",\"integrationMethod\":"...)
+		b = wire.AppendString(b, *v.IntegrationMethod)
+	}
+	if v.IntegrationSubtype != nil {
+		b = append(b, ",\"integrationSubtype\":"...)
+		b = wire.AppendString(b, *v.IntegrationSubtype)
+	}
+	if v.IntegrationType != nil {
+		b = append(b, ",\"integrationType\":"...)
+		b = wire.AppendString(b, *v.IntegrationType)
+	}
+	if v.IntegrationUri != nil {
+		b = append(b, ",\"integrationUri\":"...)
+		b = wire.AppendString(b, *v.IntegrationUri)
+	}
+	if v.PassthroughBehavior != nil {
+		b = append(b, ",\"passthroughBehavior\":"...)
+		b = wire.AppendString(b, *v.PassthroughBehavior)
+	}
+	if v.PayloadFormatVersion != nil {
+		b = append(b, ",\"payloadFormatVersion\":"...)
+		b = wire.AppendString(b, *v.PayloadFormatVersion)
+	}
+	if v.RequestParameters != nil {
+		b = append(b, ",\"requestParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.RequestTemplates != nil {
+		b = append(b, ",\"requestTemplates\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestTemplates) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestTemplates[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.ResponseParameters[k0]
+			if e0 == nil {
+				b = append(b, "null"...)
+			} else {
+				var kb1 [16]string
+				b = append(b, '{')
+				for j1, k1 := range wire.SortedKeys(kb1[:0], e0) {
+					if j1 > 0 {
+						b = append(b, ',')
+					}
+					b = wire.AppendString(b, k1)
+					b = append(b, ':')
+					b = wire.AppendString(b, e0[k1])
+				}
+				b = append(b, '}')
+			}
+		}
+		b = append(b, '}')
+	}
+	if v.TemplateSelectionExpression != nil {
+		b = append(b, ",\"templateSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.TemplateSelectionExpression)
+	}
+	if v.TimeoutInMillis != nil {
+		b = append(b, ",\"timeoutInMillis\":"...)
+		b = strconv.AppendInt(b, int64(*v.TimeoutInMillis), 10)
+	}
+	if v.TlsConfig != nil {
+		b = append(b, ",\"tlsConfig\":"...)
+		b = v.TlsConfig.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateIntegrationResponseRequest struct {
 	ApiId                       string            `json:"-"`
 	ContentHandlingStrategy     *string           `json:"contentHandlingStrategy,omitzero"`
@@ -251,6 +1329,60 @@ type CreateIntegrationResponseRequest struct {
 	TemplateSelectionExpression *string           `json:"templateSelectionExpression,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateIntegrationResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ContentHandlingStrategy != nil {
+		b = append(b, ",\"contentHandlingStrategy\":"...)
+		b = wire.AppendString(b, *v.ContentHandlingStrategy)
+	}
+	if v.IntegrationResponseKey != nil {
+		b = append(b, ",\"integrationResponseKey\":"...)
+		b = wire.AppendString(b, *v.IntegrationResponseKey)
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseTemplates != nil {
+		b = append(b, ",\"responseTemplates\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseTemplates) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseTemplates[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.TemplateSelectionExpression != nil {
+		b = append(b, ",\"templateSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.TemplateSelectionExpression)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateIntegrationResponseResponse struct {
 	ContentHandlingStrategy     *string           `json:"contentHandlingStrategy,omitzero"`
 	IntegrationResponseId       *string           `json:"integrationResponseId,omitzero"`
@@ -258,6 +1390,64 @@ type CreateIntegrationResponseResponse struct {
 	ResponseParameters          map[string]string `json:"responseParameters,omitzero"`
 	ResponseTemplates           map[string]string `json:"responseTemplates,omitzero"`
 	TemplateSelectionExpression *string           `json:"templateSelectionExpression,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateIntegrationResponseResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ContentHandlingStrategy != nil {
+		b = append(b, ",\"contentHandlingStrategy\":"...)
+		b = wire.AppendString(b, *v.ContentHandlingStrategy)
+	}
+	if v.IntegrationResponseId != nil {
+		b = append(b, ",\"integrationResponseId\":"...)
+		b = wire.AppendString(b, *v.IntegrationResponseId)
+	}
+	if v.IntegrationResponseKey != nil {
+		b = append(b, ",\"integrationResponseKey\":"...)
+		b = wire.AppendString(b, *v.IntegrationResponseKey)
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseTemplates != nil {
+		b = append(b, ",\"responseTemplates\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseTemplates) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseTemplates[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.TemplateSelectionExpression != nil {
+		b = append(b, ",\"templateSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.TemplateSelectionExpression)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateIntegrationResult struct {
@@ -283,12 +1473,181 @@ type CreateIntegrationResult struct {
 	TlsConfig                              *TlsConfig                   `json:"tlsConfig,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateIntegrationResult) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiGatewayManaged != nil {
+		b = append(b, ",\"apiGatewayManaged\":"...)
+		b = strconv.AppendBool(b, *v.ApiGatewayManaged)
+	}
+	if v.ConnectionId != nil {
+		b = append(b, ",\"connectionId\":"...)
+		b = wire.AppendString(b, *v.ConnectionId)
+	}
+	if v.ConnectionType != nil {
+		b = append(b, ",\"connectionType\":"...)
+		b = wire.AppendString(b, *v.ConnectionType)
+	}
+	if v.ContentHandlingStrategy != nil {
+		b = append(b, ",\"contentHandlingStrategy\":"...)
+		b = wire.AppendString(b, *v.ContentHandlingStrategy)
+	}
+	if v.CredentialsArn != nil {
+		b = append(b, ",\"credentialsArn\":"...)
+		b = wire.AppendString(b, *v.CredentialsArn)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.IntegrationId != nil {
+		b = append(b, ",\"integrationId\":"...)
+		b = wire.AppendString(b, *v.IntegrationId)
+	}
+	if v.IntegrationMethod != nil {
+		b = append(b, ",\"integrationMethod\":"...)
+		b = wire.AppendString(b, *v.IntegrationMethod)
+	}
+	if v.IntegrationResponseSelectionExpression != nil {
+		b = append(b, ",\"integrationResponseSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.IntegrationResponseSelectionExpression)
+	}
+	if v.IntegrationSubtype != nil {
+		b = append(b, ",\"integrationSubtype\":"...)
+		b = wire.AppendString(b, *v.IntegrationSubtype)
+	}
+	if v.IntegrationType != nil {
+		b = append(b, ",\"integrationType\":"...)
+		b = wire.AppendString(b, *v.IntegrationType)
+	}
+	if v.IntegrationUri != nil {
+		b = append(b, ",\"integrationUri\":"...)
+		b = wire.AppendString(b, *v.IntegrationUri)
+	}
+	if v.PassthroughBehavior != nil {
+		b = append(b, ",\"passthroughBehavior\":"...)
+		b = wire.AppendString(b, *v.PassthroughBehavior)
+	}
+	if v.PayloadFormatVersion != nil {
+		b = append(b, ",\"payloadFormatVersion\":"...)
+		b = wire.AppendString(b, *v.PayloadFormatVersion)
+	}
+	if v.RequestParameters != nil {
+		b = append(b, ",\"requestParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.RequestTemplates != nil {
+		b = append(b, ",\"requestTemplates\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestTemplates) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestTemplates[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.ResponseParameters[k0]
+			if e0 == nil {
+				b = append(b, "null"...)
+			} else {
+				var kb1 [16]string
+				b = append(b, '{')
+				for j1, k1 := range wire.SortedKeys(kb1[:0], e0) {
+					if j1 > 0 {
+						b = append(b, ',')
+					}
+					b = wire.AppendString(b, k1)
+					b = append(b, ':')
+					b = wire.AppendString(b, e0[k1])
+				}
+				b = append(b, '}')
+			}
+		}
+		b = append(b, '}')
+	}
+	if v.TemplateSelectionExpression != nil {
+		b = append(b, ",\"templateSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.TemplateSelectionExpression)
+	}
+	if v.TimeoutInMillis != nil {
+		b = append(b, ",\"timeoutInMillis\":"...)
+		b = strconv.AppendInt(b, int64(*v.TimeoutInMillis), 10)
+	}
+	if v.TlsConfig != nil {
+		b = append(b, ",\"tlsConfig\":"...)
+		b = v.TlsConfig.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateModelRequest struct {
 	ApiId       string  `json:"-"`
 	ContentType *string `json:"contentType,omitzero"`
 	Description *string `json:"description,omitzero"`
 	Name        *string `json:"name,omitzero"`
 	Schema      *string `json:"schema,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateModelRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ContentType != nil {
+		b = append(b, ",\"contentType\":"...)
+		b = wire.AppendString(b, *v.ContentType)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Schema != nil {
+		b = append(b, ",\"schema\":"...)
+		b = wire.AppendString(b, *v.Schema)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateModelResponse struct {
@@ -299,10 +1658,80 @@ type CreateModelResponse struct {
 	Schema      *string `json:"schema,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateModelResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ContentType != nil {
+		b = append(b, ",\"contentType\":"...)
+		b = wire.AppendString(b, *v.ContentType)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.ModelId != nil {
+		b = append(b, ",\"modelId\":"...)
+		b = wire.AppendString(b, *v.ModelId)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Schema != nil {
+		b = append(b, ",\"schema\":"...)
+		b = wire.AppendString(b, *v.Schema)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreatePortalProductRequest struct {
 	Description *string           `json:"description,omitzero"`
 	DisplayName *string           `json:"displayName,omitzero"`
 	Tags        map[string]string `json:"tags,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreatePortalProductRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DisplayName != nil {
+		b = append(b, ",\"displayName\":"...)
+		b = wire.AppendString(b, *v.DisplayName)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreatePortalProductResponse struct {
@@ -315,6 +1744,58 @@ type CreatePortalProductResponse struct {
 	Tags             map[string]string `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreatePortalProductResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DisplayName != nil {
+		b = append(b, ",\"displayName\":"...)
+		b = wire.AppendString(b, *v.DisplayName)
+	}
+	if v.DisplayOrder != nil {
+		b = append(b, ",\"displayOrder\":"...)
+		b = v.DisplayOrder.AppendJSON(b)
+	}
+	if !v.LastModified.IsZero() {
+		b = append(b, ",\"lastModified\":"...)
+		b = v.LastModified.AppendJSON(b)
+	}
+	if v.PortalProductArn != nil {
+		b = append(b, ",\"portalProductArn\":"...)
+		b = wire.AppendString(b, *v.PortalProductArn)
+	}
+	if v.PortalProductId != nil {
+		b = append(b, ",\"portalProductId\":"...)
+		b = wire.AppendString(b, *v.PortalProductId)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreatePortalRequest struct {
 	Authorization             *Authorization                `json:"authorization,omitzero"`
 	EndpointConfiguration     *EndpointConfigurationRequest `json:"endpointConfiguration,omitzero"`
@@ -323,6 +1804,65 @@ type CreatePortalRequest struct {
 	PortalContent             *PortalContent                `json:"portalContent,omitzero"`
 	RumAppMonitorName         *string                       `json:"rumAppMonitorName,omitzero"`
 	Tags                      map[string]string             `json:"tags,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreatePortalRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Authorization != nil {
+		b = append(b, ",\"authorization\":"...)
+		b = v.Authorization.AppendJSON(b)
+	}
+	if v.EndpointConfiguration != nil {
+		b = append(b, ",\"endpointConfiguration\":"...)
+		b = v.EndpointConfiguration.AppendJSON(b)
+	}
+	if v.IncludedPortalProductArns != nil {
+		b = append(b, ",\"includedPortalProductArns\":"...)
+		b = append(b, '[')
+		for i0 := range v.IncludedPortalProductArns {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.IncludedPortalProductArns[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.LogoUri != nil {
+		b = append(b, ",\"logoUri\":"...)
+		b = wire.AppendString(b, *v.LogoUri)
+	}
+	if v.PortalContent != nil {
+		b = append(b, ",\"portalContent\":"...)
+		b = v.PortalContent.AppendJSON(b)
+	}
+	if v.RumAppMonitorName != nil {
+		b = append(b, ",\"rumAppMonitorName\":"...)
+		b = wire.AppendString(b, *v.RumAppMonitorName)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreatePortalResponse struct {
@@ -341,9 +1881,110 @@ type CreatePortalResponse struct {
 	Tags                      map[string]string              `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreatePortalResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Authorization != nil {
+		b = append(b, ",\"authorization\":"...)
+		b = v.Authorization.AppendJSON(b)
+	}
+	if v.EndpointConfiguration != nil {
+		b = append(b, ",\"endpointConfiguration\":"...)
+		b = v.EndpointConfiguration.AppendJSON(b)
+	}
+	if v.IncludedPortalProductArns != nil {
+		b = append(b, ",\"includedPortalProductArns\":"...)
+		b = append(b, '[')
+		for i0 := range v.IncludedPortalProductArns {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.IncludedPortalProductArns[i0])
+		}
+		b = append(b, ']')
+	}
+	if !v.LastModified.IsZero() {
+		b = append(b, ",\"lastModified\":"...)
+		b = v.LastModified.AppendJSON(b)
+	}
+	if !v.LastPublished.IsZero() {
+		b = append(b, ",\"lastPublished\":"...)
+		b = v.LastPublished.AppendJSON(b)
+	}
+	if v.LastPublishedDescription != nil {
+		b = append(b, ",\"lastPublishedDescription\":"...)
+		b = wire.AppendString(b, *v.LastPublishedDescription)
+	}
+	if v.PortalArn != nil {
+		b = append(b, ",\"portalArn\":"...)
+		b = wire.AppendString(b, *v.PortalArn)
+	}
+	if v.PortalContent != nil {
+		b = append(b, ",\"portalContent\":"...)
+		b = v.PortalContent.AppendJSON(b)
+	}
+	if v.PortalId != nil {
+		b = append(b, ",\"portalId\":"...)
+		b = wire.AppendString(b, *v.PortalId)
+	}
+	if v.PublishStatus != nil {
+		b = append(b, ",\"publishStatus\":"...)
+		b = wire.AppendString(b, *v.PublishStatus)
+	}
+	if v.RumAppMonitorName != nil {
+		b = append(b, ",\"rumAppMonitorName\":"...)
+		b = wire.AppendString(b, *v.RumAppMonitorName)
+	}
+	if v.StatusException != nil {
+		b = append(b, ",\"statusException\":"...)
+		b = v.StatusException.AppendJSON(b)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateProductPageRequest struct {
 	DisplayContent  *DisplayContent `json:"displayContent,omitzero"`
 	PortalProductId string          `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateProductPageRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DisplayContent != nil {
+		b = append(b, ",\"displayContent\":"...)
+		b = v.DisplayContent.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateProductPageResponse struct {
@@ -353,11 +1994,67 @@ type CreateProductPageResponse struct {
 	ProductPageId  *string         `json:"productPageId,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateProductPageResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DisplayContent != nil {
+		b = append(b, ",\"displayContent\":"...)
+		b = v.DisplayContent.AppendJSON(b)
+	}
+	if !v.LastModified.IsZero() {
+		b = append(b, ",\"lastModified\":"...)
+		b = v.LastModified.AppendJSON(b)
+	}
+	if v.ProductPageArn != nil {
+		b = append(b, ",\"productPageArn\":"...)
+		b = wire.AppendString(b, *v.ProductPageArn)
+	}
+	if v.ProductPageId != nil {
+		b = append(b, ",\"productPageId\":"...)
+		b = wire.AppendString(b, *v.ProductPageId)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateProductRestEndpointPageRequest struct {
 	DisplayContent         *EndpointDisplayContent `json:"displayContent,omitzero"`
 	PortalProductId        string                  `json:"-"`
 	RestEndpointIdentifier *RestEndpointIdentifier `json:"restEndpointIdentifier,omitzero"`
 	TryItState             *string                 `json:"tryItState,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateProductRestEndpointPageRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DisplayContent != nil {
+		b = append(b, ",\"displayContent\":"...)
+		b = v.DisplayContent.AppendJSON(b)
+	}
+	if v.RestEndpointIdentifier != nil {
+		b = append(b, ",\"restEndpointIdentifier\":"...)
+		b = v.RestEndpointIdentifier.AppendJSON(b)
+	}
+	if v.TryItState != nil {
+		b = append(b, ",\"tryItState\":"...)
+		b = wire.AppendString(b, *v.TryItState)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateProductRestEndpointPageResponse struct {
@@ -369,6 +2066,52 @@ type CreateProductRestEndpointPageResponse struct {
 	Status                     *string                         `json:"status,omitzero"`
 	StatusException            *StatusException                `json:"statusException,omitzero"`
 	TryItState                 *string                         `json:"tryItState,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateProductRestEndpointPageResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DisplayContent != nil {
+		b = append(b, ",\"displayContent\":"...)
+		b = v.DisplayContent.AppendJSON(b)
+	}
+	if !v.LastModified.IsZero() {
+		b = append(b, ",\"lastModified\":"...)
+		b = v.LastModified.AppendJSON(b)
+	}
+	if v.ProductRestEndpointPageArn != nil {
+		b = append(b, ",\"productRestEndpointPageArn\":"...)
+		b = wire.AppendString(b, *v.ProductRestEndpointPageArn)
+	}
+	if v.ProductRestEndpointPageId != nil {
+		b = append(b, ",\"productRestEndpointPageId\":"...)
+		b = wire.AppendString(b, *v.ProductRestEndpointPageId)
+	}
+	if v.RestEndpointIdentifier != nil {
+		b = append(b, ",\"restEndpointIdentifier\":"...)
+		b = v.RestEndpointIdentifier.AppendJSON(b)
+	}
+	if v.Status != nil {
+		b = append(b, ",\"status\":"...)
+		b = wire.AppendString(b, *v.Status)
+	}
+	if v.StatusException != nil {
+		b = append(b, ",\"statusException\":"...)
+		b = v.StatusException.AppendJSON(b)
+	}
+	if v.TryItState != nil {
+		b = append(b, ",\"tryItState\":"...)
+		b = wire.AppendString(b, *v.TryItState)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateRouteRequest struct {
@@ -386,6 +2129,92 @@ type CreateRouteRequest struct {
 	Target                           *string                         `json:"target,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateRouteRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiKeyRequired != nil {
+		b = append(b, ",\"apiKeyRequired\":"...)
+		b = strconv.AppendBool(b, *v.ApiKeyRequired)
+	}
+	if v.AuthorizationScopes != nil {
+		b = append(b, ",\"authorizationScopes\":"...)
+		b = append(b, '[')
+		for i0 := range v.AuthorizationScopes {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.AuthorizationScopes[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.AuthorizationType != nil {
+		b = append(b, ",\"authorizationType\":"...)
+		b = wire.AppendString(b, *v.AuthorizationType)
+	}
+	if v.AuthorizerId != nil {
+		b = append(b, ",\"authorizerId\":"...)
+		b = wire.AppendString(b, *v.AuthorizerId)
+	}
+	if v.ModelSelectionExpression != nil {
+		b = append(b, ",\"modelSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ModelSelectionExpression)
+	}
+	if v.OperationName != nil {
+		b = append(b, ",\"operationName\":"...)
+		b = wire.AppendString(b, *v.OperationName)
+	}
+	if v.RequestModels != nil {
+		b = append(b, ",\"requestModels\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestModels) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestModels[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.RequestParameters != nil {
+		b = append(b, ",\"requestParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.RequestParameters[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.RouteKey != nil {
+		b = append(b, ",\"routeKey\":"...)
+		b = wire.AppendString(b, *v.RouteKey)
+	}
+	if v.RouteResponseSelectionExpression != nil {
+		b = append(b, ",\"routeResponseSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.RouteResponseSelectionExpression)
+	}
+	if v.Target != nil {
+		b = append(b, ",\"target\":"...)
+		b = wire.AppendString(b, *v.Target)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateRouteResponseRequest struct {
 	ApiId                    string                          `json:"-"`
 	ModelSelectionExpression *string                         `json:"modelSelectionExpression,omitzero"`
@@ -395,12 +2224,118 @@ type CreateRouteResponseRequest struct {
 	RouteResponseKey         *string                         `json:"routeResponseKey,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateRouteResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ModelSelectionExpression != nil {
+		b = append(b, ",\"modelSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ModelSelectionExpression)
+	}
+	if v.ResponseModels != nil {
+		b = append(b, ",\"responseModels\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseModels) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseModels[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.ResponseParameters[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.RouteResponseKey != nil {
+		b = append(b, ",\"routeResponseKey\":"...)
+		b = wire.AppendString(b, *v.RouteResponseKey)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateRouteResponseResponse struct {
 	ModelSelectionExpression *string                         `json:"modelSelectionExpression,omitzero"`
 	ResponseModels           map[string]string               `json:"responseModels,omitzero"`
 	ResponseParameters       map[string]ParameterConstraints `json:"responseParameters,omitzero"`
 	RouteResponseId          *string                         `json:"routeResponseId,omitzero"`
 	RouteResponseKey         *string                         `json:"routeResponseKey,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateRouteResponseResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ModelSelectionExpression != nil {
+		b = append(b, ",\"modelSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ModelSelectionExpression)
+	}
+	if v.ResponseModels != nil {
+		b = append(b, ",\"responseModels\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseModels) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseModels[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.ResponseParameters[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.RouteResponseId != nil {
+		b = append(b, ",\"routeResponseId\":"...)
+		b = wire.AppendString(b, *v.RouteResponseId)
+	}
+	if v.RouteResponseKey != nil {
+		b = append(b, ",\"routeResponseKey\":"...)
+		b = wire.AppendString(b, *v.RouteResponseKey)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateRouteResult struct {
@@ -419,6 +2354,100 @@ type CreateRouteResult struct {
 	Target                           *string                         `json:"target,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateRouteResult) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiGatewayManaged != nil {
+		b = append(b, ",\"apiGatewayManaged\":"...)
+		b = strconv.AppendBool(b, *v.ApiGatewayManaged)
+	}
+	if v.ApiKeyRequired != nil {
+		b = append(b, ",\"apiKeyRequired\":"...)
+		b = strconv.AppendBool(b, *v.ApiKeyRequired)
+	}
+	if v.AuthorizationScopes != nil {
+		b = append(b, ",\"authorizationScopes\":"...)
+		b = append(b, '[')
+		for i0 := range v.AuthorizationScopes {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.AuthorizationScopes[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.AuthorizationType != nil {
+		b = append(b, ",\"authorizationType\":"...)
+		b = wire.AppendString(b, *v.AuthorizationType)
+	}
+	if v.AuthorizerId != nil {
+		b = append(b, ",\"authorizerId\":"...)
+		b = wire.AppendString(b, *v.AuthorizerId)
+	}
+	if v.ModelSelectionExpression != nil {
+		b = append(b, ",\"modelSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ModelSelectionExpression)
+	}
+	if v.OperationName != nil {
+		b = append(b, ",\"operationName\":"...)
+		b = wire.AppendString(b, *v.OperationName)
+	}
+	if v.RequestModels != nil {
+		b = append(b, ",\"requestModels\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestModels) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestModels[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.RequestParameters != nil {
+		b = append(b, ",\"requestParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.RequestParameters[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.RouteId != nil {
+		b = append(b, ",\"routeId\":"...)
+		b = wire.AppendString(b, *v.RouteId)
+	}
+	if v.RouteKey != nil {
+		b = append(b, ",\"routeKey\":"...)
+		b = wire.AppendString(b, *v.RouteKey)
+	}
+	if v.RouteResponseSelectionExpression != nil {
+		b = append(b, ",\"routeResponseSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.RouteResponseSelectionExpression)
+	}
+	if v.Target != nil {
+		b = append(b, ",\"target\":"...)
+		b = wire.AppendString(b, *v.Target)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateRoutingRuleRequest struct {
 	Actions      []RoutingRuleAction    `json:"actions,omitzero"`
 	Conditions   []RoutingRuleCondition `json:"conditions,omitzero"`
@@ -427,12 +2456,100 @@ type CreateRoutingRuleRequest struct {
 	Priority     *int32                 `json:"priority,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateRoutingRuleRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Actions != nil {
+		b = append(b, ",\"actions\":"...)
+		b = append(b, '[')
+		for i0 := range v.Actions {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Actions[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Conditions != nil {
+		b = append(b, ",\"conditions\":"...)
+		b = append(b, '[')
+		for i0 := range v.Conditions {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Conditions[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Priority != nil {
+		b = append(b, ",\"priority\":"...)
+		b = strconv.AppendInt(b, int64(*v.Priority), 10)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateRoutingRuleResponse struct {
 	Actions        []RoutingRuleAction    `json:"actions,omitzero"`
 	Conditions     []RoutingRuleCondition `json:"conditions,omitzero"`
 	Priority       *int32                 `json:"priority,omitzero"`
 	RoutingRuleArn *string                `json:"routingRuleArn,omitzero"`
 	RoutingRuleId  *string                `json:"routingRuleId,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateRoutingRuleResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Actions != nil {
+		b = append(b, ",\"actions\":"...)
+		b = append(b, '[')
+		for i0 := range v.Actions {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Actions[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Conditions != nil {
+		b = append(b, ",\"conditions\":"...)
+		b = append(b, '[')
+		for i0 := range v.Conditions {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Conditions[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Priority != nil {
+		b = append(b, ",\"priority\":"...)
+		b = strconv.AppendInt(b, int64(*v.Priority), 10)
+	}
+	if v.RoutingRuleArn != nil {
+		b = append(b, ",\"routingRuleArn\":"...)
+		b = wire.AppendString(b, *v.RoutingRuleArn)
+	}
+	if v.RoutingRuleId != nil {
+		b = append(b, ",\"routingRuleId\":"...)
+		b = wire.AppendString(b, *v.RoutingRuleId)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateStageRequest struct {
@@ -447,6 +2564,91 @@ type CreateStageRequest struct {
 	StageName            *string                  `json:"stageName,omitzero"`
 	StageVariables       map[string]string        `json:"stageVariables,omitzero"`
 	Tags                 map[string]string        `json:"tags,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateStageRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AccessLogSettings != nil {
+		b = append(b, ",\"accessLogSettings\":"...)
+		b = v.AccessLogSettings.AppendJSON(b)
+	}
+	if v.AutoDeploy != nil {
+		b = append(b, ",\"autoDeploy\":"...)
+		b = strconv.AppendBool(b, *v.AutoDeploy)
+	}
+	if v.ClientCertificateId != nil {
+		b = append(b, ",\"clientCertificateId\":"...)
+		b = wire.AppendString(b, *v.ClientCertificateId)
+	}
+	if v.DefaultRouteSettings != nil {
+		b = append(b, ",\"defaultRouteSettings\":"...)
+		b = v.DefaultRouteSettings.AppendJSON(b)
+	}
+	if v.DeploymentId != nil {
+		b = append(b, ",\"deploymentId\":"...)
+		b = wire.AppendString(b, *v.DeploymentId)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.RouteSettings != nil {
+		b = append(b, ",\"routeSettings\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RouteSettings) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.RouteSettings[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.StageName != nil {
+		b = append(b, ",\"stageName\":"...)
+		b = wire.AppendString(b, *v.StageName)
+	}
+	if v.StageVariables != nil {
+		b = append(b, ",\"stageVariables\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.StageVariables) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.StageVariables[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateStageResponse struct {
@@ -466,11 +2668,166 @@ type CreateStageResponse struct {
 	Tags                        map[string]string        `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateStageResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AccessLogSettings != nil {
+		b = append(b, ",\"accessLogSettings\":"...)
+		b = v.AccessLogSettings.AppendJSON(b)
+	}
+	if v.ApiGatewayManaged != nil {
+		b = append(b, ",\"apiGatewayManaged\":"...)
+		b = strconv.AppendBool(b, *v.ApiGatewayManaged)
+	}
+	if v.AutoDeploy != nil {
+		b = append(b, ",\"autoDeploy\":"...)
+		b = strconv.AppendBool(b, *v.AutoDeploy)
+	}
+	if v.ClientCertificateId != nil {
+		b = append(b, ",\"clientCertificateId\":"...)
+		b = wire.AppendString(b, *v.ClientCertificateId)
+	}
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.DefaultRouteSettings != nil {
+		b = append(b, ",\"defaultRouteSettings\":"...)
+		b = v.DefaultRouteSettings.AppendJSON(b)
+	}
+	if v.DeploymentId != nil {
+		b = append(b, ",\"deploymentId\":"...)
+		b = wire.AppendString(b, *v.DeploymentId)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.LastDeploymentStatusMessage != nil {
+		b = append(b, ",\"lastDeploymentStatusMessage\":"...)
+		b = wire.AppendString(b, *v.LastDeploymentStatusMessage)
+	}
+	if !v.LastUpdatedDate.IsZero() {
+		b = append(b, ",\"lastUpdatedDate\":"...)
+		b = v.LastUpdatedDate.AppendJSON(b)
+	}
+	if v.RouteSettings != nil {
+		b = append(b, ",\"routeSettings\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RouteSettings) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.RouteSettings[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.StageName != nil {
+		b = append(b, ",\"stageName\":"...)
+		b = wire.AppendString(b, *v.StageName)
+	}
+	if v.StageVariables != nil {
+		b = append(b, ",\"stageVariables\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.StageVariables) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.StageVariables[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateVpcLinkRequest struct {
 	Name             *string           `json:"name,omitzero"`
 	SecurityGroupIds []string          `json:"securityGroupIds,omitzero"`
 	SubnetIds        []string          `json:"subnetIds,omitzero"`
 	Tags             map[string]string `json:"tags,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateVpcLinkRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.SecurityGroupIds != nil {
+		b = append(b, ",\"securityGroupIds\":"...)
+		b = append(b, '[')
+		for i0 := range v.SecurityGroupIds {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.SecurityGroupIds[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.SubnetIds != nil {
+		b = append(b, ",\"subnetIds\":"...)
+		b = append(b, '[')
+		for i0 := range v.SubnetIds {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.SubnetIds[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateVpcLinkResponse struct {
@@ -485,6 +2842,80 @@ type CreateVpcLinkResponse struct {
 	VpcLinkVersion       *string           `json:"vpcLinkVersion,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateVpcLinkResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.SecurityGroupIds != nil {
+		b = append(b, ",\"securityGroupIds\":"...)
+		b = append(b, '[')
+		for i0 := range v.SecurityGroupIds {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.SecurityGroupIds[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.SubnetIds != nil {
+		b = append(b, ",\"subnetIds\":"...)
+		b = append(b, '[')
+		for i0 := range v.SubnetIds {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.SubnetIds[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.VpcLinkId != nil {
+		b = append(b, ",\"vpcLinkId\":"...)
+		b = wire.AppendString(b, *v.VpcLinkId)
+	}
+	if v.VpcLinkStatus != nil {
+		b = append(b, ",\"vpcLinkStatus\":"...)
+		b = wire.AppendString(b, *v.VpcLinkStatus)
+	}
+	if v.VpcLinkStatusMessage != nil {
+		b = append(b, ",\"vpcLinkStatusMessage\":"...)
+		b = wire.AppendString(b, *v.VpcLinkStatusMessage)
+	}
+	if v.VpcLinkVersion != nil {
+		b = append(b, ",\"vpcLinkVersion\":"...)
+		b = wire.AppendString(b, *v.VpcLinkVersion)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CustomColors struct {
 	AccentColor          *string `json:"accentColor,omitzero"`
 	BackgroundColor      *string `json:"backgroundColor,omitzero"`
@@ -494,9 +2925,56 @@ type CustomColors struct {
 	TextColor            *string `json:"textColor,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CustomColors) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AccentColor != nil {
+		b = append(b, ",\"accentColor\":"...)
+		b = wire.AppendString(b, *v.AccentColor)
+	}
+	if v.BackgroundColor != nil {
+		b = append(b, ",\"backgroundColor\":"...)
+		b = wire.AppendString(b, *v.BackgroundColor)
+	}
+	if v.ErrorValidationColor != nil {
+		b = append(b, ",\"errorValidationColor\":"...)
+		b = wire.AppendString(b, *v.ErrorValidationColor)
+	}
+	if v.HeaderColor != nil {
+		b = append(b, ",\"headerColor\":"...)
+		b = wire.AppendString(b, *v.HeaderColor)
+	}
+	if v.NavigationColor != nil {
+		b = append(b, ",\"navigationColor\":"...)
+		b = wire.AppendString(b, *v.NavigationColor)
+	}
+	if v.TextColor != nil {
+		b = append(b, ",\"textColor\":"...)
+		b = wire.AppendString(b, *v.TextColor)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type DeleteAccessLogSettingsRequest struct {
 	ApiId     string `json:"-"`
 	StageName string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteAccessLogSettingsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteApiMappingRequest struct {
@@ -504,8 +2982,26 @@ type DeleteApiMappingRequest struct {
 	DomainName   string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteApiMappingRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteApiRequest struct {
 	ApiId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteApiRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteAuthorizerRequest struct {
@@ -513,8 +3009,26 @@ type DeleteAuthorizerRequest struct {
 	AuthorizerId string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteAuthorizerRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteCorsConfigurationRequest struct {
 	ApiId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteCorsConfigurationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteDeploymentRequest struct {
@@ -522,13 +3036,40 @@ type DeleteDeploymentRequest struct {
 	DeploymentId string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteDeploymentRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteDomainNameRequest struct {
 	DomainName string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteDomainNameRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteIntegrationRequest struct {
 	ApiId         string `json:"-"`
 	IntegrationId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteIntegrationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteIntegrationResponseRequest struct {
@@ -537,21 +3078,66 @@ type DeleteIntegrationResponseRequest struct {
 	IntegrationResponseId string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteIntegrationResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteModelRequest struct {
 	ApiId   string `json:"-"`
 	ModelId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteModelRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeletePortalProductRequest struct {
 	PortalProductId string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeletePortalProductRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeletePortalProductSharingPolicyRequest struct {
 	PortalProductId string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeletePortalProductSharingPolicyRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeletePortalRequest struct {
 	PortalId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeletePortalRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteProductPageRequest struct {
@@ -559,14 +3145,41 @@ type DeleteProductPageRequest struct {
 	ProductPageId   string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteProductPageRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteProductRestEndpointPageRequest struct {
 	PortalProductId           string `json:"-"`
 	ProductRestEndpointPageId string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteProductRestEndpointPageRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteRouteRequest struct {
 	ApiId   string `json:"-"`
 	RouteId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteRouteRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteRouteRequestParameterRequest struct {
@@ -575,10 +3188,28 @@ type DeleteRouteRequestParameterRequest struct {
 	RouteId             string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteRouteRequestParameterRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteRouteResponseRequest struct {
 	ApiId           string `json:"-"`
 	RouteId         string `json:"-"`
 	RouteResponseId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteRouteResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteRouteSettingsRequest struct {
@@ -587,10 +3218,28 @@ type DeleteRouteSettingsRequest struct {
 	StageName string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteRouteSettingsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteRoutingRuleRequest struct {
 	DomainName    string  `json:"-"`
 	DomainNameId  *string `json:"-"`
 	RoutingRuleId string  `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteRoutingRuleRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteStageRequest struct {
@@ -598,11 +3247,38 @@ type DeleteStageRequest struct {
 	StageName string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteStageRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteVpcLinkRequest struct {
 	VpcLinkId string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteVpcLinkRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteVpcLinkResponse struct {
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteVpcLinkResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type Deployment struct {
@@ -614,13 +3290,82 @@ type Deployment struct {
 	Description             *string      `json:"description,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Deployment) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AutoDeployed != nil {
+		b = append(b, ",\"autoDeployed\":"...)
+		b = strconv.AppendBool(b, *v.AutoDeployed)
+	}
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.DeploymentId != nil {
+		b = append(b, ",\"deploymentId\":"...)
+		b = wire.AppendString(b, *v.DeploymentId)
+	}
+	if v.DeploymentStatus != nil {
+		b = append(b, ",\"deploymentStatus\":"...)
+		b = wire.AppendString(b, *v.DeploymentStatus)
+	}
+	if v.DeploymentStatusMessage != nil {
+		b = append(b, ",\"deploymentStatusMessage\":"...)
+		b = wire.AppendString(b, *v.DeploymentStatusMessage)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type DisablePortalRequest struct {
 	PortalId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DisablePortalRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DisplayContent struct {
 	Body  *string `json:"body,omitzero"`
 	Title *string `json:"title,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DisplayContent) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Body != nil {
+		b = append(b, ",\"body\":"...)
+		b = wire.AppendString(b, *v.Body)
+	}
+	if v.Title != nil {
+		b = append(b, ",\"title\":"...)
+		b = wire.AppendString(b, *v.Title)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type DisplayContentOverrides struct {
@@ -629,10 +3374,76 @@ type DisplayContentOverrides struct {
 	OperationName *string `json:"operationName,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DisplayContentOverrides) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Body != nil {
+		b = append(b, ",\"body\":"...)
+		b = wire.AppendString(b, *v.Body)
+	}
+	if v.Endpoint != nil {
+		b = append(b, ",\"endpoint\":"...)
+		b = wire.AppendString(b, *v.Endpoint)
+	}
+	if v.OperationName != nil {
+		b = append(b, ",\"operationName\":"...)
+		b = wire.AppendString(b, *v.OperationName)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type DisplayOrder struct {
 	Contents        []Section `json:"contents,omitzero"`
 	OverviewPageArn *string   `json:"overviewPageArn,omitzero"`
 	ProductPageArns []string  `json:"productPageArns,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DisplayOrder) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Contents != nil {
+		b = append(b, ",\"contents\":"...)
+		b = append(b, '[')
+		for i0 := range v.Contents {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Contents[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.OverviewPageArn != nil {
+		b = append(b, ",\"overviewPageArn\":"...)
+		b = wire.AppendString(b, *v.OverviewPageArn)
+	}
+	if v.ProductPageArns != nil {
+		b = append(b, ",\"productPageArns\":"...)
+		b = append(b, '[')
+		for i0 := range v.ProductPageArns {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.ProductPageArns[i0])
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type DomainName struct {
@@ -643,6 +3454,65 @@ type DomainName struct {
 	MutualTlsAuthentication       *MutualTlsAuthentication  `json:"mutualTlsAuthentication,omitzero"`
 	RoutingMode                   *string                   `json:"routingMode,omitzero"`
 	Tags                          map[string]string         `json:"tags,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DomainName) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiMappingSelectionExpression != nil {
+		b = append(b, ",\"apiMappingSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ApiMappingSelectionExpression)
+	}
+	if v.DomainName != nil {
+		b = append(b, ",\"domainName\":"...)
+		b = wire.AppendString(b, *v.DomainName)
+	}
+	if v.DomainNameArn != nil {
+		b = append(b, ",\"domainNameArn\":"...)
+		b = wire.AppendString(b, *v.DomainNameArn)
+	}
+	if v.DomainNameConfigurations != nil {
+		b = append(b, ",\"domainNameConfigurations\":"...)
+		b = append(b, '[')
+		for i0 := range v.DomainNameConfigurations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.DomainNameConfigurations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.MutualTlsAuthentication != nil {
+		b = append(b, ",\"mutualTlsAuthentication\":"...)
+		b = v.MutualTlsAuthentication.AppendJSON(b)
+	}
+	if v.RoutingMode != nil {
+		b = append(b, ",\"routingMode\":"...)
+		b = wire.AppendString(b, *v.RoutingMode)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type DomainNameConfiguration struct {
@@ -659,9 +3529,89 @@ type DomainNameConfiguration struct {
 	SecurityPolicy                      *string      `json:"securityPolicy,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DomainNameConfiguration) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiGatewayDomainName != nil {
+		b = append(b, ",\"apiGatewayDomainName\":"...)
+		b = wire.AppendString(b, *v.ApiGatewayDomainName)
+	}
+	if v.CertificateArn != nil {
+		b = append(b, ",\"certificateArn\":"...)
+		b = wire.AppendString(b, *v.CertificateArn)
+	}
+	if v.CertificateName != nil {
+		b = append(b, ",\"certificateName\":"...)
+		b = wire.AppendString(b, *v.CertificateName)
+	}
+	if !v.CertificateUploadDate.IsZero() {
+		b = append(b, ",\"certificateUploadDate\":"...)
+		b = v.CertificateUploadDate.AppendJSON(b)
+	}
+	if v.DomainNameStatus != nil {
+		b = append(b, ",\"domainNameStatus\":"...)
+		b = wire.AppendString(b, *v.DomainNameStatus)
+	}
+	if v.DomainNameStatusMessage != nil {
+		b = append(b, ",\"domainNameStatusMessage\":"...)
+		b = wire.AppendString(b, *v.DomainNameStatusMessage)
+	}
+	if v.EndpointType != nil {
+		b = append(b, ",\"endpointType\":"...)
+		b = wire.AppendString(b, *v.EndpointType)
+	}
+	if v.HostedZoneId != nil {
+		b = append(b, ",\"hostedZoneId\":"...)
+		b = wire.AppendString(b, *v.HostedZoneId)
+	}
+	if v.IpAddressType != nil {
+		b = append(b, ",\"ipAddressType\":"...)
+		b = wire.AppendString(b, *v.IpAddressType)
+	}
+	if v.OwnershipVerificationCertificateArn != nil {
+		b = append(b, ",\"ownershipVerificationCertificateArn\":"...)
+		b = wire.AppendString(b, *v.OwnershipVerificationCertificateArn)
+	}
+	if v.SecurityPolicy != nil {
+		b = append(b, ",\"securityPolicy\":"...)
+		b = wire.AppendString(b, *v.SecurityPolicy)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type EndpointConfigurationRequest struct {
 	AcmManaged *ACMManaged `json:"acmManaged,omitzero"`
 	None       *None       `json:"none,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *EndpointConfigurationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AcmManaged != nil {
+		b = append(b, ",\"acmManaged\":"...)
+		b = v.AcmManaged.AppendJSON(b)
+	}
+	if v.None != nil {
+		b = append(b, ",\"none\":"...)
+		b = v.None.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type EndpointConfigurationResponse struct {
@@ -671,15 +3621,93 @@ type EndpointConfigurationResponse struct {
 	PortalDomainHostedZoneId *string `json:"portalDomainHostedZoneId,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *EndpointConfigurationResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CertificateArn != nil {
+		b = append(b, ",\"certificateArn\":"...)
+		b = wire.AppendString(b, *v.CertificateArn)
+	}
+	if v.DomainName != nil {
+		b = append(b, ",\"domainName\":"...)
+		b = wire.AppendString(b, *v.DomainName)
+	}
+	if v.PortalDefaultDomainName != nil {
+		b = append(b, ",\"portalDefaultDomainName\":"...)
+		b = wire.AppendString(b, *v.PortalDefaultDomainName)
+	}
+	if v.PortalDomainHostedZoneId != nil {
+		b = append(b, ",\"portalDomainHostedZoneId\":"...)
+		b = wire.AppendString(b, *v.PortalDomainHostedZoneId)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type EndpointDisplayContent struct {
 	None      *None                    `json:"none,omitzero"`
 	Overrides *DisplayContentOverrides `json:"overrides,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *EndpointDisplayContent) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.None != nil {
+		b = append(b, ",\"none\":"...)
+		b = v.None.AppendJSON(b)
+	}
+	if v.Overrides != nil {
+		b = append(b, ",\"overrides\":"...)
+		b = v.Overrides.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type EndpointDisplayContentResponse struct {
 	Body          *string `json:"body,omitzero"`
 	Endpoint      *string `json:"endpoint,omitzero"`
 	OperationName *string `json:"operationName,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *EndpointDisplayContentResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Body != nil {
+		b = append(b, ",\"body\":"...)
+		b = wire.AppendString(b, *v.Body)
+	}
+	if v.Endpoint != nil {
+		b = append(b, ",\"endpoint\":"...)
+		b = wire.AppendString(b, *v.Endpoint)
+	}
+	if v.OperationName != nil {
+		b = append(b, ",\"operationName\":"...)
+		b = wire.AppendString(b, *v.OperationName)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type ExportApiRequest struct {
@@ -691,13 +3719,40 @@ type ExportApiRequest struct {
 	StageName         *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ExportApiRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type ExportApiResponse struct {
 	Body []byte `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ExportApiResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetApiMappingRequest struct {
 	ApiMappingId string `json:"-"`
 	DomainName   string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetApiMappingRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetApiMappingResponse struct {
@@ -707,10 +3762,49 @@ type GetApiMappingResponse struct {
 	Stage         *string `json:"stage,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetApiMappingResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiId != nil {
+		b = append(b, ",\"apiId\":"...)
+		b = wire.AppendString(b, *v.ApiId)
+	}
+	if v.ApiMappingId != nil {
+		b = append(b, ",\"apiMappingId\":"...)
+		b = wire.AppendString(b, *v.ApiMappingId)
+	}
+	if v.ApiMappingKey != nil {
+		b = append(b, ",\"apiMappingKey\":"...)
+		b = wire.AppendString(b, *v.ApiMappingKey)
+	}
+	if v.Stage != nil {
+		b = append(b, ",\"stage\":"...)
+		b = wire.AppendString(b, *v.Stage)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetApiMappingsRequest struct {
 	DomainName string  `json:"-"`
 	MaxResults *string `json:"-"`
 	NextToken  *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetApiMappingsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetApiMappingsResponse struct {
@@ -718,8 +3812,46 @@ type GetApiMappingsResponse struct {
 	NextToken *string      `json:"nextToken,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetApiMappingsResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"nextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetApiRequest struct {
 	ApiId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetApiRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetApiResponse struct {
@@ -742,9 +3874,124 @@ type GetApiResponse struct {
 	Warnings                  []string          `json:"warnings,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetApiResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiEndpoint != nil {
+		b = append(b, ",\"apiEndpoint\":"...)
+		b = wire.AppendString(b, *v.ApiEndpoint)
+	}
+	if v.ApiGatewayManaged != nil {
+		b = append(b, ",\"apiGatewayManaged\":"...)
+		b = strconv.AppendBool(b, *v.ApiGatewayManaged)
+	}
+	if v.ApiId != nil {
+		b = append(b, ",\"apiId\":"...)
+		b = wire.AppendString(b, *v.ApiId)
+	}
+	if v.ApiKeySelectionExpression != nil {
+		b = append(b, ",\"apiKeySelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ApiKeySelectionExpression)
+	}
+	if v.CorsConfiguration != nil {
+		b = append(b, ",\"corsConfiguration\":"...)
+		b = v.CorsConfiguration.AppendJSON(b)
+	}
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DisableExecuteApiEndpoint != nil {
+		b = append(b, ",\"disableExecuteApiEndpoint\":"...)
+		b = strconv.AppendBool(b, *v.DisableExecuteApiEndpoint)
+	}
+	if v.DisableSchemaValidation != nil {
+		b = append(b, ",\"disableSchemaValidation\":"...)
+		b = strconv.AppendBool(b, *v.DisableSchemaValidation)
+	}
+	if v.ImportInfo != nil {
+		b = append(b, ",\"importInfo\":"...)
+		b = append(b, '[')
+		for i0 := range v.ImportInfo {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.ImportInfo[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.IpAddressType != nil {
+		b = append(b, ",\"ipAddressType\":"...)
+		b = wire.AppendString(b, *v.IpAddressType)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.ProtocolType != nil {
+		b = append(b, ",\"protocolType\":"...)
+		b = wire.AppendString(b, *v.ProtocolType)
+	}
+	if v.RouteSelectionExpression != nil {
+		b = append(b, ",\"routeSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.RouteSelectionExpression)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Version != nil {
+		b = append(b, ",\"version\":"...)
+		b = wire.AppendString(b, *v.Version)
+	}
+	if v.Warnings != nil {
+		b = append(b, ",\"warnings\":"...)
+		b = append(b, '[')
+		for i0 := range v.Warnings {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.Warnings[i0])
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetApisRequest struct {
 	MaxResults *string `json:"-"`
 	NextToken  *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetApisRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetApisResponse struct {
@@ -752,9 +3999,47 @@ type GetApisResponse struct {
 	NextToken *string `json:"nextToken,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetApisResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"nextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetAuthorizerRequest struct {
 	ApiId        string `json:"-"`
 	AuthorizerId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetAuthorizerRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetAuthorizerResponse struct {
@@ -771,10 +4056,84 @@ type GetAuthorizerResponse struct {
 	Name                           *string           `json:"name,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetAuthorizerResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AuthorizerCredentialsArn != nil {
+		b = append(b, ",\"authorizerCredentialsArn\":"...)
+		b = wire.AppendString(b, *v.AuthorizerCredentialsArn)
+	}
+	if v.AuthorizerId != nil {
+		b = append(b, ",\"authorizerId\":"...)
+		b = wire.AppendString(b, *v.AuthorizerId)
+	}
+	if v.AuthorizerPayloadFormatVersion != nil {
+		b = append(b, ",\"authorizerPayloadFormatVersion\":"...)
+		b = wire.AppendString(b, *v.AuthorizerPayloadFormatVersion)
+	}
+	if v.AuthorizerResultTtlInSeconds != nil {
+		b = append(b, ",\"authorizerResultTtlInSeconds\":"...)
+		b = strconv.AppendInt(b, int64(*v.AuthorizerResultTtlInSeconds), 10)
+	}
+	if v.AuthorizerType != nil {
+		b = append(b, ",\"authorizerType\":"...)
+		b = wire.AppendString(b, *v.AuthorizerType)
+	}
+	if v.AuthorizerUri != nil {
+		b = append(b, ",\"authorizerUri\":"...)
+		b = wire.AppendString(b, *v.AuthorizerUri)
+	}
+	if v.EnableSimpleResponses != nil {
+		b = append(b, ",\"enableSimpleResponses\":"...)
+		b = strconv.AppendBool(b, *v.EnableSimpleResponses)
+	}
+	if v.IdentitySource != nil {
+		b = append(b, ",\"identitySource\":"...)
+		b = append(b, '[')
+		for i0 := range v.IdentitySource {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.IdentitySource[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.IdentityValidationExpression != nil {
+		b = append(b, ",\"identityValidationExpression\":"...)
+		b = wire.AppendString(b, *v.IdentityValidationExpression)
+	}
+	if v.JwtConfiguration != nil {
+		b = append(b, ",\"jwtConfiguration\":"...)
+		b = v.JwtConfiguration.AppendJSON(b)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetAuthorizersRequest struct {
 	ApiId      string  `json:"-"`
 	MaxResults *string `json:"-"`
 	NextToken  *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetAuthorizersRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetAuthorizersResponse struct {
@@ -782,9 +4141,47 @@ type GetAuthorizersResponse struct {
 	NextToken *string      `json:"nextToken,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetAuthorizersResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"nextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetDeploymentRequest struct {
 	ApiId        string `json:"-"`
 	DeploymentId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetDeploymentRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetDeploymentResponse struct {
@@ -796,10 +4193,57 @@ type GetDeploymentResponse struct {
 	Description             *string      `json:"description,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetDeploymentResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AutoDeployed != nil {
+		b = append(b, ",\"autoDeployed\":"...)
+		b = strconv.AppendBool(b, *v.AutoDeployed)
+	}
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.DeploymentId != nil {
+		b = append(b, ",\"deploymentId\":"...)
+		b = wire.AppendString(b, *v.DeploymentId)
+	}
+	if v.DeploymentStatus != nil {
+		b = append(b, ",\"deploymentStatus\":"...)
+		b = wire.AppendString(b, *v.DeploymentStatus)
+	}
+	if v.DeploymentStatusMessage != nil {
+		b = append(b, ",\"deploymentStatusMessage\":"...)
+		b = wire.AppendString(b, *v.DeploymentStatusMessage)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetDeploymentsRequest struct {
 	ApiId      string  `json:"-"`
 	MaxResults *string `json:"-"`
 	NextToken  *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetDeploymentsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetDeploymentsResponse struct {
@@ -807,8 +4251,46 @@ type GetDeploymentsResponse struct {
 	NextToken *string      `json:"nextToken,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetDeploymentsResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"nextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetDomainNameRequest struct {
 	DomainName string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetDomainNameRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetDomainNameResponse struct {
@@ -821,9 +4303,77 @@ type GetDomainNameResponse struct {
 	Tags                          map[string]string         `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetDomainNameResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiMappingSelectionExpression != nil {
+		b = append(b, ",\"apiMappingSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ApiMappingSelectionExpression)
+	}
+	if v.DomainName != nil {
+		b = append(b, ",\"domainName\":"...)
+		b = wire.AppendString(b, *v.DomainName)
+	}
+	if v.DomainNameArn != nil {
+		b = append(b, ",\"domainNameArn\":"...)
+		b = wire.AppendString(b, *v.DomainNameArn)
+	}
+	if v.DomainNameConfigurations != nil {
+		b = append(b, ",\"domainNameConfigurations\":"...)
+		b = append(b, '[')
+		for i0 := range v.DomainNameConfigurations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.DomainNameConfigurations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.MutualTlsAuthentication != nil {
+		b = append(b, ",\"mutualTlsAuthentication\":"...)
+		b = v.MutualTlsAuthentication.AppendJSON(b)
+	}
+	if v.RoutingMode != nil {
+		b = append(b, ",\"routingMode\":"...)
+		b = wire.AppendString(b, *v.RoutingMode)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetDomainNamesRequest struct {
 	MaxResults *string `json:"-"`
 	NextToken  *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetDomainNamesRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetDomainNamesResponse struct {
@@ -831,15 +4381,62 @@ type GetDomainNamesResponse struct {
 	NextToken *string      `json:"nextToken,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetDomainNamesResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"nextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetIntegrationRequest struct {
 	ApiId         string `json:"-"`
 	IntegrationId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetIntegrationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetIntegrationResponseRequest struct {
 	ApiId                 string `json:"-"`
 	IntegrationId         string `json:"-"`
 	IntegrationResponseId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetIntegrationResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetIntegrationResponseResponse struct {
@@ -851,6 +4448,64 @@ type GetIntegrationResponseResponse struct {
 	TemplateSelectionExpression *string           `json:"templateSelectionExpression,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetIntegrationResponseResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ContentHandlingStrategy != nil {
+		b = append(b, ",\"contentHandlingStrategy\":"...)
+		b = wire.AppendString(b, *v.ContentHandlingStrategy)
+	}
+	if v.IntegrationResponseId != nil {
+		b = append(b, ",\"integrationResponseId\":"...)
+		b = wire.AppendString(b, *v.IntegrationResponseId)
+	}
+	if v.IntegrationResponseKey != nil {
+		b = append(b, ",\"integrationResponseKey\":"...)
+		b = wire.AppendString(b, *v.IntegrationResponseKey)
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseTemplates != nil {
+		b = append(b, ",\"responseTemplates\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseTemplates) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseTemplates[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.TemplateSelectionExpression != nil {
+		b = append(b, ",\"templateSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.TemplateSelectionExpression)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetIntegrationResponsesRequest struct {
 	ApiId         string  `json:"-"`
 	IntegrationId string  `json:"-"`
@@ -858,9 +4513,47 @@ type GetIntegrationResponsesRequest struct {
 	NextToken     *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetIntegrationResponsesRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetIntegrationResponsesResponse struct {
 	Items     []IntegrationResponse `json:"items,omitzero"`
 	NextToken *string               `json:"nextToken,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetIntegrationResponsesResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"nextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type GetIntegrationResult struct {
@@ -886,10 +4579,158 @@ type GetIntegrationResult struct {
 	TlsConfig                              *TlsConfig                   `json:"tlsConfig,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetIntegrationResult) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiGatewayManaged != nil {
+		b = append(b, ",\"apiGatewayManaged\":"...)
+		b = strconv.AppendBool(b, *v.ApiGatewayManaged)
+	}
+	if v.ConnectionId != nil {
+		b = append(b, ",\"connectionId\":"...)
+		b = wire.AppendString(b, *v.ConnectionId)
+	}
+	if v.ConnectionType != nil {
+		b = append(b, ",\"connectionType\":"...)
+		b = wire.AppendString(b, *v.ConnectionType)
+	}
+	if v.ContentHandlingStrategy != nil {
+		b = append(b, ",\"contentHandlingStrategy\":"...)
+		b = wire.AppendString(b, *v.ContentHandlingStrategy)
+	}
+	if v.CredentialsArn != nil {
+		b = append(b, ",\"credentialsArn\":"...)
+		b = wire.AppendString(b, *v.CredentialsArn)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.IntegrationId != nil {
+		b = append(b, ",\"integrationId\":"...)
+		b = wire.AppendString(b, *v.IntegrationId)
+	}
+	if v.IntegrationMethod != nil {
+		b = append(b, ",\"integrationMethod\":"...)
+		b = wire.AppendString(b, *v.IntegrationMethod)
+	}
+	if v.IntegrationResponseSelectionExpression != nil {
+		b = append(b, ",\"integrationResponseSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.IntegrationResponseSelectionExpression)
+	}
+	if v.IntegrationSubtype != nil {
+		b = append(b, ",\"integrationSubtype\":"...)
+		b = wire.AppendString(b, *v.IntegrationSubtype)
+	}
+	if v.IntegrationType != nil {
+		b = append(b, ",\"integrationType\":"...)
+		b = wire.AppendString(b, *v.IntegrationType)
+	}
+	if v.IntegrationUri != nil {
+		b = append(b, ",\"integrationUri\":"...)
+		b = wire.AppendString(b, *v.IntegrationUri)
+	}
+	if v.PassthroughBehavior != nil {
+		b = append(b, ",\"passthroughBehavior\":"...)
+		b = wire.AppendString(b, *v.PassthroughBehavior)
+	}
+	if v.PayloadFormatVersion != nil {
+		b = append(b, ",\"payloadFormatVersion\":"...)
+		b = wire.AppendString(b, *v.PayloadFormatVersion)
+	}
+	if v.RequestParameters != nil {
+		b = append(b, ",\"requestParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.RequestTemplates != nil {
+		b = append(b, ",\"requestTemplates\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestTemplates) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestTemplates[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.ResponseParameters[k0]
+			if e0 == nil {
+				b = append(b, "null"...)
+			} else {
+				var kb1 [16]string
+				b = append(b, '{')
+				for j1, k1 := range wire.SortedKeys(kb1[:0], e0) {
+					if j1 > 0 {
+						b = append(b, ',')
+					}
+					b = wire.AppendString(b, k1)
+					b = append(b, ':')
+					b = wire.AppendString(b, e0[k1])
+				}
+				b = append(b, '}')
+			}
+		}
+		b = append(b, '}')
+	}
+	if v.TemplateSelectionExpression != nil {
+		b = append(b, ",\"templateSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.TemplateSelectionExpression)
+	}
+	if v.TimeoutInMillis != nil {
+		b = append(b, ",\"timeoutInMillis\":"...)
+		b = strconv.AppendInt(b, int64(*v.TimeoutInMillis), 10)
+	}
+	if v.TlsConfig != nil {
+		b = append(b, ",\"tlsConfig\":"...)
+		b = v.TlsConfig.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetIntegrationsRequest struct {
 	ApiId      string  `json:"-"`
 	MaxResults *string `json:"-"`
 	NextToken  *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetIntegrationsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetIntegrationsResponse struct {
@@ -897,9 +4738,47 @@ type GetIntegrationsResponse struct {
 	NextToken *string       `json:"nextToken,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetIntegrationsResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"nextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetModelRequest struct {
 	ApiId   string `json:"-"`
 	ModelId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetModelRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetModelResponse struct {
@@ -910,13 +4789,74 @@ type GetModelResponse struct {
 	Schema      *string `json:"schema,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetModelResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ContentType != nil {
+		b = append(b, ",\"contentType\":"...)
+		b = wire.AppendString(b, *v.ContentType)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.ModelId != nil {
+		b = append(b, ",\"modelId\":"...)
+		b = wire.AppendString(b, *v.ModelId)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Schema != nil {
+		b = append(b, ",\"schema\":"...)
+		b = wire.AppendString(b, *v.Schema)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetModelTemplateRequest struct {
 	ApiId   string `json:"-"`
 	ModelId string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetModelTemplateRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetModelTemplateResponse struct {
 	Value *string `json:"value,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetModelTemplateResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Value != nil {
+		b = append(b, ",\"value\":"...)
+		b = wire.AppendString(b, *v.Value)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type GetModelsRequest struct {
@@ -925,14 +4865,61 @@ type GetModelsRequest struct {
 	NextToken  *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetModelsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetModelsResponse struct {
 	Items     []Model `json:"items,omitzero"`
 	NextToken *string `json:"nextToken,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetModelsResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"nextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetPortalProductRequest struct {
 	PortalProductId        string  `json:"-"`
 	ResourceOwnerAccountId *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetPortalProductRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetPortalProductResponse struct {
@@ -945,8 +4932,69 @@ type GetPortalProductResponse struct {
 	Tags             map[string]string `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetPortalProductResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DisplayName != nil {
+		b = append(b, ",\"displayName\":"...)
+		b = wire.AppendString(b, *v.DisplayName)
+	}
+	if v.DisplayOrder != nil {
+		b = append(b, ",\"displayOrder\":"...)
+		b = v.DisplayOrder.AppendJSON(b)
+	}
+	if !v.LastModified.IsZero() {
+		b = append(b, ",\"lastModified\":"...)
+		b = v.LastModified.AppendJSON(b)
+	}
+	if v.PortalProductArn != nil {
+		b = append(b, ",\"portalProductArn\":"...)
+		b = wire.AppendString(b, *v.PortalProductArn)
+	}
+	if v.PortalProductId != nil {
+		b = append(b, ",\"portalProductId\":"...)
+		b = wire.AppendString(b, *v.PortalProductId)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetPortalProductSharingPolicyRequest struct {
 	PortalProductId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetPortalProductSharingPolicyRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetPortalProductSharingPolicyResponse struct {
@@ -954,8 +5002,39 @@ type GetPortalProductSharingPolicyResponse struct {
 	PortalProductId *string `json:"portalProductId,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetPortalProductSharingPolicyResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PolicyDocument != nil {
+		b = append(b, ",\"policyDocument\":"...)
+		b = wire.AppendString(b, *v.PolicyDocument)
+	}
+	if v.PortalProductId != nil {
+		b = append(b, ",\"portalProductId\":"...)
+		b = wire.AppendString(b, *v.PortalProductId)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetPortalRequest struct {
 	PortalId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetPortalRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetPortalResponse struct {
@@ -975,10 +5054,106 @@ type GetPortalResponse struct {
 	Tags                      map[string]string              `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetPortalResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Authorization != nil {
+		b = append(b, ",\"authorization\":"...)
+		b = v.Authorization.AppendJSON(b)
+	}
+	if v.EndpointConfiguration != nil {
+		b = append(b, ",\"endpointConfiguration\":"...)
+		b = v.EndpointConfiguration.AppendJSON(b)
+	}
+	if v.IncludedPortalProductArns != nil {
+		b = append(b, ",\"includedPortalProductArns\":"...)
+		b = append(b, '[')
+		for i0 := range v.IncludedPortalProductArns {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.IncludedPortalProductArns[i0])
+		}
+		b = append(b, ']')
+	}
+	if !v.LastModified.IsZero() {
+		b = append(b, ",\"lastModified\":"...)
+		b = v.LastModified.AppendJSON(b)
+	}
+	if !v.LastPublished.IsZero() {
+		b = append(b, ",\"lastPublished\":"...)
+		b = v.LastPublished.AppendJSON(b)
+	}
+	if v.LastPublishedDescription != nil {
+		b = append(b, ",\"lastPublishedDescription\":"...)
+		b = wire.AppendString(b, *v.LastPublishedDescription)
+	}
+	if v.PortalArn != nil {
+		b = append(b, ",\"portalArn\":"...)
+		b = wire.AppendString(b, *v.PortalArn)
+	}
+	if v.PortalContent != nil {
+		b = append(b, ",\"portalContent\":"...)
+		b = v.PortalContent.AppendJSON(b)
+	}
+	if v.PortalId != nil {
+		b = append(b, ",\"portalId\":"...)
+		b = wire.AppendString(b, *v.PortalId)
+	}
+	if v.Preview != nil {
+		b = append(b, ",\"preview\":"...)
+		b = v.Preview.AppendJSON(b)
+	}
+	if v.PublishStatus != nil {
+		b = append(b, ",\"publishStatus\":"...)
+		b = wire.AppendString(b, *v.PublishStatus)
+	}
+	if v.RumAppMonitorName != nil {
+		b = append(b, ",\"rumAppMonitorName\":"...)
+		b = wire.AppendString(b, *v.RumAppMonitorName)
+	}
+	if v.StatusException != nil {
+		b = append(b, ",\"statusException\":"...)
+		b = v.StatusException.AppendJSON(b)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetProductPageRequest struct {
 	PortalProductId        string  `json:"-"`
 	ProductPageId          string  `json:"-"`
 	ResourceOwnerAccountId *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetProductPageRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetProductPageResponse struct {
@@ -988,11 +5163,50 @@ type GetProductPageResponse struct {
 	ProductPageId  *string         `json:"productPageId,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetProductPageResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DisplayContent != nil {
+		b = append(b, ",\"displayContent\":"...)
+		b = v.DisplayContent.AppendJSON(b)
+	}
+	if !v.LastModified.IsZero() {
+		b = append(b, ",\"lastModified\":"...)
+		b = v.LastModified.AppendJSON(b)
+	}
+	if v.ProductPageArn != nil {
+		b = append(b, ",\"productPageArn\":"...)
+		b = wire.AppendString(b, *v.ProductPageArn)
+	}
+	if v.ProductPageId != nil {
+		b = append(b, ",\"productPageId\":"...)
+		b = wire.AppendString(b, *v.ProductPageId)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetProductRestEndpointPageRequest struct {
 	IncludeRawDisplayContent  *string `json:"-"`
 	PortalProductId           string  `json:"-"`
 	ProductRestEndpointPageId string  `json:"-"`
 	ResourceOwnerAccountId    *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetProductRestEndpointPageRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetProductRestEndpointPageResponse struct {
@@ -1007,15 +5221,83 @@ type GetProductRestEndpointPageResponse struct {
 	TryItState                 *string                         `json:"tryItState,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetProductRestEndpointPageResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DisplayContent != nil {
+		b = append(b, ",\"displayContent\":"...)
+		b = v.DisplayContent.AppendJSON(b)
+	}
+	if !v.LastModified.IsZero() {
+		b = append(b, ",\"lastModified\":"...)
+		b = v.LastModified.AppendJSON(b)
+	}
+	if v.ProductRestEndpointPageArn != nil {
+		b = append(b, ",\"productRestEndpointPageArn\":"...)
+		b = wire.AppendString(b, *v.ProductRestEndpointPageArn)
+	}
+	if v.ProductRestEndpointPageId != nil {
+		b = append(b, ",\"productRestEndpointPageId\":"...)
+		b = wire.AppendString(b, *v.ProductRestEndpointPageId)
+	}
+	if v.RawDisplayContent != nil {
+		b = append(b, ",\"rawDisplayContent\":"...)
+		b = wire.AppendString(b, *v.RawDisplayContent)
+	}
+	if v.RestEndpointIdentifier != nil {
+		b = append(b, ",\"restEndpointIdentifier\":"...)
+		b = v.RestEndpointIdentifier.AppendJSON(b)
+	}
+	if v.Status != nil {
+		b = append(b, ",\"status\":"...)
+		b = wire.AppendString(b, *v.Status)
+	}
+	if v.StatusException != nil {
+		b = append(b, ",\"statusException\":"...)
+		b = v.StatusException.AppendJSON(b)
+	}
+	if v.TryItState != nil {
+		b = append(b, ",\"tryItState\":"...)
+		b = wire.AppendString(b, *v.TryItState)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetRouteRequest struct {
 	ApiId   string `json:"-"`
 	RouteId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetRouteRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetRouteResponseRequest struct {
 	ApiId           string `json:"-"`
 	RouteId         string `json:"-"`
 	RouteResponseId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetRouteResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetRouteResponseResponse struct {
@@ -1026,6 +5308,61 @@ type GetRouteResponseResponse struct {
 	RouteResponseKey         *string                         `json:"routeResponseKey,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetRouteResponseResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ModelSelectionExpression != nil {
+		b = append(b, ",\"modelSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ModelSelectionExpression)
+	}
+	if v.ResponseModels != nil {
+		b = append(b, ",\"responseModels\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseModels) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseModels[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.ResponseParameters[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.RouteResponseId != nil {
+		b = append(b, ",\"routeResponseId\":"...)
+		b = wire.AppendString(b, *v.RouteResponseId)
+	}
+	if v.RouteResponseKey != nil {
+		b = append(b, ",\"routeResponseKey\":"...)
+		b = wire.AppendString(b, *v.RouteResponseKey)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetRouteResponsesRequest struct {
 	ApiId      string  `json:"-"`
 	MaxResults *string `json:"-"`
@@ -1033,9 +5370,47 @@ type GetRouteResponsesRequest struct {
 	RouteId    string  `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetRouteResponsesRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetRouteResponsesResponse struct {
 	Items     []RouteResponse `json:"items,omitzero"`
 	NextToken *string         `json:"nextToken,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetRouteResponsesResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"nextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type GetRouteResult struct {
@@ -1054,10 +5429,113 @@ type GetRouteResult struct {
 	Target                           *string                         `json:"target,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetRouteResult) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiGatewayManaged != nil {
+		b = append(b, ",\"apiGatewayManaged\":"...)
+		b = strconv.AppendBool(b, *v.ApiGatewayManaged)
+	}
+	if v.ApiKeyRequired != nil {
+		b = append(b, ",\"apiKeyRequired\":"...)
+		b = strconv.AppendBool(b, *v.ApiKeyRequired)
+	}
+	if v.AuthorizationScopes != nil {
+		b = append(b, ",\"authorizationScopes\":"...)
+		b = append(b, '[')
+		for i0 := range v.AuthorizationScopes {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.AuthorizationScopes[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.AuthorizationType != nil {
+		b = append(b, ",\"authorizationType\":"...)
+		b = wire.AppendString(b, *v.AuthorizationType)
+	}
+	if v.AuthorizerId != nil {
+		b = append(b, ",\"authorizerId\":"...)
+		b = wire.AppendString(b, *v.AuthorizerId)
+	}
+	if v.ModelSelectionExpression != nil {
+		b = append(b, ",\"modelSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ModelSelectionExpression)
+	}
+	if v.OperationName != nil {
+		b = append(b, ",\"operationName\":"...)
+		b = wire.AppendString(b, *v.OperationName)
+	}
+	if v.RequestModels != nil {
+		b = append(b, ",\"requestModels\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestModels) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestModels[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.RequestParameters != nil {
+		b = append(b, ",\"requestParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.RequestParameters[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.RouteId != nil {
+		b = append(b, ",\"routeId\":"...)
+		b = wire.AppendString(b, *v.RouteId)
+	}
+	if v.RouteKey != nil {
+		b = append(b, ",\"routeKey\":"...)
+		b = wire.AppendString(b, *v.RouteKey)
+	}
+	if v.RouteResponseSelectionExpression != nil {
+		b = append(b, ",\"routeResponseSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.RouteResponseSelectionExpression)
+	}
+	if v.Target != nil {
+		b = append(b, ",\"target\":"...)
+		b = wire.AppendString(b, *v.Target)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetRoutesRequest struct {
 	ApiId      string  `json:"-"`
 	MaxResults *string `json:"-"`
 	NextToken  *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetRoutesRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetRoutesResponse struct {
@@ -1065,10 +5543,48 @@ type GetRoutesResponse struct {
 	NextToken *string `json:"nextToken,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetRoutesResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"nextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetRoutingRuleRequest struct {
 	DomainName    string  `json:"-"`
 	DomainNameId  *string `json:"-"`
 	RoutingRuleId string  `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetRoutingRuleRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetRoutingRuleResponse struct {
@@ -1079,9 +5595,66 @@ type GetRoutingRuleResponse struct {
 	RoutingRuleId  *string                `json:"routingRuleId,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetRoutingRuleResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Actions != nil {
+		b = append(b, ",\"actions\":"...)
+		b = append(b, '[')
+		for i0 := range v.Actions {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Actions[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Conditions != nil {
+		b = append(b, ",\"conditions\":"...)
+		b = append(b, '[')
+		for i0 := range v.Conditions {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Conditions[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Priority != nil {
+		b = append(b, ",\"priority\":"...)
+		b = strconv.AppendInt(b, int64(*v.Priority), 10)
+	}
+	if v.RoutingRuleArn != nil {
+		b = append(b, ",\"routingRuleArn\":"...)
+		b = wire.AppendString(b, *v.RoutingRuleArn)
+	}
+	if v.RoutingRuleId != nil {
+		b = append(b, ",\"routingRuleId\":"...)
+		b = wire.AppendString(b, *v.RoutingRuleId)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetStageRequest struct {
 	ApiId     string `json:"-"`
 	StageName string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetStageRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetStageResponse struct {
@@ -1101,10 +5674,120 @@ type GetStageResponse struct {
 	Tags                        map[string]string        `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetStageResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AccessLogSettings != nil {
+		b = append(b, ",\"accessLogSettings\":"...)
+		b = v.AccessLogSettings.AppendJSON(b)
+	}
+	if v.ApiGatewayManaged != nil {
+		b = append(b, ",\"apiGatewayManaged\":"...)
+		b = strconv.AppendBool(b, *v.ApiGatewayManaged)
+	}
+	if v.AutoDeploy != nil {
+		b = append(b, ",\"autoDeploy\":"...)
+		b = strconv.AppendBool(b, *v.AutoDeploy)
+	}
+	if v.ClientCertificateId != nil {
+		b = append(b, ",\"clientCertificateId\":"...)
+		b = wire.AppendString(b, *v.ClientCertificateId)
+	}
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.DefaultRouteSettings != nil {
+		b = append(b, ",\"defaultRouteSettings\":"...)
+		b = v.DefaultRouteSettings.AppendJSON(b)
+	}
+	if v.DeploymentId != nil {
+		b = append(b, ",\"deploymentId\":"...)
+		b = wire.AppendString(b, *v.DeploymentId)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.LastDeploymentStatusMessage != nil {
+		b = append(b, ",\"lastDeploymentStatusMessage\":"...)
+		b = wire.AppendString(b, *v.LastDeploymentStatusMessage)
+	}
+	if !v.LastUpdatedDate.IsZero() {
+		b = append(b, ",\"lastUpdatedDate\":"...)
+		b = v.LastUpdatedDate.AppendJSON(b)
+	}
+	if v.RouteSettings != nil {
+		b = append(b, ",\"routeSettings\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RouteSettings) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.RouteSettings[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.StageName != nil {
+		b = append(b, ",\"stageName\":"...)
+		b = wire.AppendString(b, *v.StageName)
+	}
+	if v.StageVariables != nil {
+		b = append(b, ",\"stageVariables\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.StageVariables) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.StageVariables[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetStagesRequest struct {
 	ApiId      string  `json:"-"`
 	MaxResults *string `json:"-"`
 	NextToken  *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetStagesRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetStagesResponse struct {
@@ -1112,16 +5795,91 @@ type GetStagesResponse struct {
 	NextToken *string `json:"nextToken,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetStagesResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"nextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetTagsRequest struct {
 	ResourceArn string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetTagsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetTagsResponse struct {
 	Tags map[string]string `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetTagsResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetVpcLinkRequest struct {
 	VpcLinkId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetVpcLinkRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetVpcLinkResponse struct {
@@ -1136,14 +5894,126 @@ type GetVpcLinkResponse struct {
 	VpcLinkVersion       *string           `json:"vpcLinkVersion,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetVpcLinkResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.SecurityGroupIds != nil {
+		b = append(b, ",\"securityGroupIds\":"...)
+		b = append(b, '[')
+		for i0 := range v.SecurityGroupIds {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.SecurityGroupIds[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.SubnetIds != nil {
+		b = append(b, ",\"subnetIds\":"...)
+		b = append(b, '[')
+		for i0 := range v.SubnetIds {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.SubnetIds[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.VpcLinkId != nil {
+		b = append(b, ",\"vpcLinkId\":"...)
+		b = wire.AppendString(b, *v.VpcLinkId)
+	}
+	if v.VpcLinkStatus != nil {
+		b = append(b, ",\"vpcLinkStatus\":"...)
+		b = wire.AppendString(b, *v.VpcLinkStatus)
+	}
+	if v.VpcLinkStatusMessage != nil {
+		b = append(b, ",\"vpcLinkStatusMessage\":"...)
+		b = wire.AppendString(b, *v.VpcLinkStatusMessage)
+	}
+	if v.VpcLinkVersion != nil {
+		b = append(b, ",\"vpcLinkVersion\":"...)
+		b = wire.AppendString(b, *v.VpcLinkVersion)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetVpcLinksRequest struct {
 	MaxResults *string `json:"-"`
 	NextToken  *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetVpcLinksRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetVpcLinksResponse struct {
 	Items     []VpcLink `json:"items,omitzero"`
 	NextToken *string   `json:"nextToken,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetVpcLinksResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"nextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type IdentifierParts struct {
@@ -1153,10 +6023,58 @@ type IdentifierParts struct {
 	Stage     *string `json:"stage,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *IdentifierParts) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Method != nil {
+		b = append(b, ",\"method\":"...)
+		b = wire.AppendString(b, *v.Method)
+	}
+	if v.Path != nil {
+		b = append(b, ",\"path\":"...)
+		b = wire.AppendString(b, *v.Path)
+	}
+	if v.RestApiId != nil {
+		b = append(b, ",\"restApiId\":"...)
+		b = wire.AppendString(b, *v.RestApiId)
+	}
+	if v.Stage != nil {
+		b = append(b, ",\"stage\":"...)
+		b = wire.AppendString(b, *v.Stage)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ImportApiRequest struct {
 	Basepath       *string `json:"-"`
 	Body           *string `json:"body,omitzero"`
 	FailOnWarnings *bool   `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ImportApiRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Body != nil {
+		b = append(b, ",\"body\":"...)
+		b = wire.AppendString(b, *v.Body)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type ImportApiResponse struct {
@@ -1177,6 +6095,112 @@ type ImportApiResponse struct {
 	Tags                      map[string]string `json:"tags,omitzero"`
 	Version                   *string           `json:"version,omitzero"`
 	Warnings                  []string          `json:"warnings,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ImportApiResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiEndpoint != nil {
+		b = append(b, ",\"apiEndpoint\":"...)
+		b = wire.AppendString(b, *v.ApiEndpoint)
+	}
+	if v.ApiGatewayManaged != nil {
+		b = append(b, ",\"apiGatewayManaged\":"...)
+		b = strconv.AppendBool(b, *v.ApiGatewayManaged)
+	}
+	if v.ApiId != nil {
+		b = append(b, ",\"apiId\":"...)
+		b = wire.AppendString(b, *v.ApiId)
+	}
+	if v.ApiKeySelectionExpression != nil {
+		b = append(b, ",\"apiKeySelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ApiKeySelectionExpression)
+	}
+	if v.CorsConfiguration != nil {
+		b = append(b, ",\"corsConfiguration\":"...)
+		b = v.CorsConfiguration.AppendJSON(b)
+	}
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DisableExecuteApiEndpoint != nil {
+		b = append(b, ",\"disableExecuteApiEndpoint\":"...)
+		b = strconv.AppendBool(b, *v.DisableExecuteApiEndpoint)
+	}
+	if v.DisableSchemaValidation != nil {
+		b = append(b, ",\"disableSchemaValidation\":"...)
+		b = strconv.AppendBool(b, *v.DisableSchemaValidation)
+	}
+	if v.ImportInfo != nil {
+		b = append(b, ",\"importInfo\":"...)
+		b = append(b, '[')
+		for i0 := range v.ImportInfo {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.ImportInfo[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.IpAddressType != nil {
+		b = append(b, ",\"ipAddressType\":"...)
+		b = wire.AppendString(b, *v.IpAddressType)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.ProtocolType != nil {
+		b = append(b, ",\"protocolType\":"...)
+		b = wire.AppendString(b, *v.ProtocolType)
+	}
+	if v.RouteSelectionExpression != nil {
+		b = append(b, ",\"routeSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.RouteSelectionExpression)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Version != nil {
+		b = append(b, ",\"version\":"...)
+		b = wire.AppendString(b, *v.Version)
+	}
+	if v.Warnings != nil {
+		b = append(b, ",\"warnings\":"...)
+		b = append(b, '[')
+		for i0 := range v.Warnings {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.Warnings[i0])
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type Integration struct {
@@ -1202,6 +6226,145 @@ type Integration struct {
 	TlsConfig                              *TlsConfig                   `json:"tlsConfig,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Integration) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiGatewayManaged != nil {
+		b = append(b, ",\"apiGatewayManaged\":"...)
+		b = strconv.AppendBool(b, *v.ApiGatewayManaged)
+	}
+	if v.ConnectionId != nil {
+		b = append(b, ",\"connectionId\":"...)
+		b = wire.AppendString(b, *v.ConnectionId)
+	}
+	if v.ConnectionType != nil {
+		b = append(b, ",\"connectionType\":"...)
+		b = wire.AppendString(b, *v.ConnectionType)
+	}
+	if v.ContentHandlingStrategy != nil {
+		b = append(b, ",\"contentHandlingStrategy\":"...)
+		b = wire.AppendString(b, *v.ContentHandlingStrategy)
+	}
+	if v.CredentialsArn != nil {
+		b = append(b, ",\"credentialsArn\":"...)
+		b = wire.AppendString(b, *v.CredentialsArn)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.IntegrationId != nil {
+		b = append(b, ",\"integrationId\":"...)
+		b = wire.AppendString(b, *v.IntegrationId)
+	}
+	if v.IntegrationMethod != nil {
+		b = append(b, ",\"integrationMethod\":"...)
+		b = wire.AppendString(b, *v.IntegrationMethod)
+	}
+	if v.IntegrationResponseSelectionExpression != nil {
+		b = append(b, ",\"integrationResponseSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.IntegrationResponseSelectionExpression)
+	}
+	if v.IntegrationSubtype != nil {
+		b = append(b, ",\"integrationSubtype\":"...)
+		b = wire.AppendString(b, *v.IntegrationSubtype)
+	}
+	if v.IntegrationType != nil {
+		b = append(b, ",\"integrationType\":"...)
+		b = wire.AppendString(b, *v.IntegrationType)
+	}
+	if v.IntegrationUri != nil {
+		b = append(b, ",\"integrationUri\":"...)
+		b = wire.AppendString(b, *v.IntegrationUri)
+	}
+	if v.PassthroughBehavior != nil {
+		b = append(b, ",\"passthroughBehavior\":"...)
+		b = wire.AppendString(b, *v.PassthroughBehavior)
+	}
+	if v.PayloadFormatVersion != nil {
+		b = append(b, ",\"payloadFormatVersion\":"...)
+		b = wire.AppendString(b, *v.PayloadFormatVersion)
+	}
+	if v.RequestParameters != nil {
+		b = append(b, ",\"requestParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.RequestTemplates != nil {
+		b = append(b, ",\"requestTemplates\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestTemplates) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestTemplates[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.ResponseParameters[k0]
+			if e0 == nil {
+				b = append(b, "null"...)
+			} else {
+				var kb1 [16]string
+				b = append(b, '{')
+				for j1, k1 := range wire.SortedKeys(kb1[:0], e0) {
+					if j1 > 0 {
+						b = append(b, ',')
+					}
+					b = wire.AppendString(b, k1)
+					b = append(b, ':')
+					b = wire.AppendString(b, e0[k1])
+				}
+				b = append(b, '}')
+			}
+		}
+		b = append(b, '}')
+	}
+	if v.TemplateSelectionExpression != nil {
+		b = append(b, ",\"templateSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.TemplateSelectionExpression)
+	}
+	if v.TimeoutInMillis != nil {
+		b = append(b, ",\"timeoutInMillis\":"...)
+		b = strconv.AppendInt(b, int64(*v.TimeoutInMillis), 10)
+	}
+	if v.TlsConfig != nil {
+		b = append(b, ",\"tlsConfig\":"...)
+		b = v.TlsConfig.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type IntegrationResponse struct {
 	ContentHandlingStrategy     *string           `json:"contentHandlingStrategy,omitzero"`
 	IntegrationResponseId       *string           `json:"integrationResponseId,omitzero"`
@@ -1211,9 +6374,96 @@ type IntegrationResponse struct {
 	TemplateSelectionExpression *string           `json:"templateSelectionExpression,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *IntegrationResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ContentHandlingStrategy != nil {
+		b = append(b, ",\"contentHandlingStrategy\":"...)
+		b = wire.AppendString(b, *v.ContentHandlingStrategy)
+	}
+	if v.IntegrationResponseId != nil {
+		b = append(b, ",\"integrationResponseId\":"...)
+		b = wire.AppendString(b, *v.IntegrationResponseId)
+	}
+	if v.IntegrationResponseKey != nil {
+		b = append(b, ",\"integrationResponseKey\":"...)
+		b = wire.AppendString(b, *v.IntegrationResponseKey)
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseTemplates != nil {
+		b = append(b, ",\"responseTemplates\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseTemplates) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseTemplates[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.TemplateSelectionExpression != nil {
+		b = append(b, ",\"templateSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.TemplateSelectionExpression)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type JWTConfiguration struct {
 	Audience []string `json:"audience,omitzero"`
 	Issuer   *string  `json:"issuer,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *JWTConfiguration) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Audience != nil {
+		b = append(b, ",\"audience\":"...)
+		b = append(b, '[')
+		for i0 := range v.Audience {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.Audience[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.Issuer != nil {
+		b = append(b, ",\"issuer\":"...)
+		b = wire.AppendString(b, *v.Issuer)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type ListPortalProductsRequest struct {
@@ -1222,9 +6472,47 @@ type ListPortalProductsRequest struct {
 	ResourceOwner *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ListPortalProductsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type ListPortalProductsResponse struct {
 	Items     []PortalProductSummary `json:"items,omitzero"`
 	NextToken *string                `json:"nextToken,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ListPortalProductsResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"nextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type ListPortalsRequest struct {
@@ -1232,9 +6520,47 @@ type ListPortalsRequest struct {
 	NextToken  *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ListPortalsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type ListPortalsResponse struct {
 	Items     []PortalSummary `json:"items,omitzero"`
 	NextToken *string         `json:"nextToken,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ListPortalsResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"nextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type ListProductPagesRequest struct {
@@ -1244,9 +6570,47 @@ type ListProductPagesRequest struct {
 	ResourceOwnerAccountId *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ListProductPagesRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type ListProductPagesResponse struct {
 	Items     []ProductPageSummaryNoBody `json:"items,omitzero"`
 	NextToken *string                    `json:"nextToken,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ListProductPagesResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"nextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type ListProductRestEndpointPagesRequest struct {
@@ -1256,9 +6620,47 @@ type ListProductRestEndpointPagesRequest struct {
 	ResourceOwnerAccountId *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ListProductRestEndpointPagesRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type ListProductRestEndpointPagesResponse struct {
 	Items     []ProductRestEndpointPageSummaryNoBody `json:"items,omitzero"`
 	NextToken *string                                `json:"nextToken,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ListProductRestEndpointPagesResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"nextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type ListRoutingRulesRequest struct {
@@ -1268,9 +6670,47 @@ type ListRoutingRulesRequest struct {
 	NextToken    *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ListRoutingRulesRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type ListRoutingRulesResponse struct {
 	NextToken    *string       `json:"nextToken,omitzero"`
 	RoutingRules []RoutingRule `json:"routingRules,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ListRoutingRulesResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.NextToken != nil {
+		b = append(b, ",\"nextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if v.RoutingRules != nil {
+		b = append(b, ",\"routingRules\":"...)
+		b = append(b, '[')
+		for i0 := range v.RoutingRules {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.RoutingRules[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type Model struct {
@@ -1281,10 +6721,77 @@ type Model struct {
 	Schema      *string `json:"schema,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Model) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ContentType != nil {
+		b = append(b, ",\"contentType\":"...)
+		b = wire.AppendString(b, *v.ContentType)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.ModelId != nil {
+		b = append(b, ",\"modelId\":"...)
+		b = wire.AppendString(b, *v.ModelId)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Schema != nil {
+		b = append(b, ",\"schema\":"...)
+		b = wire.AppendString(b, *v.Schema)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type MutualTlsAuthentication struct {
 	TruststoreUri      *string  `json:"truststoreUri,omitzero"`
 	TruststoreVersion  *string  `json:"truststoreVersion,omitzero"`
 	TruststoreWarnings []string `json:"truststoreWarnings,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *MutualTlsAuthentication) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.TruststoreUri != nil {
+		b = append(b, ",\"truststoreUri\":"...)
+		b = wire.AppendString(b, *v.TruststoreUri)
+	}
+	if v.TruststoreVersion != nil {
+		b = append(b, ",\"truststoreVersion\":"...)
+		b = wire.AppendString(b, *v.TruststoreVersion)
+	}
+	if v.TruststoreWarnings != nil {
+		b = append(b, ",\"truststoreWarnings\":"...)
+		b = append(b, '[')
+		for i0 := range v.TruststoreWarnings {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.TruststoreWarnings[i0])
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type MutualTlsAuthenticationInput struct {
@@ -1292,7 +6799,38 @@ type MutualTlsAuthenticationInput struct {
 	TruststoreVersion *string `json:"truststoreVersion,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *MutualTlsAuthenticationInput) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.TruststoreUri != nil {
+		b = append(b, ",\"truststoreUri\":"...)
+		b = wire.AppendString(b, *v.TruststoreUri)
+	}
+	if v.TruststoreVersion != nil {
+		b = append(b, ",\"truststoreVersion\":"...)
+		b = wire.AppendString(b, *v.TruststoreVersion)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type None struct {
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *None) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type NotFoundException struct {
@@ -1300,14 +6838,80 @@ type NotFoundException struct {
 	ResourceType *string `json:"resourceType,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *NotFoundException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Message != nil {
+		b = append(b, ",\"message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if v.ResourceType != nil {
+		b = append(b, ",\"resourceType\":"...)
+		b = wire.AppendString(b, *v.ResourceType)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ParameterConstraints struct {
 	Required *bool `json:"required,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ParameterConstraints) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Required != nil {
+		b = append(b, ",\"required\":"...)
+		b = strconv.AppendBool(b, *v.Required)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type PortalContent struct {
 	Description *string      `json:"description,omitzero"`
 	DisplayName *string      `json:"displayName,omitzero"`
 	Theme       *PortalTheme `json:"theme,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PortalContent) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DisplayName != nil {
+		b = append(b, ",\"displayName\":"...)
+		b = wire.AppendString(b, *v.DisplayName)
+	}
+	if v.Theme != nil {
+		b = append(b, ",\"theme\":"...)
+		b = v.Theme.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type PortalProductSummary struct {
@@ -1317,6 +6921,54 @@ type PortalProductSummary struct {
 	PortalProductArn *string           `json:"portalProductArn,omitzero"`
 	PortalProductId  *string           `json:"portalProductId,omitzero"`
 	Tags             map[string]string `json:"tags,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PortalProductSummary) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DisplayName != nil {
+		b = append(b, ",\"displayName\":"...)
+		b = wire.AppendString(b, *v.DisplayName)
+	}
+	if !v.LastModified.IsZero() {
+		b = append(b, ",\"lastModified\":"...)
+		b = v.LastModified.AppendJSON(b)
+	}
+	if v.PortalProductArn != nil {
+		b = append(b, ",\"portalProductArn\":"...)
+		b = wire.AppendString(b, *v.PortalProductArn)
+	}
+	if v.PortalProductId != nil {
+		b = append(b, ",\"portalProductId\":"...)
+		b = wire.AppendString(b, *v.PortalProductId)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type PortalSummary struct {
@@ -1336,9 +6988,118 @@ type PortalSummary struct {
 	Tags                      map[string]string              `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PortalSummary) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Authorization != nil {
+		b = append(b, ",\"authorization\":"...)
+		b = v.Authorization.AppendJSON(b)
+	}
+	if v.EndpointConfiguration != nil {
+		b = append(b, ",\"endpointConfiguration\":"...)
+		b = v.EndpointConfiguration.AppendJSON(b)
+	}
+	if v.IncludedPortalProductArns != nil {
+		b = append(b, ",\"includedPortalProductArns\":"...)
+		b = append(b, '[')
+		for i0 := range v.IncludedPortalProductArns {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.IncludedPortalProductArns[i0])
+		}
+		b = append(b, ']')
+	}
+	if !v.LastModified.IsZero() {
+		b = append(b, ",\"lastModified\":"...)
+		b = v.LastModified.AppendJSON(b)
+	}
+	if !v.LastPublished.IsZero() {
+		b = append(b, ",\"lastPublished\":"...)
+		b = v.LastPublished.AppendJSON(b)
+	}
+	if v.LastPublishedDescription != nil {
+		b = append(b, ",\"lastPublishedDescription\":"...)
+		b = wire.AppendString(b, *v.LastPublishedDescription)
+	}
+	if v.PortalArn != nil {
+		b = append(b, ",\"portalArn\":"...)
+		b = wire.AppendString(b, *v.PortalArn)
+	}
+	if v.PortalContent != nil {
+		b = append(b, ",\"portalContent\":"...)
+		b = v.PortalContent.AppendJSON(b)
+	}
+	if v.PortalId != nil {
+		b = append(b, ",\"portalId\":"...)
+		b = wire.AppendString(b, *v.PortalId)
+	}
+	if v.Preview != nil {
+		b = append(b, ",\"preview\":"...)
+		b = v.Preview.AppendJSON(b)
+	}
+	if v.PublishStatus != nil {
+		b = append(b, ",\"publishStatus\":"...)
+		b = wire.AppendString(b, *v.PublishStatus)
+	}
+	if v.RumAppMonitorName != nil {
+		b = append(b, ",\"rumAppMonitorName\":"...)
+		b = wire.AppendString(b, *v.RumAppMonitorName)
+	}
+	if v.StatusException != nil {
+		b = append(b, ",\"statusException\":"...)
+		b = v.StatusException.AppendJSON(b)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type PortalTheme struct {
 	CustomColors     *CustomColors `json:"customColors,omitzero"`
 	LogoLastUploaded wire.ISOTime  `json:"logoLastUploaded,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PortalTheme) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.CustomColors != nil {
+		b = append(b, ",\"customColors\":"...)
+		b = v.CustomColors.AppendJSON(b)
+	}
+	if !v.LogoLastUploaded.IsZero() {
+		b = append(b, ",\"logoLastUploaded\":"...)
+		b = v.LogoLastUploaded.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type Preview struct {
@@ -1347,11 +7108,55 @@ type Preview struct {
 	StatusException *StatusException `json:"statusException,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Preview) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PreviewStatus != nil {
+		b = append(b, ",\"previewStatus\":"...)
+		b = wire.AppendString(b, *v.PreviewStatus)
+	}
+	if v.PreviewUrl != nil {
+		b = append(b, ",\"previewUrl\":"...)
+		b = wire.AppendString(b, *v.PreviewUrl)
+	}
+	if v.StatusException != nil {
+		b = append(b, ",\"statusException\":"...)
+		b = v.StatusException.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type PreviewPortalRequest struct {
 	PortalId string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PreviewPortalRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type PreviewPortalResponse struct {
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PreviewPortalResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type ProductPageSummaryNoBody struct {
@@ -1359,6 +7164,36 @@ type ProductPageSummaryNoBody struct {
 	PageTitle      *string      `json:"pageTitle,omitzero"`
 	ProductPageArn *string      `json:"productPageArn,omitzero"`
 	ProductPageId  *string      `json:"productPageId,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ProductPageSummaryNoBody) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if !v.LastModified.IsZero() {
+		b = append(b, ",\"lastModified\":"...)
+		b = v.LastModified.AppendJSON(b)
+	}
+	if v.PageTitle != nil {
+		b = append(b, ",\"pageTitle\":"...)
+		b = wire.AppendString(b, *v.PageTitle)
+	}
+	if v.ProductPageArn != nil {
+		b = append(b, ",\"productPageArn\":"...)
+		b = wire.AppendString(b, *v.ProductPageArn)
+	}
+	if v.ProductPageId != nil {
+		b = append(b, ",\"productPageId\":"...)
+		b = wire.AppendString(b, *v.ProductPageId)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type ProductRestEndpointPageSummaryNoBody struct {
@@ -1373,12 +7208,89 @@ type ProductRestEndpointPageSummaryNoBody struct {
 	TryItState                 *string                 `json:"tryItState,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ProductRestEndpointPageSummaryNoBody) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Endpoint != nil {
+		b = append(b, ",\"endpoint\":"...)
+		b = wire.AppendString(b, *v.Endpoint)
+	}
+	if !v.LastModified.IsZero() {
+		b = append(b, ",\"lastModified\":"...)
+		b = v.LastModified.AppendJSON(b)
+	}
+	if v.OperationName != nil {
+		b = append(b, ",\"operationName\":"...)
+		b = wire.AppendString(b, *v.OperationName)
+	}
+	if v.ProductRestEndpointPageArn != nil {
+		b = append(b, ",\"productRestEndpointPageArn\":"...)
+		b = wire.AppendString(b, *v.ProductRestEndpointPageArn)
+	}
+	if v.ProductRestEndpointPageId != nil {
+		b = append(b, ",\"productRestEndpointPageId\":"...)
+		b = wire.AppendString(b, *v.ProductRestEndpointPageId)
+	}
+	if v.RestEndpointIdentifier != nil {
+		b = append(b, ",\"restEndpointIdentifier\":"...)
+		b = v.RestEndpointIdentifier.AppendJSON(b)
+	}
+	if v.Status != nil {
+		b = append(b, ",\"status\":"...)
+		b = wire.AppendString(b, *v.Status)
+	}
+	if v.StatusException != nil {
+		b = append(b, ",\"statusException\":"...)
+		b = v.StatusException.AppendJSON(b)
+	}
+	if v.TryItState != nil {
+		b = append(b, ",\"tryItState\":"...)
+		b = wire.AppendString(b, *v.TryItState)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type PublishPortalRequest struct {
 	Description *string `json:"description,omitzero"`
 	PortalId    string  `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PublishPortalRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type PublishPortalResponse struct {
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PublishPortalResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type PutPortalProductSharingPolicyRequest struct {
@@ -1386,7 +7298,34 @@ type PutPortalProductSharingPolicyRequest struct {
 	PortalProductId string  `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PutPortalProductSharingPolicyRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.PolicyDocument != nil {
+		b = append(b, ",\"policyDocument\":"...)
+		b = wire.AppendString(b, *v.PolicyDocument)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type PutPortalProductSharingPolicyResponse struct {
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PutPortalProductSharingPolicyResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type PutRoutingRuleRequest struct {
@@ -1398,6 +7337,46 @@ type PutRoutingRuleRequest struct {
 	RoutingRuleId string                 `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PutRoutingRuleRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Actions != nil {
+		b = append(b, ",\"actions\":"...)
+		b = append(b, '[')
+		for i0 := range v.Actions {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Actions[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Conditions != nil {
+		b = append(b, ",\"conditions\":"...)
+		b = append(b, '[')
+		for i0 := range v.Conditions {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Conditions[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Priority != nil {
+		b = append(b, ",\"priority\":"...)
+		b = strconv.AppendInt(b, int64(*v.Priority), 10)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type PutRoutingRuleResponse struct {
 	Actions        []RoutingRuleAction    `json:"actions,omitzero"`
 	Conditions     []RoutingRuleCondition `json:"conditions,omitzero"`
@@ -1406,11 +7385,77 @@ type PutRoutingRuleResponse struct {
 	RoutingRuleId  *string                `json:"routingRuleId,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PutRoutingRuleResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Actions != nil {
+		b = append(b, ",\"actions\":"...)
+		b = append(b, '[')
+		for i0 := range v.Actions {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Actions[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Conditions != nil {
+		b = append(b, ",\"conditions\":"...)
+		b = append(b, '[')
+		for i0 := range v.Conditions {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Conditions[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Priority != nil {
+		b = append(b, ",\"priority\":"...)
+		b = strconv.AppendInt(b, int64(*v.Priority), 10)
+	}
+	if v.RoutingRuleArn != nil {
+		b = append(b, ",\"routingRuleArn\":"...)
+		b = wire.AppendString(b, *v.RoutingRuleArn)
+	}
+	if v.RoutingRuleId != nil {
+		b = append(b, ",\"routingRuleId\":"...)
+		b = wire.AppendString(b, *v.RoutingRuleId)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ReimportApiRequest struct {
 	ApiId          string  `json:"-"`
 	Basepath       *string `json:"-"`
 	Body           *string `json:"body,omitzero"`
 	FailOnWarnings *bool   `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ReimportApiRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Body != nil {
+		b = append(b, ",\"body\":"...)
+		b = wire.AppendString(b, *v.Body)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type ReimportApiResponse struct {
@@ -1433,13 +7478,146 @@ type ReimportApiResponse struct {
 	Warnings                  []string          `json:"warnings,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ReimportApiResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiEndpoint != nil {
+		b = append(b, ",\"apiEndpoint\":"...)
+		b = wire.AppendString(b, *v.ApiEndpoint)
+	}
+	if v.ApiGatewayManaged != nil {
+		b = append(b, ",\"apiGatewayManaged\":"...)
+		b = strconv.AppendBool(b, *v.ApiGatewayManaged)
+	}
+	if v.ApiId != nil {
+		b = append(b, ",\"apiId\":"...)
+		b = wire.AppendString(b, *v.ApiId)
+	}
+	if v.ApiKeySelectionExpression != nil {
+		b = append(b, ",\"apiKeySelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ApiKeySelectionExpression)
+	}
+	if v.CorsConfiguration != nil {
+		b = append(b, ",\"corsConfiguration\":"...)
+		b = v.CorsConfiguration.AppendJSON(b)
+	}
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DisableExecuteApiEndpoint != nil {
+		b = append(b, ",\"disableExecuteApiEndpoint\":"...)
+		b = strconv.AppendBool(b, *v.DisableExecuteApiEndpoint)
+	}
+	if v.DisableSchemaValidation != nil {
+		b = append(b, ",\"disableSchemaValidation\":"...)
+		b = strconv.AppendBool(b, *v.DisableSchemaValidation)
+	}
+	if v.ImportInfo != nil {
+		b = append(b, ",\"importInfo\":"...)
+		b = append(b, '[')
+		for i0 := range v.ImportInfo {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.ImportInfo[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.IpAddressType != nil {
+		b = append(b, ",\"ipAddressType\":"...)
+		b = wire.AppendString(b, *v.IpAddressType)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.ProtocolType != nil {
+		b = append(b, ",\"protocolType\":"...)
+		b = wire.AppendString(b, *v.ProtocolType)
+	}
+	if v.RouteSelectionExpression != nil {
+		b = append(b, ",\"routeSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.RouteSelectionExpression)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Version != nil {
+		b = append(b, ",\"version\":"...)
+		b = wire.AppendString(b, *v.Version)
+	}
+	if v.Warnings != nil {
+		b = append(b, ",\"warnings\":"...)
+		b = append(b, '[')
+		for i0 := range v.Warnings {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.Warnings[i0])
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ResetAuthorizersCacheRequest struct {
 	ApiId     string `json:"-"`
 	StageName string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ResetAuthorizersCacheRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type RestEndpointIdentifier struct {
 	IdentifierParts *IdentifierParts `json:"identifierParts,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *RestEndpointIdentifier) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.IdentifierParts != nil {
+		b = append(b, ",\"identifierParts\":"...)
+		b = v.IdentifierParts.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type Route struct {
@@ -1458,12 +7636,161 @@ type Route struct {
 	Target                           *string                         `json:"target,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Route) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiGatewayManaged != nil {
+		b = append(b, ",\"apiGatewayManaged\":"...)
+		b = strconv.AppendBool(b, *v.ApiGatewayManaged)
+	}
+	if v.ApiKeyRequired != nil {
+		b = append(b, ",\"apiKeyRequired\":"...)
+		b = strconv.AppendBool(b, *v.ApiKeyRequired)
+	}
+	if v.AuthorizationScopes != nil {
+		b = append(b, ",\"authorizationScopes\":"...)
+		b = append(b, '[')
+		for i0 := range v.AuthorizationScopes {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.AuthorizationScopes[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.AuthorizationType != nil {
+		b = append(b, ",\"authorizationType\":"...)
+		b = wire.AppendString(b, *v.AuthorizationType)
+	}
+	if v.AuthorizerId != nil {
+		b = append(b, ",\"authorizerId\":"...)
+		b = wire.AppendString(b, *v.AuthorizerId)
+	}
+	if v.ModelSelectionExpression != nil {
+		b = append(b, ",\"modelSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ModelSelectionExpression)
+	}
+	if v.OperationName != nil {
+		b = append(b, ",\"operationName\":"...)
+		b = wire.AppendString(b, *v.OperationName)
+	}
+	if v.RequestModels != nil {
+		b = append(b, ",\"requestModels\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestModels) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestModels[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.RequestParameters != nil {
+		b = append(b, ",\"requestParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.RequestParameters[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.RouteId != nil {
+		b = append(b, ",\"routeId\":"...)
+		b = wire.AppendString(b, *v.RouteId)
+	}
+	if v.RouteKey != nil {
+		b = append(b, ",\"routeKey\":"...)
+		b = wire.AppendString(b, *v.RouteKey)
+	}
+	if v.RouteResponseSelectionExpression != nil {
+		b = append(b, ",\"routeResponseSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.RouteResponseSelectionExpression)
+	}
+	if v.Target != nil {
+		b = append(b, ",\"target\":"...)
+		b = wire.AppendString(b, *v.Target)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type RouteResponse struct {
 	ModelSelectionExpression *string                         `json:"modelSelectionExpression,omitzero"`
 	ResponseModels           map[string]string               `json:"responseModels,omitzero"`
 	ResponseParameters       map[string]ParameterConstraints `json:"responseParameters,omitzero"`
 	RouteResponseId          *string                         `json:"routeResponseId,omitzero"`
 	RouteResponseKey         *string                         `json:"routeResponseKey,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *RouteResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ModelSelectionExpression != nil {
+		b = append(b, ",\"modelSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ModelSelectionExpression)
+	}
+	if v.ResponseModels != nil {
+		b = append(b, ",\"responseModels\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseModels) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseModels[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.ResponseParameters[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.RouteResponseId != nil {
+		b = append(b, ",\"routeResponseId\":"...)
+		b = wire.AppendString(b, *v.RouteResponseId)
+	}
+	if v.RouteResponseKey != nil {
+		b = append(b, ",\"routeResponseKey\":"...)
+		b = wire.AppendString(b, *v.RouteResponseKey)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type RouteSettings struct {
@@ -1474,6 +7801,40 @@ type RouteSettings struct {
 	ThrottlingRateLimit    *float64 `json:"throttlingRateLimit,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *RouteSettings) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DataTraceEnabled != nil {
+		b = append(b, ",\"dataTraceEnabled\":"...)
+		b = strconv.AppendBool(b, *v.DataTraceEnabled)
+	}
+	if v.DetailedMetricsEnabled != nil {
+		b = append(b, ",\"detailedMetricsEnabled\":"...)
+		b = strconv.AppendBool(b, *v.DetailedMetricsEnabled)
+	}
+	if v.LoggingLevel != nil {
+		b = append(b, ",\"loggingLevel\":"...)
+		b = wire.AppendString(b, *v.LoggingLevel)
+	}
+	if v.ThrottlingBurstLimit != nil {
+		b = append(b, ",\"throttlingBurstLimit\":"...)
+		b = strconv.AppendInt(b, int64(*v.ThrottlingBurstLimit), 10)
+	}
+	if v.ThrottlingRateLimit != nil {
+		b = append(b, ",\"throttlingRateLimit\":"...)
+		b = wire.AppendFloat64(b, *v.ThrottlingRateLimit)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type RoutingRule struct {
 	Actions        []RoutingRuleAction    `json:"actions,omitzero"`
 	Conditions     []RoutingRuleCondition `json:"conditions,omitzero"`
@@ -1482,8 +7843,74 @@ type RoutingRule struct {
 	RoutingRuleId  *string                `json:"routingRuleId,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *RoutingRule) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Actions != nil {
+		b = append(b, ",\"actions\":"...)
+		b = append(b, '[')
+		for i0 := range v.Actions {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Actions[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Conditions != nil {
+		b = append(b, ",\"conditions\":"...)
+		b = append(b, '[')
+		for i0 := range v.Conditions {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Conditions[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Priority != nil {
+		b = append(b, ",\"priority\":"...)
+		b = strconv.AppendInt(b, int64(*v.Priority), 10)
+	}
+	if v.RoutingRuleArn != nil {
+		b = append(b, ",\"routingRuleArn\":"...)
+		b = wire.AppendString(b, *v.RoutingRuleArn)
+	}
+	if v.RoutingRuleId != nil {
+		b = append(b, ",\"routingRuleId\":"...)
+		b = wire.AppendString(b, *v.RoutingRuleId)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type RoutingRuleAction struct {
 	InvokeApi *RoutingRuleActionInvokeApi `json:"invokeApi,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *RoutingRuleAction) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.InvokeApi != nil {
+		b = append(b, ",\"invokeApi\":"...)
+		b = v.InvokeApi.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type RoutingRuleActionInvokeApi struct {
@@ -1492,13 +7919,86 @@ type RoutingRuleActionInvokeApi struct {
 	StripBasePath *bool   `json:"stripBasePath,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *RoutingRuleActionInvokeApi) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiId != nil {
+		b = append(b, ",\"apiId\":"...)
+		b = wire.AppendString(b, *v.ApiId)
+	}
+	if v.Stage != nil {
+		b = append(b, ",\"stage\":"...)
+		b = wire.AppendString(b, *v.Stage)
+	}
+	if v.StripBasePath != nil {
+		b = append(b, ",\"stripBasePath\":"...)
+		b = strconv.AppendBool(b, *v.StripBasePath)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type RoutingRuleCondition struct {
 	MatchBasePaths *RoutingRuleMatchBasePaths `json:"matchBasePaths,omitzero"`
 	MatchHeaders   *RoutingRuleMatchHeaders   `json:"matchHeaders,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *RoutingRuleCondition) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.MatchBasePaths != nil {
+		b = append(b, ",\"matchBasePaths\":"...)
+		b = v.MatchBasePaths.AppendJSON(b)
+	}
+	if v.MatchHeaders != nil {
+		b = append(b, ",\"matchHeaders\":"...)
+		b = v.MatchHeaders.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type RoutingRuleMatchBasePaths struct {
 	AnyOf []string `json:"anyOf,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *RoutingRuleMatchBasePaths) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AnyOf != nil {
+		b = append(b, ",\"anyOf\":"...)
+		b = append(b, '[')
+		for i0 := range v.AnyOf {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.AnyOf[i0])
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type RoutingRuleMatchHeaderValue struct {
@@ -1506,13 +8006,89 @@ type RoutingRuleMatchHeaderValue struct {
 	ValueGlob *string `json:"valueGlob,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *RoutingRuleMatchHeaderValue) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Header != nil {
+		b = append(b, ",\"header\":"...)
+		b = wire.AppendString(b, *v.Header)
+	}
+	if v.ValueGlob != nil {
+		b = append(b, ",\"valueGlob\":"...)
+		b = wire.AppendString(b, *v.ValueGlob)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type RoutingRuleMatchHeaders struct {
 	AnyOf []RoutingRuleMatchHeaderValue `json:"anyOf,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *RoutingRuleMatchHeaders) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AnyOf != nil {
+		b = append(b, ",\"anyOf\":"...)
+		b = append(b, '[')
+		for i0 := range v.AnyOf {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.AnyOf[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type Section struct {
 	ProductRestEndpointPageArns []string `json:"productRestEndpointPageArns,omitzero"`
 	SectionName                 *string  `json:"sectionName,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Section) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ProductRestEndpointPageArns != nil {
+		b = append(b, ",\"productRestEndpointPageArns\":"...)
+		b = append(b, '[')
+		for i0 := range v.ProductRestEndpointPageArns {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.ProductRestEndpointPageArns[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.SectionName != nil {
+		b = append(b, ",\"sectionName\":"...)
+		b = wire.AppendString(b, *v.SectionName)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type Stage struct {
@@ -1532,9 +8108,132 @@ type Stage struct {
 	Tags                        map[string]string        `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Stage) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AccessLogSettings != nil {
+		b = append(b, ",\"accessLogSettings\":"...)
+		b = v.AccessLogSettings.AppendJSON(b)
+	}
+	if v.ApiGatewayManaged != nil {
+		b = append(b, ",\"apiGatewayManaged\":"...)
+		b = strconv.AppendBool(b, *v.ApiGatewayManaged)
+	}
+	if v.AutoDeploy != nil {
+		b = append(b, ",\"autoDeploy\":"...)
+		b = strconv.AppendBool(b, *v.AutoDeploy)
+	}
+	if v.ClientCertificateId != nil {
+		b = append(b, ",\"clientCertificateId\":"...)
+		b = wire.AppendString(b, *v.ClientCertificateId)
+	}
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.DefaultRouteSettings != nil {
+		b = append(b, ",\"defaultRouteSettings\":"...)
+		b = v.DefaultRouteSettings.AppendJSON(b)
+	}
+	if v.DeploymentId != nil {
+		b = append(b, ",\"deploymentId\":"...)
+		b = wire.AppendString(b, *v.DeploymentId)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.LastDeploymentStatusMessage != nil {
+		b = append(b, ",\"lastDeploymentStatusMessage\":"...)
+		b = wire.AppendString(b, *v.LastDeploymentStatusMessage)
+	}
+	if !v.LastUpdatedDate.IsZero() {
+		b = append(b, ",\"lastUpdatedDate\":"...)
+		b = v.LastUpdatedDate.AppendJSON(b)
+	}
+	if v.RouteSettings != nil {
+		b = append(b, ",\"routeSettings\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RouteSettings) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.RouteSettings[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.StageName != nil {
+		b = append(b, ",\"stageName\":"...)
+		b = wire.AppendString(b, *v.StageName)
+	}
+	if v.StageVariables != nil {
+		b = append(b, ",\"stageVariables\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.StageVariables) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.StageVariables[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type StatusException struct {
 	Exception *string `json:"exception,omitzero"`
 	Message   *string `json:"message,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *StatusException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Exception != nil {
+		b = append(b, ",\"exception\":"...)
+		b = wire.AppendString(b, *v.Exception)
+	}
+	if v.Message != nil {
+		b = append(b, ",\"message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type TagResourceRequest struct {
@@ -1542,15 +8241,88 @@ type TagResourceRequest struct {
 	Tags        map[string]string `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *TagResourceRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type TagResourceResponse struct {
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *TagResourceResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type TlsConfig struct {
 	ServerNameToVerify *string `json:"serverNameToVerify,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *TlsConfig) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ServerNameToVerify != nil {
+		b = append(b, ",\"serverNameToVerify\":"...)
+		b = wire.AppendString(b, *v.ServerNameToVerify)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type TlsConfigInput struct {
 	ServerNameToVerify *string `json:"serverNameToVerify,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *TlsConfigInput) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ServerNameToVerify != nil {
+		b = append(b, ",\"serverNameToVerify\":"...)
+		b = wire.AppendString(b, *v.ServerNameToVerify)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type TooManyRequestsException struct {
@@ -1558,9 +8330,40 @@ type TooManyRequestsException struct {
 	Message   *string `json:"message,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *TooManyRequestsException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.LimitType != nil {
+		b = append(b, ",\"limitType\":"...)
+		b = wire.AppendString(b, *v.LimitType)
+	}
+	if v.Message != nil {
+		b = append(b, ",\"message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UntagResourceRequest struct {
 	ResourceArn string   `json:"-"`
 	TagKeys     []string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UntagResourceRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type UpdateApiMappingRequest struct {
@@ -1571,11 +8374,67 @@ type UpdateApiMappingRequest struct {
 	Stage         *string `json:"stage,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateApiMappingRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiId != nil {
+		b = append(b, ",\"apiId\":"...)
+		b = wire.AppendString(b, *v.ApiId)
+	}
+	if v.ApiMappingKey != nil {
+		b = append(b, ",\"apiMappingKey\":"...)
+		b = wire.AppendString(b, *v.ApiMappingKey)
+	}
+	if v.Stage != nil {
+		b = append(b, ",\"stage\":"...)
+		b = wire.AppendString(b, *v.Stage)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateApiMappingResponse struct {
 	ApiId         *string `json:"apiId,omitzero"`
 	ApiMappingId  *string `json:"apiMappingId,omitzero"`
 	ApiMappingKey *string `json:"apiMappingKey,omitzero"`
 	Stage         *string `json:"stage,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateApiMappingResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiId != nil {
+		b = append(b, ",\"apiId\":"...)
+		b = wire.AppendString(b, *v.ApiId)
+	}
+	if v.ApiMappingId != nil {
+		b = append(b, ",\"apiMappingId\":"...)
+		b = wire.AppendString(b, *v.ApiMappingId)
+	}
+	if v.ApiMappingKey != nil {
+		b = append(b, ",\"apiMappingKey\":"...)
+		b = wire.AppendString(b, *v.ApiMappingKey)
+	}
+	if v.Stage != nil {
+		b = append(b, ",\"stage\":"...)
+		b = wire.AppendString(b, *v.Stage)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateApiRequest struct {
@@ -1592,6 +8451,68 @@ type UpdateApiRequest struct {
 	RouteSelectionExpression  *string `json:"routeSelectionExpression,omitzero"`
 	Target                    *string `json:"target,omitzero"`
 	Version                   *string `json:"version,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateApiRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiKeySelectionExpression != nil {
+		b = append(b, ",\"apiKeySelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ApiKeySelectionExpression)
+	}
+	if v.CorsConfiguration != nil {
+		b = append(b, ",\"corsConfiguration\":"...)
+		b = v.CorsConfiguration.AppendJSON(b)
+	}
+	if v.CredentialsArn != nil {
+		b = append(b, ",\"credentialsArn\":"...)
+		b = wire.AppendString(b, *v.CredentialsArn)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DisableExecuteApiEndpoint != nil {
+		b = append(b, ",\"disableExecuteApiEndpoint\":"...)
+		b = strconv.AppendBool(b, *v.DisableExecuteApiEndpoint)
+	}
+	if v.DisableSchemaValidation != nil {
+		b = append(b, ",\"disableSchemaValidation\":"...)
+		b = strconv.AppendBool(b, *v.DisableSchemaValidation)
+	}
+	if v.IpAddressType != nil {
+		b = append(b, ",\"ipAddressType\":"...)
+		b = wire.AppendString(b, *v.IpAddressType)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.RouteKey != nil {
+		b = append(b, ",\"routeKey\":"...)
+		b = wire.AppendString(b, *v.RouteKey)
+	}
+	if v.RouteSelectionExpression != nil {
+		b = append(b, ",\"routeSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.RouteSelectionExpression)
+	}
+	if v.Target != nil {
+		b = append(b, ",\"target\":"...)
+		b = wire.AppendString(b, *v.Target)
+	}
+	if v.Version != nil {
+		b = append(b, ",\"version\":"...)
+		b = wire.AppendString(b, *v.Version)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateApiResponse struct {
@@ -1614,6 +8535,112 @@ type UpdateApiResponse struct {
 	Warnings                  []string          `json:"warnings,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateApiResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiEndpoint != nil {
+		b = append(b, ",\"apiEndpoint\":"...)
+		b = wire.AppendString(b, *v.ApiEndpoint)
+	}
+	if v.ApiGatewayManaged != nil {
+		b = append(b, ",\"apiGatewayManaged\":"...)
+		b = strconv.AppendBool(b, *v.ApiGatewayManaged)
+	}
+	if v.ApiId != nil {
+		b = append(b, ",\"apiId\":"...)
+		b = wire.AppendString(b, *v.ApiId)
+	}
+	if v.ApiKeySelectionExpression != nil {
+		b = append(b, ",\"apiKeySelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ApiKeySelectionExpression)
+	}
+	if v.CorsConfiguration != nil {
+		b = append(b, ",\"corsConfiguration\":"...)
+		b = v.CorsConfiguration.AppendJSON(b)
+	}
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DisableExecuteApiEndpoint != nil {
+		b = append(b, ",\"disableExecuteApiEndpoint\":"...)
+		b = strconv.AppendBool(b, *v.DisableExecuteApiEndpoint)
+	}
+	if v.DisableSchemaValidation != nil {
+		b = append(b, ",\"disableSchemaValidation\":"...)
+		b = strconv.AppendBool(b, *v.DisableSchemaValidation)
+	}
+	if v.ImportInfo != nil {
+		b = append(b, ",\"importInfo\":"...)
+		b = append(b, '[')
+		for i0 := range v.ImportInfo {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.ImportInfo[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.IpAddressType != nil {
+		b = append(b, ",\"ipAddressType\":"...)
+		b = wire.AppendString(b, *v.IpAddressType)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.ProtocolType != nil {
+		b = append(b, ",\"protocolType\":"...)
+		b = wire.AppendString(b, *v.ProtocolType)
+	}
+	if v.RouteSelectionExpression != nil {
+		b = append(b, ",\"routeSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.RouteSelectionExpression)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Version != nil {
+		b = append(b, ",\"version\":"...)
+		b = wire.AppendString(b, *v.Version)
+	}
+	if v.Warnings != nil {
+		b = append(b, ",\"warnings\":"...)
+		b = append(b, '[')
+		for i0 := range v.Warnings {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.Warnings[i0])
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateAuthorizerRequest struct {
 	ApiId                          string            `json:"-"`
 	AuthorizerCredentialsArn       *string           `json:"authorizerCredentialsArn,omitzero"`
@@ -1627,6 +8654,67 @@ type UpdateAuthorizerRequest struct {
 	IdentityValidationExpression   *string           `json:"identityValidationExpression,omitzero"`
 	JwtConfiguration               *JWTConfiguration `json:"jwtConfiguration,omitzero"`
 	Name                           *string           `json:"name,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateAuthorizerRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AuthorizerCredentialsArn != nil {
+		b = append(b, ",\"authorizerCredentialsArn\":"...)
+		b = wire.AppendString(b, *v.AuthorizerCredentialsArn)
+	}
+	if v.AuthorizerPayloadFormatVersion != nil {
+		b = append(b, ",\"authorizerPayloadFormatVersion\":"...)
+		b = wire.AppendString(b, *v.AuthorizerPayloadFormatVersion)
+	}
+	if v.AuthorizerResultTtlInSeconds != nil {
+		b = append(b, ",\"authorizerResultTtlInSeconds\":"...)
+		b = strconv.AppendInt(b, int64(*v.AuthorizerResultTtlInSeconds), 10)
+	}
+	if v.AuthorizerType != nil {
+		b = append(b, ",\"authorizerType\":"...)
+		b = wire.AppendString(b, *v.AuthorizerType)
+	}
+	if v.AuthorizerUri != nil {
+		b = append(b, ",\"authorizerUri\":"...)
+		b = wire.AppendString(b, *v.AuthorizerUri)
+	}
+	if v.EnableSimpleResponses != nil {
+		b = append(b, ",\"enableSimpleResponses\":"...)
+		b = strconv.AppendBool(b, *v.EnableSimpleResponses)
+	}
+	if v.IdentitySource != nil {
+		b = append(b, ",\"identitySource\":"...)
+		b = append(b, '[')
+		for i0 := range v.IdentitySource {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.IdentitySource[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.IdentityValidationExpression != nil {
+		b = append(b, ",\"identityValidationExpression\":"...)
+		b = wire.AppendString(b, *v.IdentityValidationExpression)
+	}
+	if v.JwtConfiguration != nil {
+		b = append(b, ",\"jwtConfiguration\":"...)
+		b = v.JwtConfiguration.AppendJSON(b)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateAuthorizerResponse struct {
@@ -1643,10 +8731,93 @@ type UpdateAuthorizerResponse struct {
 	Name                           *string           `json:"name,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateAuthorizerResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AuthorizerCredentialsArn != nil {
+		b = append(b, ",\"authorizerCredentialsArn\":"...)
+		b = wire.AppendString(b, *v.AuthorizerCredentialsArn)
+	}
+	if v.AuthorizerId != nil {
+		b = append(b, ",\"authorizerId\":"...)
+		b = wire.AppendString(b, *v.AuthorizerId)
+	}
+	if v.AuthorizerPayloadFormatVersion != nil {
+		b = append(b, ",\"authorizerPayloadFormatVersion\":"...)
+		b = wire.AppendString(b, *v.AuthorizerPayloadFormatVersion)
+	}
+	if v.AuthorizerResultTtlInSeconds != nil {
+		b = append(b, ",\"authorizerResultTtlInSeconds\":"...)
+		b = strconv.AppendInt(b, int64(*v.AuthorizerResultTtlInSeconds), 10)
+	}
+	if v.AuthorizerType != nil {
+		b = append(b, ",\"authorizerType\":"...)
+		b = wire.AppendString(b, *v.AuthorizerType)
+	}
+	if v.AuthorizerUri != nil {
+		b = append(b, ",\"authorizerUri\":"...)
+		b = wire.AppendString(b, *v.AuthorizerUri)
+	}
+	if v.EnableSimpleResponses != nil {
+		b = append(b, ",\"enableSimpleResponses\":"...)
+		b = strconv.AppendBool(b, *v.EnableSimpleResponses)
+	}
+	if v.IdentitySource != nil {
+		b = append(b, ",\"identitySource\":"...)
+		b = append(b, '[')
+		for i0 := range v.IdentitySource {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.IdentitySource[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.IdentityValidationExpression != nil {
+		b = append(b, ",\"identityValidationExpression\":"...)
+		b = wire.AppendString(b, *v.IdentityValidationExpression)
+	}
+	if v.JwtConfiguration != nil {
+		b = append(b, ",\"jwtConfiguration\":"...)
+		b = v.JwtConfiguration.AppendJSON(b)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateDeploymentRequest struct {
 	ApiId        string  `json:"-"`
 	DeploymentId string  `json:"-"`
 	Description  *string `json:"description,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateDeploymentRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateDeploymentResponse struct {
@@ -1658,11 +8829,82 @@ type UpdateDeploymentResponse struct {
 	Description             *string      `json:"description,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateDeploymentResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AutoDeployed != nil {
+		b = append(b, ",\"autoDeployed\":"...)
+		b = strconv.AppendBool(b, *v.AutoDeployed)
+	}
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.DeploymentId != nil {
+		b = append(b, ",\"deploymentId\":"...)
+		b = wire.AppendString(b, *v.DeploymentId)
+	}
+	if v.DeploymentStatus != nil {
+		b = append(b, ",\"deploymentStatus\":"...)
+		b = wire.AppendString(b, *v.DeploymentStatus)
+	}
+	if v.DeploymentStatusMessage != nil {
+		b = append(b, ",\"deploymentStatusMessage\":"...)
+		b = wire.AppendString(b, *v.DeploymentStatusMessage)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateDomainNameRequest struct {
 	DomainName               string                        `json:"-"`
 	DomainNameConfigurations []DomainNameConfiguration     `json:"domainNameConfigurations,omitzero"`
 	MutualTlsAuthentication  *MutualTlsAuthenticationInput `json:"mutualTlsAuthentication,omitzero"`
 	RoutingMode              *string                       `json:"routingMode,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateDomainNameRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DomainNameConfigurations != nil {
+		b = append(b, ",\"domainNameConfigurations\":"...)
+		b = append(b, '[')
+		for i0 := range v.DomainNameConfigurations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.DomainNameConfigurations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.MutualTlsAuthentication != nil {
+		b = append(b, ",\"mutualTlsAuthentication\":"...)
+		b = v.MutualTlsAuthentication.AppendJSON(b)
+	}
+	if v.RoutingMode != nil {
+		b = append(b, ",\"routingMode\":"...)
+		b = wire.AppendString(b, *v.RoutingMode)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateDomainNameResponse struct {
@@ -1673,6 +8915,65 @@ type UpdateDomainNameResponse struct {
 	MutualTlsAuthentication       *MutualTlsAuthentication  `json:"mutualTlsAuthentication,omitzero"`
 	RoutingMode                   *string                   `json:"routingMode,omitzero"`
 	Tags                          map[string]string         `json:"tags,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateDomainNameResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiMappingSelectionExpression != nil {
+		b = append(b, ",\"apiMappingSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ApiMappingSelectionExpression)
+	}
+	if v.DomainName != nil {
+		b = append(b, ",\"domainName\":"...)
+		b = wire.AppendString(b, *v.DomainName)
+	}
+	if v.DomainNameArn != nil {
+		b = append(b, ",\"domainNameArn\":"...)
+		b = wire.AppendString(b, *v.DomainNameArn)
+	}
+	if v.DomainNameConfigurations != nil {
+		b = append(b, ",\"domainNameConfigurations\":"...)
+		b = append(b, '[')
+		for i0 := range v.DomainNameConfigurations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.DomainNameConfigurations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.MutualTlsAuthentication != nil {
+		b = append(b, ",\"mutualTlsAuthentication\":"...)
+		b = v.MutualTlsAuthentication.AppendJSON(b)
+	}
+	if v.RoutingMode != nil {
+		b = append(b, ",\"routingMode\":"...)
+		b = wire.AppendString(b, *v.RoutingMode)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateIntegrationRequest struct {
@@ -1697,6 +8998,133 @@ type UpdateIntegrationRequest struct {
 	TlsConfig                   *TlsConfigInput              `json:"tlsConfig,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateIntegrationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ConnectionId != nil {
+		b = append(b, ",\"connectionId\":"...)
+		b = wire.AppendString(b, *v.ConnectionId)
+	}
+	if v.ConnectionType != nil {
+		b = append(b, ",\"connectionType\":"...)
+		b = wire.AppendString(b, *v.ConnectionType)
+	}
+	if v.ContentHandlingStrategy != nil {
+		b = append(b, ",\"contentHandlingStrategy\":"...)
+		b = wire.AppendString(b, *v.ContentHandlingStrategy)
+	}
+	if v.CredentialsArn != nil {
+		b = append(b, ",\"credentialsArn\":"...)
+		b = wire.AppendString(b, *v.CredentialsArn)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.IntegrationMethod != nil {
+		b = append(b, ",\"integrationMethod\":"...)
+		b = wire.AppendString(b, *v.IntegrationMethod)
+	}
+	if v.IntegrationSubtype != nil {
+		b = append(b, ",\"integrationSubtype\":"...)
+		b = wire.AppendString(b, *v.IntegrationSubtype)
+	}
+	if v.IntegrationType != nil {
+		b = append(b, ",\"integrationType\":"...)
+		b = wire.AppendString(b, *v.IntegrationType)
+	}
+	if v.IntegrationUri != nil {
+		b = append(b, ",\"integrationUri\":"...)
+		b = wire.AppendString(b, *v.IntegrationUri)
+	}
+	if v.PassthroughBehavior != nil {
+		b = append(b, ",\"passthroughBehavior\":"...)
+		b = wire.AppendString(b, *v.PassthroughBehavior)
+	}
+	if v.PayloadFormatVersion != nil {
+		b = append(b, ",\"payloadFormatVersion\":"...)
+		b = wire.AppendString(b, *v.PayloadFormatVersion)
+	}
+	if v.RequestParameters != nil {
+		b = append(b, ",\"requestParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.RequestTemplates != nil {
+		b = append(b, ",\"requestTemplates\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestTemplates) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestTemplates[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.ResponseParameters[k0]
+			if e0 == nil {
+				b = append(b, "null"...)
+			} else {
+				var kb1 [16]string
+				b = append(b, '{')
+				for j1, k1 := range wire.SortedKeys(kb1[:0], e0) {
+					if j1 > 0 {
+						b = append(b, ',')
+					}
+					b = wire.AppendString(b, k1)
+					b = append(b, ':')
+					b = wire.AppendString(b, e0[k1])
+				}
+				b = append(b, '}')
+			}
+		}
+		b = append(b, '}')
+	}
+	if v.TemplateSelectionExpression != nil {
+		b = append(b, ",\"templateSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.TemplateSelectionExpression)
+	}
+	if v.TimeoutInMillis != nil {
+		b = append(b, ",\"timeoutInMillis\":"...)
+		b = strconv.AppendInt(b, int64(*v.TimeoutInMillis), 10)
+	}
+	if v.TlsConfig != nil {
+		b = append(b, ",\"tlsConfig\":"...)
+		b = v.TlsConfig.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateIntegrationResponseRequest struct {
 	ApiId                       string            `json:"-"`
 	ContentHandlingStrategy     *string           `json:"contentHandlingStrategy,omitzero"`
@@ -1708,6 +9136,60 @@ type UpdateIntegrationResponseRequest struct {
 	TemplateSelectionExpression *string           `json:"templateSelectionExpression,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateIntegrationResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ContentHandlingStrategy != nil {
+		b = append(b, ",\"contentHandlingStrategy\":"...)
+		b = wire.AppendString(b, *v.ContentHandlingStrategy)
+	}
+	if v.IntegrationResponseKey != nil {
+		b = append(b, ",\"integrationResponseKey\":"...)
+		b = wire.AppendString(b, *v.IntegrationResponseKey)
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseTemplates != nil {
+		b = append(b, ",\"responseTemplates\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseTemplates) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseTemplates[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.TemplateSelectionExpression != nil {
+		b = append(b, ",\"templateSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.TemplateSelectionExpression)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateIntegrationResponseResponse struct {
 	ContentHandlingStrategy     *string           `json:"contentHandlingStrategy,omitzero"`
 	IntegrationResponseId       *string           `json:"integrationResponseId,omitzero"`
@@ -1715,6 +9197,64 @@ type UpdateIntegrationResponseResponse struct {
 	ResponseParameters          map[string]string `json:"responseParameters,omitzero"`
 	ResponseTemplates           map[string]string `json:"responseTemplates,omitzero"`
 	TemplateSelectionExpression *string           `json:"templateSelectionExpression,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateIntegrationResponseResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ContentHandlingStrategy != nil {
+		b = append(b, ",\"contentHandlingStrategy\":"...)
+		b = wire.AppendString(b, *v.ContentHandlingStrategy)
+	}
+	if v.IntegrationResponseId != nil {
+		b = append(b, ",\"integrationResponseId\":"...)
+		b = wire.AppendString(b, *v.IntegrationResponseId)
+	}
+	if v.IntegrationResponseKey != nil {
+		b = append(b, ",\"integrationResponseKey\":"...)
+		b = wire.AppendString(b, *v.IntegrationResponseKey)
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseTemplates != nil {
+		b = append(b, ",\"responseTemplates\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseTemplates) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseTemplates[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.TemplateSelectionExpression != nil {
+		b = append(b, ",\"templateSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.TemplateSelectionExpression)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateIntegrationResult struct {
@@ -1740,6 +9280,145 @@ type UpdateIntegrationResult struct {
 	TlsConfig                              *TlsConfig                   `json:"tlsConfig,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateIntegrationResult) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiGatewayManaged != nil {
+		b = append(b, ",\"apiGatewayManaged\":"...)
+		b = strconv.AppendBool(b, *v.ApiGatewayManaged)
+	}
+	if v.ConnectionId != nil {
+		b = append(b, ",\"connectionId\":"...)
+		b = wire.AppendString(b, *v.ConnectionId)
+	}
+	if v.ConnectionType != nil {
+		b = append(b, ",\"connectionType\":"...)
+		b = wire.AppendString(b, *v.ConnectionType)
+	}
+	if v.ContentHandlingStrategy != nil {
+		b = append(b, ",\"contentHandlingStrategy\":"...)
+		b = wire.AppendString(b, *v.ContentHandlingStrategy)
+	}
+	if v.CredentialsArn != nil {
+		b = append(b, ",\"credentialsArn\":"...)
+		b = wire.AppendString(b, *v.CredentialsArn)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.IntegrationId != nil {
+		b = append(b, ",\"integrationId\":"...)
+		b = wire.AppendString(b, *v.IntegrationId)
+	}
+	if v.IntegrationMethod != nil {
+		b = append(b, ",\"integrationMethod\":"...)
+		b = wire.AppendString(b, *v.IntegrationMethod)
+	}
+	if v.IntegrationResponseSelectionExpression != nil {
+		b = append(b, ",\"integrationResponseSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.IntegrationResponseSelectionExpression)
+	}
+	if v.IntegrationSubtype != nil {
+		b = append(b, ",\"integrationSubtype\":"...)
+		b = wire.AppendString(b, *v.IntegrationSubtype)
+	}
+	if v.IntegrationType != nil {
+		b = append(b, ",\"integrationType\":"...)
+		b = wire.AppendString(b, *v.IntegrationType)
+	}
+	if v.IntegrationUri != nil {
+		b = append(b, ",\"integrationUri\":"...)
+		b = wire.AppendString(b, *v.IntegrationUri)
+	}
+	if v.PassthroughBehavior != nil {
+		b = append(b, ",\"passthroughBehavior\":"...)
+		b = wire.AppendString(b, *v.PassthroughBehavior)
+	}
+	if v.PayloadFormatVersion != nil {
+		b = append(b, ",\"payloadFormatVersion\":"...)
+		b = wire.AppendString(b, *v.PayloadFormatVersion)
+	}
+	if v.RequestParameters != nil {
+		b = append(b, ",\"requestParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.RequestTemplates != nil {
+		b = append(b, ",\"requestTemplates\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestTemplates) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestTemplates[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.ResponseParameters[k0]
+			if e0 == nil {
+				b = append(b, "null"...)
+			} else {
+				var kb1 [16]string
+				b = append(b, '{')
+				for j1, k1 := range wire.SortedKeys(kb1[:0], e0) {
+					if j1 > 0 {
+						b = append(b, ',')
+					}
+					b = wire.AppendString(b, k1)
+					b = append(b, ':')
+					b = wire.AppendString(b, e0[k1])
+				}
+				b = append(b, '}')
+			}
+		}
+		b = append(b, '}')
+	}
+	if v.TemplateSelectionExpression != nil {
+		b = append(b, ",\"templateSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.TemplateSelectionExpression)
+	}
+	if v.TimeoutInMillis != nil {
+		b = append(b, ",\"timeoutInMillis\":"...)
+		b = strconv.AppendInt(b, int64(*v.TimeoutInMillis), 10)
+	}
+	if v.TlsConfig != nil {
+		b = append(b, ",\"tlsConfig\":"...)
+		b = v.TlsConfig.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateModelRequest struct {
 	ApiId       string  `json:"-"`
 	ContentType *string `json:"contentType,omitzero"`
@@ -1747,6 +9426,36 @@ type UpdateModelRequest struct {
 	ModelId     string  `json:"-"`
 	Name        *string `json:"name,omitzero"`
 	Schema      *string `json:"schema,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateModelRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ContentType != nil {
+		b = append(b, ",\"contentType\":"...)
+		b = wire.AppendString(b, *v.ContentType)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Schema != nil {
+		b = append(b, ",\"schema\":"...)
+		b = wire.AppendString(b, *v.Schema)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateModelResponse struct {
@@ -1757,11 +9466,71 @@ type UpdateModelResponse struct {
 	Schema      *string `json:"schema,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateModelResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ContentType != nil {
+		b = append(b, ",\"contentType\":"...)
+		b = wire.AppendString(b, *v.ContentType)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.ModelId != nil {
+		b = append(b, ",\"modelId\":"...)
+		b = wire.AppendString(b, *v.ModelId)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Schema != nil {
+		b = append(b, ",\"schema\":"...)
+		b = wire.AppendString(b, *v.Schema)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdatePortalProductRequest struct {
 	Description     *string       `json:"description,omitzero"`
 	DisplayName     *string       `json:"displayName,omitzero"`
 	DisplayOrder    *DisplayOrder `json:"displayOrder,omitzero"`
 	PortalProductId string        `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdatePortalProductRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DisplayName != nil {
+		b = append(b, ",\"displayName\":"...)
+		b = wire.AppendString(b, *v.DisplayName)
+	}
+	if v.DisplayOrder != nil {
+		b = append(b, ",\"displayOrder\":"...)
+		b = v.DisplayOrder.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdatePortalProductResponse struct {
@@ -1774,6 +9543,58 @@ type UpdatePortalProductResponse struct {
 	Tags             map[string]string `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdatePortalProductResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DisplayName != nil {
+		b = append(b, ",\"displayName\":"...)
+		b = wire.AppendString(b, *v.DisplayName)
+	}
+	if v.DisplayOrder != nil {
+		b = append(b, ",\"displayOrder\":"...)
+		b = v.DisplayOrder.AppendJSON(b)
+	}
+	if !v.LastModified.IsZero() {
+		b = append(b, ",\"lastModified\":"...)
+		b = v.LastModified.AppendJSON(b)
+	}
+	if v.PortalProductArn != nil {
+		b = append(b, ",\"portalProductArn\":"...)
+		b = wire.AppendString(b, *v.PortalProductArn)
+	}
+	if v.PortalProductId != nil {
+		b = append(b, ",\"portalProductId\":"...)
+		b = wire.AppendString(b, *v.PortalProductId)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdatePortalRequest struct {
 	Authorization             *Authorization                `json:"authorization,omitzero"`
 	EndpointConfiguration     *EndpointConfigurationRequest `json:"endpointConfiguration,omitzero"`
@@ -1782,6 +9603,51 @@ type UpdatePortalRequest struct {
 	PortalContent             *PortalContent                `json:"portalContent,omitzero"`
 	PortalId                  string                        `json:"-"`
 	RumAppMonitorName         *string                       `json:"rumAppMonitorName,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdatePortalRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Authorization != nil {
+		b = append(b, ",\"authorization\":"...)
+		b = v.Authorization.AppendJSON(b)
+	}
+	if v.EndpointConfiguration != nil {
+		b = append(b, ",\"endpointConfiguration\":"...)
+		b = v.EndpointConfiguration.AppendJSON(b)
+	}
+	if v.IncludedPortalProductArns != nil {
+		b = append(b, ",\"includedPortalProductArns\":"...)
+		b = append(b, '[')
+		for i0 := range v.IncludedPortalProductArns {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.IncludedPortalProductArns[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.LogoUri != nil {
+		b = append(b, ",\"logoUri\":"...)
+		b = wire.AppendString(b, *v.LogoUri)
+	}
+	if v.PortalContent != nil {
+		b = append(b, ",\"portalContent\":"...)
+		b = v.PortalContent.AppendJSON(b)
+	}
+	if v.RumAppMonitorName != nil {
+		b = append(b, ",\"rumAppMonitorName\":"...)
+		b = wire.AppendString(b, *v.RumAppMonitorName)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdatePortalResponse struct {
@@ -1801,10 +9667,115 @@ type UpdatePortalResponse struct {
 	Tags                      map[string]string              `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdatePortalResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Authorization != nil {
+		b = append(b, ",\"authorization\":"...)
+		b = v.Authorization.AppendJSON(b)
+	}
+	if v.EndpointConfiguration != nil {
+		b = append(b, ",\"endpointConfiguration\":"...)
+		b = v.EndpointConfiguration.AppendJSON(b)
+	}
+	if v.IncludedPortalProductArns != nil {
+		b = append(b, ",\"includedPortalProductArns\":"...)
+		b = append(b, '[')
+		for i0 := range v.IncludedPortalProductArns {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.IncludedPortalProductArns[i0])
+		}
+		b = append(b, ']')
+	}
+	if !v.LastModified.IsZero() {
+		b = append(b, ",\"lastModified\":"...)
+		b = v.LastModified.AppendJSON(b)
+	}
+	if !v.LastPublished.IsZero() {
+		b = append(b, ",\"lastPublished\":"...)
+		b = v.LastPublished.AppendJSON(b)
+	}
+	if v.LastPublishedDescription != nil {
+		b = append(b, ",\"lastPublishedDescription\":"...)
+		b = wire.AppendString(b, *v.LastPublishedDescription)
+	}
+	if v.PortalArn != nil {
+		b = append(b, ",\"portalArn\":"...)
+		b = wire.AppendString(b, *v.PortalArn)
+	}
+	if v.PortalContent != nil {
+		b = append(b, ",\"portalContent\":"...)
+		b = v.PortalContent.AppendJSON(b)
+	}
+	if v.PortalId != nil {
+		b = append(b, ",\"portalId\":"...)
+		b = wire.AppendString(b, *v.PortalId)
+	}
+	if v.Preview != nil {
+		b = append(b, ",\"preview\":"...)
+		b = v.Preview.AppendJSON(b)
+	}
+	if v.PublishStatus != nil {
+		b = append(b, ",\"publishStatus\":"...)
+		b = wire.AppendString(b, *v.PublishStatus)
+	}
+	if v.RumAppMonitorName != nil {
+		b = append(b, ",\"rumAppMonitorName\":"...)
+		b = wire.AppendString(b, *v.RumAppMonitorName)
+	}
+	if v.StatusException != nil {
+		b = append(b, ",\"statusException\":"...)
+		b = v.StatusException.AppendJSON(b)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateProductPageRequest struct {
 	DisplayContent  *DisplayContent `json:"displayContent,omitzero"`
 	PortalProductId string          `json:"-"`
 	ProductPageId   string          `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateProductPageRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DisplayContent != nil {
+		b = append(b, ",\"displayContent\":"...)
+		b = v.DisplayContent.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateProductPageResponse struct {
@@ -1814,11 +9785,63 @@ type UpdateProductPageResponse struct {
 	ProductPageId  *string         `json:"productPageId,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateProductPageResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DisplayContent != nil {
+		b = append(b, ",\"displayContent\":"...)
+		b = v.DisplayContent.AppendJSON(b)
+	}
+	if !v.LastModified.IsZero() {
+		b = append(b, ",\"lastModified\":"...)
+		b = v.LastModified.AppendJSON(b)
+	}
+	if v.ProductPageArn != nil {
+		b = append(b, ",\"productPageArn\":"...)
+		b = wire.AppendString(b, *v.ProductPageArn)
+	}
+	if v.ProductPageId != nil {
+		b = append(b, ",\"productPageId\":"...)
+		b = wire.AppendString(b, *v.ProductPageId)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateProductRestEndpointPageRequest struct {
 	DisplayContent            *EndpointDisplayContent `json:"displayContent,omitzero"`
 	PortalProductId           string                  `json:"-"`
 	ProductRestEndpointPageId string                  `json:"-"`
 	TryItState                *string                 `json:"tryItState,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateProductRestEndpointPageRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DisplayContent != nil {
+		b = append(b, ",\"displayContent\":"...)
+		b = v.DisplayContent.AppendJSON(b)
+	}
+	if v.TryItState != nil {
+		b = append(b, ",\"tryItState\":"...)
+		b = wire.AppendString(b, *v.TryItState)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateProductRestEndpointPageResponse struct {
@@ -1830,6 +9853,52 @@ type UpdateProductRestEndpointPageResponse struct {
 	Status                     *string                         `json:"status,omitzero"`
 	StatusException            *StatusException                `json:"statusException,omitzero"`
 	TryItState                 *string                         `json:"tryItState,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateProductRestEndpointPageResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DisplayContent != nil {
+		b = append(b, ",\"displayContent\":"...)
+		b = v.DisplayContent.AppendJSON(b)
+	}
+	if !v.LastModified.IsZero() {
+		b = append(b, ",\"lastModified\":"...)
+		b = v.LastModified.AppendJSON(b)
+	}
+	if v.ProductRestEndpointPageArn != nil {
+		b = append(b, ",\"productRestEndpointPageArn\":"...)
+		b = wire.AppendString(b, *v.ProductRestEndpointPageArn)
+	}
+	if v.ProductRestEndpointPageId != nil {
+		b = append(b, ",\"productRestEndpointPageId\":"...)
+		b = wire.AppendString(b, *v.ProductRestEndpointPageId)
+	}
+	if v.RestEndpointIdentifier != nil {
+		b = append(b, ",\"restEndpointIdentifier\":"...)
+		b = v.RestEndpointIdentifier.AppendJSON(b)
+	}
+	if v.Status != nil {
+		b = append(b, ",\"status\":"...)
+		b = wire.AppendString(b, *v.Status)
+	}
+	if v.StatusException != nil {
+		b = append(b, ",\"statusException\":"...)
+		b = v.StatusException.AppendJSON(b)
+	}
+	if v.TryItState != nil {
+		b = append(b, ",\"tryItState\":"...)
+		b = wire.AppendString(b, *v.TryItState)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateRouteRequest struct {
@@ -1848,6 +9917,92 @@ type UpdateRouteRequest struct {
 	Target                           *string                         `json:"target,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateRouteRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiKeyRequired != nil {
+		b = append(b, ",\"apiKeyRequired\":"...)
+		b = strconv.AppendBool(b, *v.ApiKeyRequired)
+	}
+	if v.AuthorizationScopes != nil {
+		b = append(b, ",\"authorizationScopes\":"...)
+		b = append(b, '[')
+		for i0 := range v.AuthorizationScopes {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.AuthorizationScopes[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.AuthorizationType != nil {
+		b = append(b, ",\"authorizationType\":"...)
+		b = wire.AppendString(b, *v.AuthorizationType)
+	}
+	if v.AuthorizerId != nil {
+		b = append(b, ",\"authorizerId\":"...)
+		b = wire.AppendString(b, *v.AuthorizerId)
+	}
+	if v.ModelSelectionExpression != nil {
+		b = append(b, ",\"modelSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ModelSelectionExpression)
+	}
+	if v.OperationName != nil {
+		b = append(b, ",\"operationName\":"...)
+		b = wire.AppendString(b, *v.OperationName)
+	}
+	if v.RequestModels != nil {
+		b = append(b, ",\"requestModels\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestModels) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestModels[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.RequestParameters != nil {
+		b = append(b, ",\"requestParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.RequestParameters[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.RouteKey != nil {
+		b = append(b, ",\"routeKey\":"...)
+		b = wire.AppendString(b, *v.RouteKey)
+	}
+	if v.RouteResponseSelectionExpression != nil {
+		b = append(b, ",\"routeResponseSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.RouteResponseSelectionExpression)
+	}
+	if v.Target != nil {
+		b = append(b, ",\"target\":"...)
+		b = wire.AppendString(b, *v.Target)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateRouteResponseRequest struct {
 	ApiId                    string                          `json:"-"`
 	ModelSelectionExpression *string                         `json:"modelSelectionExpression,omitzero"`
@@ -1858,12 +10013,118 @@ type UpdateRouteResponseRequest struct {
 	RouteResponseKey         *string                         `json:"routeResponseKey,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateRouteResponseRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ModelSelectionExpression != nil {
+		b = append(b, ",\"modelSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ModelSelectionExpression)
+	}
+	if v.ResponseModels != nil {
+		b = append(b, ",\"responseModels\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseModels) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseModels[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.ResponseParameters[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.RouteResponseKey != nil {
+		b = append(b, ",\"routeResponseKey\":"...)
+		b = wire.AppendString(b, *v.RouteResponseKey)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateRouteResponseResponse struct {
 	ModelSelectionExpression *string                         `json:"modelSelectionExpression,omitzero"`
 	ResponseModels           map[string]string               `json:"responseModels,omitzero"`
 	ResponseParameters       map[string]ParameterConstraints `json:"responseParameters,omitzero"`
 	RouteResponseId          *string                         `json:"routeResponseId,omitzero"`
 	RouteResponseKey         *string                         `json:"routeResponseKey,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateRouteResponseResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ModelSelectionExpression != nil {
+		b = append(b, ",\"modelSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ModelSelectionExpression)
+	}
+	if v.ResponseModels != nil {
+		b = append(b, ",\"responseModels\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseModels) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ResponseModels[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResponseParameters != nil {
+		b = append(b, ",\"responseParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ResponseParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.ResponseParameters[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.RouteResponseId != nil {
+		b = append(b, ",\"routeResponseId\":"...)
+		b = wire.AppendString(b, *v.RouteResponseId)
+	}
+	if v.RouteResponseKey != nil {
+		b = append(b, ",\"routeResponseKey\":"...)
+		b = wire.AppendString(b, *v.RouteResponseKey)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateRouteResult struct {
@@ -1882,6 +10143,100 @@ type UpdateRouteResult struct {
 	Target                           *string                         `json:"target,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateRouteResult) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApiGatewayManaged != nil {
+		b = append(b, ",\"apiGatewayManaged\":"...)
+		b = strconv.AppendBool(b, *v.ApiGatewayManaged)
+	}
+	if v.ApiKeyRequired != nil {
+		b = append(b, ",\"apiKeyRequired\":"...)
+		b = strconv.AppendBool(b, *v.ApiKeyRequired)
+	}
+	if v.AuthorizationScopes != nil {
+		b = append(b, ",\"authorizationScopes\":"...)
+		b = append(b, '[')
+		for i0 := range v.AuthorizationScopes {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.AuthorizationScopes[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.AuthorizationType != nil {
+		b = append(b, ",\"authorizationType\":"...)
+		b = wire.AppendString(b, *v.AuthorizationType)
+	}
+	if v.AuthorizerId != nil {
+		b = append(b, ",\"authorizerId\":"...)
+		b = wire.AppendString(b, *v.AuthorizerId)
+	}
+	if v.ModelSelectionExpression != nil {
+		b = append(b, ",\"modelSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.ModelSelectionExpression)
+	}
+	if v.OperationName != nil {
+		b = append(b, ",\"operationName\":"...)
+		b = wire.AppendString(b, *v.OperationName)
+	}
+	if v.RequestModels != nil {
+		b = append(b, ",\"requestModels\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestModels) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.RequestModels[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.RequestParameters != nil {
+		b = append(b, ",\"requestParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RequestParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.RequestParameters[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.RouteId != nil {
+		b = append(b, ",\"routeId\":"...)
+		b = wire.AppendString(b, *v.RouteId)
+	}
+	if v.RouteKey != nil {
+		b = append(b, ",\"routeKey\":"...)
+		b = wire.AppendString(b, *v.RouteKey)
+	}
+	if v.RouteResponseSelectionExpression != nil {
+		b = append(b, ",\"routeResponseSelectionExpression\":"...)
+		b = wire.AppendString(b, *v.RouteResponseSelectionExpression)
+	}
+	if v.Target != nil {
+		b = append(b, ",\"target\":"...)
+		b = wire.AppendString(b, *v.Target)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateStageRequest struct {
 	AccessLogSettings    *AccessLogSettings       `json:"accessLogSettings,omitzero"`
 	ApiId                string                   `json:"-"`
@@ -1893,6 +10248,73 @@ type UpdateStageRequest struct {
 	RouteSettings        map[string]RouteSettings `json:"routeSettings,omitzero"`
 	StageName            string                   `json:"-"`
 	StageVariables       map[string]string        `json:"stageVariables,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateStageRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AccessLogSettings != nil {
+		b = append(b, ",\"accessLogSettings\":"...)
+		b = v.AccessLogSettings.AppendJSON(b)
+	}
+	if v.AutoDeploy != nil {
+		b = append(b, ",\"autoDeploy\":"...)
+		b = strconv.AppendBool(b, *v.AutoDeploy)
+	}
+	if v.ClientCertificateId != nil {
+		b = append(b, ",\"clientCertificateId\":"...)
+		b = wire.AppendString(b, *v.ClientCertificateId)
+	}
+	if v.DefaultRouteSettings != nil {
+		b = append(b, ",\"defaultRouteSettings\":"...)
+		b = v.DefaultRouteSettings.AppendJSON(b)
+	}
+	if v.DeploymentId != nil {
+		b = append(b, ",\"deploymentId\":"...)
+		b = wire.AppendString(b, *v.DeploymentId)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.RouteSettings != nil {
+		b = append(b, ",\"routeSettings\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RouteSettings) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.RouteSettings[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.StageVariables != nil {
+		b = append(b, ",\"stageVariables\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.StageVariables) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.StageVariables[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateStageResponse struct {
@@ -1912,9 +10334,128 @@ type UpdateStageResponse struct {
 	Tags                        map[string]string        `json:"tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateStageResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AccessLogSettings != nil {
+		b = append(b, ",\"accessLogSettings\":"...)
+		b = v.AccessLogSettings.AppendJSON(b)
+	}
+	if v.ApiGatewayManaged != nil {
+		b = append(b, ",\"apiGatewayManaged\":"...)
+		b = strconv.AppendBool(b, *v.ApiGatewayManaged)
+	}
+	if v.AutoDeploy != nil {
+		b = append(b, ",\"autoDeploy\":"...)
+		b = strconv.AppendBool(b, *v.AutoDeploy)
+	}
+	if v.ClientCertificateId != nil {
+		b = append(b, ",\"clientCertificateId\":"...)
+		b = wire.AppendString(b, *v.ClientCertificateId)
+	}
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.DefaultRouteSettings != nil {
+		b = append(b, ",\"defaultRouteSettings\":"...)
+		b = v.DefaultRouteSettings.AppendJSON(b)
+	}
+	if v.DeploymentId != nil {
+		b = append(b, ",\"deploymentId\":"...)
+		b = wire.AppendString(b, *v.DeploymentId)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.LastDeploymentStatusMessage != nil {
+		b = append(b, ",\"lastDeploymentStatusMessage\":"...)
+		b = wire.AppendString(b, *v.LastDeploymentStatusMessage)
+	}
+	if !v.LastUpdatedDate.IsZero() {
+		b = append(b, ",\"lastUpdatedDate\":"...)
+		b = v.LastUpdatedDate.AppendJSON(b)
+	}
+	if v.RouteSettings != nil {
+		b = append(b, ",\"routeSettings\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.RouteSettings) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.RouteSettings[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.StageName != nil {
+		b = append(b, ",\"stageName\":"...)
+		b = wire.AppendString(b, *v.StageName)
+	}
+	if v.StageVariables != nil {
+		b = append(b, ",\"stageVariables\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.StageVariables) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.StageVariables[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateVpcLinkRequest struct {
 	Name      *string `json:"name,omitzero"`
 	VpcLinkId string  `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateVpcLinkRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateVpcLinkResponse struct {
@@ -1929,6 +10470,80 @@ type UpdateVpcLinkResponse struct {
 	VpcLinkVersion       *string           `json:"vpcLinkVersion,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateVpcLinkResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.SecurityGroupIds != nil {
+		b = append(b, ",\"securityGroupIds\":"...)
+		b = append(b, '[')
+		for i0 := range v.SecurityGroupIds {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.SecurityGroupIds[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.SubnetIds != nil {
+		b = append(b, ",\"subnetIds\":"...)
+		b = append(b, '[')
+		for i0 := range v.SubnetIds {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.SubnetIds[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.VpcLinkId != nil {
+		b = append(b, ",\"vpcLinkId\":"...)
+		b = wire.AppendString(b, *v.VpcLinkId)
+	}
+	if v.VpcLinkStatus != nil {
+		b = append(b, ",\"vpcLinkStatus\":"...)
+		b = wire.AppendString(b, *v.VpcLinkStatus)
+	}
+	if v.VpcLinkStatusMessage != nil {
+		b = append(b, ",\"vpcLinkStatusMessage\":"...)
+		b = wire.AppendString(b, *v.VpcLinkStatusMessage)
+	}
+	if v.VpcLinkVersion != nil {
+		b = append(b, ",\"vpcLinkVersion\":"...)
+		b = wire.AppendString(b, *v.VpcLinkVersion)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type VpcLink struct {
 	CreatedDate          wire.ISOTime      `json:"createdDate,omitzero"`
 	Name                 *string           `json:"name,omitzero"`
@@ -1939,6 +10554,80 @@ type VpcLink struct {
 	VpcLinkStatus        *string           `json:"vpcLinkStatus,omitzero"`
 	VpcLinkStatusMessage *string           `json:"vpcLinkStatusMessage,omitzero"`
 	VpcLinkVersion       *string           `json:"vpcLinkVersion,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *VpcLink) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if !v.CreatedDate.IsZero() {
+		b = append(b, ",\"createdDate\":"...)
+		b = v.CreatedDate.AppendJSON(b)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.SecurityGroupIds != nil {
+		b = append(b, ",\"securityGroupIds\":"...)
+		b = append(b, '[')
+		for i0 := range v.SecurityGroupIds {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.SecurityGroupIds[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.SubnetIds != nil {
+		b = append(b, ",\"subnetIds\":"...)
+		b = append(b, '[')
+		for i0 := range v.SubnetIds {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.SubnetIds[i0])
+		}
+		b = append(b, ']')
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.VpcLinkId != nil {
+		b = append(b, ",\"vpcLinkId\":"...)
+		b = wire.AppendString(b, *v.VpcLinkId)
+	}
+	if v.VpcLinkStatus != nil {
+		b = append(b, ",\"vpcLinkStatus\":"...)
+		b = wire.AppendString(b, *v.VpcLinkStatus)
+	}
+	if v.VpcLinkStatusMessage != nil {
+		b = append(b, ",\"vpcLinkStatusMessage\":"...)
+		b = wire.AppendString(b, *v.VpcLinkStatusMessage)
+	}
+	if v.VpcLinkVersion != nil {
+		b = append(b, ",\"vpcLinkVersion\":"...)
+		b = wire.AppendString(b, *v.VpcLinkVersion)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 // ErrorCode is the x-amzn-ErrorType of AccessDeniedException.

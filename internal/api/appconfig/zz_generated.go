@@ -29,11 +29,59 @@ type AccountSettings struct {
 	DeletionProtection *DeletionProtectionSettings `json:"DeletionProtection,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *AccountSettings) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DeletionProtection != nil {
+		b = append(b, ",\"DeletionProtection\":"...)
+		b = v.DeletionProtection.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type Action struct {
 	Description *string `json:"Description,omitzero"`
 	Name        *string `json:"Name,omitzero"`
 	RoleArn     *string `json:"RoleArn,omitzero"`
 	Uri         *string `json:"Uri,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Action) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"Name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.RoleArn != nil {
+		b = append(b, ",\"RoleArn\":"...)
+		b = wire.AppendString(b, *v.RoleArn)
+	}
+	if v.Uri != nil {
+		b = append(b, ",\"Uri\":"...)
+		b = wire.AppendString(b, *v.Uri)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type ActionInvocation struct {
@@ -46,15 +94,112 @@ type ActionInvocation struct {
 	Uri                 *string `json:"Uri,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ActionInvocation) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ActionName != nil {
+		b = append(b, ",\"ActionName\":"...)
+		b = wire.AppendString(b, *v.ActionName)
+	}
+	if v.ErrorCode != nil {
+		b = append(b, ",\"ErrorCode\":"...)
+		b = wire.AppendString(b, *v.ErrorCode)
+	}
+	if v.ErrorMessage != nil {
+		b = append(b, ",\"ErrorMessage\":"...)
+		b = wire.AppendString(b, *v.ErrorMessage)
+	}
+	if v.ExtensionIdentifier != nil {
+		b = append(b, ",\"ExtensionIdentifier\":"...)
+		b = wire.AppendString(b, *v.ExtensionIdentifier)
+	}
+	if v.InvocationId != nil {
+		b = append(b, ",\"InvocationId\":"...)
+		b = wire.AppendString(b, *v.InvocationId)
+	}
+	if v.RoleArn != nil {
+		b = append(b, ",\"RoleArn\":"...)
+		b = wire.AppendString(b, *v.RoleArn)
+	}
+	if v.Uri != nil {
+		b = append(b, ",\"Uri\":"...)
+		b = wire.AppendString(b, *v.Uri)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type Application struct {
 	Description *string `json:"Description,omitzero"`
 	Id          *string `json:"Id,omitzero"`
 	Name        *string `json:"Name,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Application) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Id != nil {
+		b = append(b, ",\"Id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"Name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type Applications struct {
 	Items     []Application `json:"Items,omitzero"`
 	NextToken *string       `json:"NextToken,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Applications) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"Items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"NextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type AppliedExtension struct {
@@ -64,8 +209,73 @@ type AppliedExtension struct {
 	VersionNumber          *int32            `json:"VersionNumber,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *AppliedExtension) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ExtensionAssociationId != nil {
+		b = append(b, ",\"ExtensionAssociationId\":"...)
+		b = wire.AppendString(b, *v.ExtensionAssociationId)
+	}
+	if v.ExtensionId != nil {
+		b = append(b, ",\"ExtensionId\":"...)
+		b = wire.AppendString(b, *v.ExtensionId)
+	}
+	if v.Parameters != nil {
+		b = append(b, ",\"Parameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Parameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Parameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.VersionNumber != nil {
+		b = append(b, ",\"VersionNumber\":"...)
+		b = strconv.AppendInt(b, int64(*v.VersionNumber), 10)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type BadRequestDetails struct {
 	InvalidConfiguration []InvalidConfigurationDetail `json:"InvalidConfiguration,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *BadRequestDetails) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.InvalidConfiguration != nil {
+		b = append(b, ",\"InvalidConfiguration\":"...)
+		b = append(b, '[')
+		for i0 := range v.InvalidConfiguration {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.InvalidConfiguration[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type BadRequestException struct {
@@ -74,10 +284,45 @@ type BadRequestException struct {
 	Reason  *string            `json:"Reason,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *BadRequestException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Details != nil {
+		b = append(b, ",\"Details\":"...)
+		b = v.Details.AppendJSON(b)
+	}
+	if v.Message != nil {
+		b = append(b, ",\"Message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if v.Reason != nil {
+		b = append(b, ",\"Reason\":"...)
+		b = wire.AppendString(b, *v.Reason)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type Configuration struct {
 	ConfigurationVersion *string `json:"-"`
 	Content              []byte  `json:"-"`
 	ContentType          *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Configuration) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type ConfigurationProfile struct {
@@ -93,6 +338,67 @@ type ConfigurationProfile struct {
 	Validators       []Validator `json:"Validators,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ConfigurationProfile) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApplicationId != nil {
+		b = append(b, ",\"ApplicationId\":"...)
+		b = wire.AppendString(b, *v.ApplicationId)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Id != nil {
+		b = append(b, ",\"Id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if v.KmsKeyArn != nil {
+		b = append(b, ",\"KmsKeyArn\":"...)
+		b = wire.AppendString(b, *v.KmsKeyArn)
+	}
+	if v.KmsKeyIdentifier != nil {
+		b = append(b, ",\"KmsKeyIdentifier\":"...)
+		b = wire.AppendString(b, *v.KmsKeyIdentifier)
+	}
+	if v.LocationUri != nil {
+		b = append(b, ",\"LocationUri\":"...)
+		b = wire.AppendString(b, *v.LocationUri)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"Name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.RetrievalRoleArn != nil {
+		b = append(b, ",\"RetrievalRoleArn\":"...)
+		b = wire.AppendString(b, *v.RetrievalRoleArn)
+	}
+	if v.Type != nil {
+		b = append(b, ",\"Type\":"...)
+		b = wire.AppendString(b, *v.Type)
+	}
+	if v.Validators != nil {
+		b = append(b, ",\"Validators\":"...)
+		b = append(b, '[')
+		for i0 := range v.Validators {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Validators[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ConfigurationProfileSummary struct {
 	ApplicationId  *string  `json:"ApplicationId,omitzero"`
 	Id             *string  `json:"Id,omitzero"`
@@ -102,19 +408,147 @@ type ConfigurationProfileSummary struct {
 	ValidatorTypes []string `json:"ValidatorTypes,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ConfigurationProfileSummary) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApplicationId != nil {
+		b = append(b, ",\"ApplicationId\":"...)
+		b = wire.AppendString(b, *v.ApplicationId)
+	}
+	if v.Id != nil {
+		b = append(b, ",\"Id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if v.LocationUri != nil {
+		b = append(b, ",\"LocationUri\":"...)
+		b = wire.AppendString(b, *v.LocationUri)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"Name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Type != nil {
+		b = append(b, ",\"Type\":"...)
+		b = wire.AppendString(b, *v.Type)
+	}
+	if v.ValidatorTypes != nil {
+		b = append(b, ",\"ValidatorTypes\":"...)
+		b = append(b, '[')
+		for i0 := range v.ValidatorTypes {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, v.ValidatorTypes[i0])
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ConfigurationProfiles struct {
 	Items     []ConfigurationProfileSummary `json:"Items,omitzero"`
 	NextToken *string                       `json:"NextToken,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ConfigurationProfiles) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"Items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"NextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type ConflictException struct {
 	Message *string `json:"Message,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ConflictException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Message != nil {
+		b = append(b, ",\"Message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateApplicationRequest struct {
 	Description *string           `json:"Description,omitzero"`
 	Name        *string           `json:"Name,omitzero"`
 	Tags        map[string]string `json:"Tags,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateApplicationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"Name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"Tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateConfigurationProfileRequest struct {
@@ -129,6 +563,69 @@ type CreateConfigurationProfileRequest struct {
 	Validators       []Validator       `json:"Validators,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateConfigurationProfileRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.KmsKeyIdentifier != nil {
+		b = append(b, ",\"KmsKeyIdentifier\":"...)
+		b = wire.AppendString(b, *v.KmsKeyIdentifier)
+	}
+	if v.LocationUri != nil {
+		b = append(b, ",\"LocationUri\":"...)
+		b = wire.AppendString(b, *v.LocationUri)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"Name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.RetrievalRoleArn != nil {
+		b = append(b, ",\"RetrievalRoleArn\":"...)
+		b = wire.AppendString(b, *v.RetrievalRoleArn)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"Tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.Type != nil {
+		b = append(b, ",\"Type\":"...)
+		b = wire.AppendString(b, *v.Type)
+	}
+	if v.Validators != nil {
+		b = append(b, ",\"Validators\":"...)
+		b = append(b, '[')
+		for i0 := range v.Validators {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Validators[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateDeploymentStrategyRequest struct {
 	DeploymentDurationInMinutes *int32            `json:"DeploymentDurationInMinutes,omitzero"`
 	Description                 *string           `json:"Description,omitzero"`
@@ -140,12 +637,115 @@ type CreateDeploymentStrategyRequest struct {
 	Tags                        map[string]string `json:"Tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateDeploymentStrategyRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DeploymentDurationInMinutes != nil {
+		b = append(b, ",\"DeploymentDurationInMinutes\":"...)
+		b = strconv.AppendInt(b, int64(*v.DeploymentDurationInMinutes), 10)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.FinalBakeTimeInMinutes != nil {
+		b = append(b, ",\"FinalBakeTimeInMinutes\":"...)
+		b = strconv.AppendInt(b, int64(*v.FinalBakeTimeInMinutes), 10)
+	}
+	if v.GrowthFactor != nil {
+		b = append(b, ",\"GrowthFactor\":"...)
+		b = wire.AppendFloat32(b, *v.GrowthFactor)
+	}
+	if v.GrowthType != nil {
+		b = append(b, ",\"GrowthType\":"...)
+		b = wire.AppendString(b, *v.GrowthType)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"Name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.ReplicateTo != nil {
+		b = append(b, ",\"ReplicateTo\":"...)
+		b = wire.AppendString(b, *v.ReplicateTo)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"Tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateEnvironmentRequest struct {
 	ApplicationId string            `json:"-"`
 	Description   *string           `json:"Description,omitzero"`
 	Monitors      []Monitor         `json:"Monitors,omitzero"`
 	Name          *string           `json:"Name,omitzero"`
 	Tags          map[string]string `json:"Tags,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateEnvironmentRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Monitors != nil {
+		b = append(b, ",\"Monitors\":"...)
+		b = append(b, '[')
+		for i0 := range v.Monitors {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Monitors[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Name != nil {
+		b = append(b, ",\"Name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"Tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateExtensionAssociationRequest struct {
@@ -156,6 +756,60 @@ type CreateExtensionAssociationRequest struct {
 	Tags                   map[string]string `json:"Tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateExtensionAssociationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ExtensionIdentifier != nil {
+		b = append(b, ",\"ExtensionIdentifier\":"...)
+		b = wire.AppendString(b, *v.ExtensionIdentifier)
+	}
+	if v.ExtensionVersionNumber != nil {
+		b = append(b, ",\"ExtensionVersionNumber\":"...)
+		b = strconv.AppendInt(b, int64(*v.ExtensionVersionNumber), 10)
+	}
+	if v.Parameters != nil {
+		b = append(b, ",\"Parameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Parameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Parameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResourceIdentifier != nil {
+		b = append(b, ",\"ResourceIdentifier\":"...)
+		b = wire.AppendString(b, *v.ResourceIdentifier)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"Tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type CreateExtensionRequest struct {
 	Actions             map[string][]Action  `json:"Actions,omitzero"`
 	Description         *string              `json:"Description,omitzero"`
@@ -163,6 +817,83 @@ type CreateExtensionRequest struct {
 	Name                *string              `json:"Name,omitzero"`
 	Parameters          map[string]Parameter `json:"Parameters,omitzero"`
 	Tags                map[string]string    `json:"Tags,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateExtensionRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Actions != nil {
+		b = append(b, ",\"Actions\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Actions) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.Actions[k0]
+			if e0 == nil {
+				b = append(b, "null"...)
+			} else {
+				b = append(b, '[')
+				for i1 := range e0 {
+					if i1 > 0 {
+						b = append(b, ',')
+					}
+					b = e0[i1].AppendJSON(b)
+				}
+				b = append(b, ']')
+			}
+		}
+		b = append(b, '}')
+	}
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"Name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Parameters != nil {
+		b = append(b, ",\"Parameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Parameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.Parameters[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"Tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type CreateHostedConfigurationVersionRequest struct {
@@ -175,8 +906,26 @@ type CreateHostedConfigurationVersionRequest struct {
 	VersionLabel           *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *CreateHostedConfigurationVersionRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteApplicationRequest struct {
 	ApplicationId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteApplicationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteConfigurationProfileRequest struct {
@@ -185,8 +934,26 @@ type DeleteConfigurationProfileRequest struct {
 	DeletionProtectionCheck *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteConfigurationProfileRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteDeploymentStrategyRequest struct {
 	DeploymentStrategyId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteDeploymentStrategyRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteEnvironmentRequest struct {
@@ -195,13 +962,40 @@ type DeleteEnvironmentRequest struct {
 	EnvironmentId           string  `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteEnvironmentRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeleteExtensionAssociationRequest struct {
 	ExtensionAssociationId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteExtensionAssociationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteExtensionRequest struct {
 	ExtensionIdentifier string `json:"-"`
 	VersionNumber       *int32 `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteExtensionRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type DeleteHostedConfigurationVersionRequest struct {
@@ -210,9 +1004,40 @@ type DeleteHostedConfigurationVersionRequest struct {
 	VersionNumber          int32  `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeleteHostedConfigurationVersionRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type DeletionProtectionSettings struct {
 	Enabled                   *bool  `json:"Enabled,omitzero"`
 	ProtectionPeriodInMinutes *int32 `json:"ProtectionPeriodInMinutes,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeletionProtectionSettings) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Enabled != nil {
+		b = append(b, ",\"Enabled\":"...)
+		b = strconv.AppendBool(b, *v.Enabled)
+	}
+	if v.ProtectionPeriodInMinutes != nil {
+		b = append(b, ",\"ProtectionPeriodInMinutes\":"...)
+		b = strconv.AppendInt(b, int64(*v.ProtectionPeriodInMinutes), 10)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type Deployment struct {
@@ -240,6 +1065,122 @@ type Deployment struct {
 	VersionLabel                *string            `json:"VersionLabel,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Deployment) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApplicationId != nil {
+		b = append(b, ",\"ApplicationId\":"...)
+		b = wire.AppendString(b, *v.ApplicationId)
+	}
+	if v.AppliedExtensions != nil {
+		b = append(b, ",\"AppliedExtensions\":"...)
+		b = append(b, '[')
+		for i0 := range v.AppliedExtensions {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.AppliedExtensions[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if !v.CompletedAt.IsZero() {
+		b = append(b, ",\"CompletedAt\":"...)
+		b = v.CompletedAt.AppendJSON(b)
+	}
+	if v.ConfigurationLocationUri != nil {
+		b = append(b, ",\"ConfigurationLocationUri\":"...)
+		b = wire.AppendString(b, *v.ConfigurationLocationUri)
+	}
+	if v.ConfigurationName != nil {
+		b = append(b, ",\"ConfigurationName\":"...)
+		b = wire.AppendString(b, *v.ConfigurationName)
+	}
+	if v.ConfigurationProfileId != nil {
+		b = append(b, ",\"ConfigurationProfileId\":"...)
+		b = wire.AppendString(b, *v.ConfigurationProfileId)
+	}
+	if v.ConfigurationVersion != nil {
+		b = append(b, ",\"ConfigurationVersion\":"...)
+		b = wire.AppendString(b, *v.ConfigurationVersion)
+	}
+	if v.DeploymentDurationInMinutes != nil {
+		b = append(b, ",\"DeploymentDurationInMinutes\":"...)
+		b = strconv.AppendInt(b, int64(*v.DeploymentDurationInMinutes), 10)
+	}
+	if v.DeploymentNumber != nil {
+		b = append(b, ",\"DeploymentNumber\":"...)
+		b = strconv.AppendInt(b, int64(*v.DeploymentNumber), 10)
+	}
+	if v.DeploymentStrategyId != nil {
+		b = append(b, ",\"DeploymentStrategyId\":"...)
+		b = wire.AppendString(b, *v.DeploymentStrategyId)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.EnvironmentId != nil {
+		b = append(b, ",\"EnvironmentId\":"...)
+		b = wire.AppendString(b, *v.EnvironmentId)
+	}
+	if v.EventLog != nil {
+		b = append(b, ",\"EventLog\":"...)
+		b = append(b, '[')
+		for i0 := range v.EventLog {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.EventLog[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.FinalBakeTimeInMinutes != nil {
+		b = append(b, ",\"FinalBakeTimeInMinutes\":"...)
+		b = strconv.AppendInt(b, int64(*v.FinalBakeTimeInMinutes), 10)
+	}
+	if v.GrowthFactor != nil {
+		b = append(b, ",\"GrowthFactor\":"...)
+		b = wire.AppendFloat32(b, *v.GrowthFactor)
+	}
+	if v.GrowthType != nil {
+		b = append(b, ",\"GrowthType\":"...)
+		b = wire.AppendString(b, *v.GrowthType)
+	}
+	if v.KmsKeyArn != nil {
+		b = append(b, ",\"KmsKeyArn\":"...)
+		b = wire.AppendString(b, *v.KmsKeyArn)
+	}
+	if v.KmsKeyIdentifier != nil {
+		b = append(b, ",\"KmsKeyIdentifier\":"...)
+		b = wire.AppendString(b, *v.KmsKeyIdentifier)
+	}
+	if v.PercentageComplete != nil {
+		b = append(b, ",\"PercentageComplete\":"...)
+		b = wire.AppendFloat32(b, *v.PercentageComplete)
+	}
+	if !v.StartedAt.IsZero() {
+		b = append(b, ",\"StartedAt\":"...)
+		b = v.StartedAt.AppendJSON(b)
+	}
+	if v.State != nil {
+		b = append(b, ",\"State\":"...)
+		b = wire.AppendString(b, *v.State)
+	}
+	if v.VersionLabel != nil {
+		b = append(b, ",\"VersionLabel\":"...)
+		b = wire.AppendString(b, *v.VersionLabel)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type DeploymentEvent struct {
 	ActionInvocations []ActionInvocation `json:"ActionInvocations,omitzero"`
 	Description       *string            `json:"Description,omitzero"`
@@ -248,9 +1189,79 @@ type DeploymentEvent struct {
 	TriggeredBy       *string            `json:"TriggeredBy,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeploymentEvent) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ActionInvocations != nil {
+		b = append(b, ",\"ActionInvocations\":"...)
+		b = append(b, '[')
+		for i0 := range v.ActionInvocations {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.ActionInvocations[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.EventType != nil {
+		b = append(b, ",\"EventType\":"...)
+		b = wire.AppendString(b, *v.EventType)
+	}
+	if !v.OccurredAt.IsZero() {
+		b = append(b, ",\"OccurredAt\":"...)
+		b = v.OccurredAt.AppendJSON(b)
+	}
+	if v.TriggeredBy != nil {
+		b = append(b, ",\"TriggeredBy\":"...)
+		b = wire.AppendString(b, *v.TriggeredBy)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type DeploymentStrategies struct {
 	Items     []DeploymentStrategy `json:"Items,omitzero"`
 	NextToken *string              `json:"NextToken,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeploymentStrategies) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"Items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"NextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type DeploymentStrategy struct {
@@ -262,6 +1273,52 @@ type DeploymentStrategy struct {
 	Id                          *string  `json:"Id,omitzero"`
 	Name                        *string  `json:"Name,omitzero"`
 	ReplicateTo                 *string  `json:"ReplicateTo,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeploymentStrategy) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DeploymentDurationInMinutes != nil {
+		b = append(b, ",\"DeploymentDurationInMinutes\":"...)
+		b = strconv.AppendInt(b, int64(*v.DeploymentDurationInMinutes), 10)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.FinalBakeTimeInMinutes != nil {
+		b = append(b, ",\"FinalBakeTimeInMinutes\":"...)
+		b = strconv.AppendInt(b, int64(*v.FinalBakeTimeInMinutes), 10)
+	}
+	if v.GrowthFactor != nil {
+		b = append(b, ",\"GrowthFactor\":"...)
+		b = wire.AppendFloat32(b, *v.GrowthFactor)
+	}
+	if v.GrowthType != nil {
+		b = append(b, ",\"GrowthType\":"...)
+		b = wire.AppendString(b, *v.GrowthType)
+	}
+	if v.Id != nil {
+		b = append(b, ",\"Id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"Name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.ReplicateTo != nil {
+		b = append(b, ",\"ReplicateTo\":"...)
+		b = wire.AppendString(b, *v.ReplicateTo)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type DeploymentSummary struct {
@@ -279,9 +1336,100 @@ type DeploymentSummary struct {
 	VersionLabel                *string      `json:"VersionLabel,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *DeploymentSummary) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if !v.CompletedAt.IsZero() {
+		b = append(b, ",\"CompletedAt\":"...)
+		b = v.CompletedAt.AppendJSON(b)
+	}
+	if v.ConfigurationName != nil {
+		b = append(b, ",\"ConfigurationName\":"...)
+		b = wire.AppendString(b, *v.ConfigurationName)
+	}
+	if v.ConfigurationVersion != nil {
+		b = append(b, ",\"ConfigurationVersion\":"...)
+		b = wire.AppendString(b, *v.ConfigurationVersion)
+	}
+	if v.DeploymentDurationInMinutes != nil {
+		b = append(b, ",\"DeploymentDurationInMinutes\":"...)
+		b = strconv.AppendInt(b, int64(*v.DeploymentDurationInMinutes), 10)
+	}
+	if v.DeploymentNumber != nil {
+		b = append(b, ",\"DeploymentNumber\":"...)
+		b = strconv.AppendInt(b, int64(*v.DeploymentNumber), 10)
+	}
+	if v.FinalBakeTimeInMinutes != nil {
+		b = append(b, ",\"FinalBakeTimeInMinutes\":"...)
+		b = strconv.AppendInt(b, int64(*v.FinalBakeTimeInMinutes), 10)
+	}
+	if v.GrowthFactor != nil {
+		b = append(b, ",\"GrowthFactor\":"...)
+		b = wire.AppendFloat32(b, *v.GrowthFactor)
+	}
+	if v.GrowthType != nil {
+		b = append(b, ",\"GrowthType\":"...)
+		b = wire.AppendString(b, *v.GrowthType)
+	}
+	if v.PercentageComplete != nil {
+		b = append(b, ",\"PercentageComplete\":"...)
+		b = wire.AppendFloat32(b, *v.PercentageComplete)
+	}
+	if !v.StartedAt.IsZero() {
+		b = append(b, ",\"StartedAt\":"...)
+		b = v.StartedAt.AppendJSON(b)
+	}
+	if v.State != nil {
+		b = append(b, ",\"State\":"...)
+		b = wire.AppendString(b, *v.State)
+	}
+	if v.VersionLabel != nil {
+		b = append(b, ",\"VersionLabel\":"...)
+		b = wire.AppendString(b, *v.VersionLabel)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type Deployments struct {
 	Items     []DeploymentSummary `json:"Items,omitzero"`
 	NextToken *string             `json:"NextToken,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Deployments) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"Items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"NextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type Environment struct {
@@ -293,9 +1441,83 @@ type Environment struct {
 	State         *string   `json:"State,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Environment) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApplicationId != nil {
+		b = append(b, ",\"ApplicationId\":"...)
+		b = wire.AppendString(b, *v.ApplicationId)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Id != nil {
+		b = append(b, ",\"Id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if v.Monitors != nil {
+		b = append(b, ",\"Monitors\":"...)
+		b = append(b, '[')
+		for i0 := range v.Monitors {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Monitors[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Name != nil {
+		b = append(b, ",\"Name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.State != nil {
+		b = append(b, ",\"State\":"...)
+		b = wire.AppendString(b, *v.State)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type Environments struct {
 	Items     []Environment `json:"Items,omitzero"`
 	NextToken *string       `json:"NextToken,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Environments) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"Items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"NextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type Extension struct {
@@ -308,6 +1530,81 @@ type Extension struct {
 	VersionNumber *int32               `json:"VersionNumber,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Extension) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Actions != nil {
+		b = append(b, ",\"Actions\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Actions) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.Actions[k0]
+			if e0 == nil {
+				b = append(b, "null"...)
+			} else {
+				b = append(b, '[')
+				for i1 := range e0 {
+					if i1 > 0 {
+						b = append(b, ',')
+					}
+					b = e0[i1].AppendJSON(b)
+				}
+				b = append(b, ']')
+			}
+		}
+		b = append(b, '}')
+	}
+	if v.Arn != nil {
+		b = append(b, ",\"Arn\":"...)
+		b = wire.AppendString(b, *v.Arn)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Id != nil {
+		b = append(b, ",\"Id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"Name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.Parameters != nil {
+		b = append(b, ",\"Parameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Parameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.Parameters[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.VersionNumber != nil {
+		b = append(b, ",\"VersionNumber\":"...)
+		b = strconv.AppendInt(b, int64(*v.VersionNumber), 10)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ExtensionAssociation struct {
 	Arn                    *string           `json:"Arn,omitzero"`
 	ExtensionArn           *string           `json:"ExtensionArn,omitzero"`
@@ -317,15 +1614,118 @@ type ExtensionAssociation struct {
 	ResourceArn            *string           `json:"ResourceArn,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ExtensionAssociation) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Arn != nil {
+		b = append(b, ",\"Arn\":"...)
+		b = wire.AppendString(b, *v.Arn)
+	}
+	if v.ExtensionArn != nil {
+		b = append(b, ",\"ExtensionArn\":"...)
+		b = wire.AppendString(b, *v.ExtensionArn)
+	}
+	if v.ExtensionVersionNumber != nil {
+		b = append(b, ",\"ExtensionVersionNumber\":"...)
+		b = strconv.AppendInt(b, int64(*v.ExtensionVersionNumber), 10)
+	}
+	if v.Id != nil {
+		b = append(b, ",\"Id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if v.Parameters != nil {
+		b = append(b, ",\"Parameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Parameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Parameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResourceArn != nil {
+		b = append(b, ",\"ResourceArn\":"...)
+		b = wire.AppendString(b, *v.ResourceArn)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ExtensionAssociationSummary struct {
 	ExtensionArn *string `json:"ExtensionArn,omitzero"`
 	Id           *string `json:"Id,omitzero"`
 	ResourceArn  *string `json:"ResourceArn,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ExtensionAssociationSummary) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ExtensionArn != nil {
+		b = append(b, ",\"ExtensionArn\":"...)
+		b = wire.AppendString(b, *v.ExtensionArn)
+	}
+	if v.Id != nil {
+		b = append(b, ",\"Id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if v.ResourceArn != nil {
+		b = append(b, ",\"ResourceArn\":"...)
+		b = wire.AppendString(b, *v.ResourceArn)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ExtensionAssociations struct {
 	Items     []ExtensionAssociationSummary `json:"Items,omitzero"`
 	NextToken *string                       `json:"NextToken,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ExtensionAssociations) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"Items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"NextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type ExtensionSummary struct {
@@ -336,18 +1736,99 @@ type ExtensionSummary struct {
 	VersionNumber *int32  `json:"VersionNumber,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ExtensionSummary) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Arn != nil {
+		b = append(b, ",\"Arn\":"...)
+		b = wire.AppendString(b, *v.Arn)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Id != nil {
+		b = append(b, ",\"Id\":"...)
+		b = wire.AppendString(b, *v.Id)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"Name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.VersionNumber != nil {
+		b = append(b, ",\"VersionNumber\":"...)
+		b = strconv.AppendInt(b, int64(*v.VersionNumber), 10)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type Extensions struct {
 	Items     []ExtensionSummary `json:"Items,omitzero"`
 	NextToken *string            `json:"NextToken,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Extensions) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"Items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"NextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type GetApplicationRequest struct {
 	ApplicationId string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetApplicationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetConfigurationProfileRequest struct {
 	ApplicationId          string `json:"-"`
 	ConfigurationProfileId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetConfigurationProfileRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetConfigurationRequest struct {
@@ -358,14 +1839,41 @@ type GetConfigurationRequest struct {
 	Environment                string  `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetConfigurationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetDeploymentRequest struct {
 	ApplicationId    string `json:"-"`
 	DeploymentNumber int32  `json:"-"`
 	EnvironmentId    string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetDeploymentRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetDeploymentStrategyRequest struct {
 	DeploymentStrategyId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetDeploymentStrategyRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetEnvironmentRequest struct {
@@ -373,8 +1881,26 @@ type GetEnvironmentRequest struct {
 	EnvironmentId string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetEnvironmentRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetExtensionAssociationRequest struct {
 	ExtensionAssociationId string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetExtensionAssociationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetExtensionRequest struct {
@@ -382,10 +1908,28 @@ type GetExtensionRequest struct {
 	VersionNumber       *int32 `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetExtensionRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type GetHostedConfigurationVersionRequest struct {
 	ApplicationId          string `json:"-"`
 	ConfigurationProfileId string `json:"-"`
 	VersionNumber          int32  `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetHostedConfigurationVersionRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type HostedConfigurationVersion struct {
@@ -399,6 +1943,15 @@ type HostedConfigurationVersion struct {
 	VersionNumber          *int32  `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *HostedConfigurationVersion) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type HostedConfigurationVersionSummary struct {
 	ApplicationId          *string `json:"ApplicationId,omitzero"`
 	ConfigurationProfileId *string `json:"ConfigurationProfileId,omitzero"`
@@ -409,13 +1962,102 @@ type HostedConfigurationVersionSummary struct {
 	VersionNumber          *int32  `json:"VersionNumber,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *HostedConfigurationVersionSummary) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApplicationId != nil {
+		b = append(b, ",\"ApplicationId\":"...)
+		b = wire.AppendString(b, *v.ApplicationId)
+	}
+	if v.ConfigurationProfileId != nil {
+		b = append(b, ",\"ConfigurationProfileId\":"...)
+		b = wire.AppendString(b, *v.ConfigurationProfileId)
+	}
+	if v.ContentType != nil {
+		b = append(b, ",\"ContentType\":"...)
+		b = wire.AppendString(b, *v.ContentType)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.KmsKeyArn != nil {
+		b = append(b, ",\"KmsKeyArn\":"...)
+		b = wire.AppendString(b, *v.KmsKeyArn)
+	}
+	if v.VersionLabel != nil {
+		b = append(b, ",\"VersionLabel\":"...)
+		b = wire.AppendString(b, *v.VersionLabel)
+	}
+	if v.VersionNumber != nil {
+		b = append(b, ",\"VersionNumber\":"...)
+		b = strconv.AppendInt(b, int64(*v.VersionNumber), 10)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type HostedConfigurationVersions struct {
 	Items     []HostedConfigurationVersionSummary `json:"Items,omitzero"`
 	NextToken *string                             `json:"NextToken,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *HostedConfigurationVersions) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Items != nil {
+		b = append(b, ",\"Items\":"...)
+		b = append(b, '[')
+		for i0 := range v.Items {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Items[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != nil {
+		b = append(b, ",\"NextToken\":"...)
+		b = wire.AppendString(b, *v.NextToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type InternalServerException struct {
 	Message *string `json:"Message,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *InternalServerException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Message != nil {
+		b = append(b, ",\"Message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type InvalidConfigurationDetail struct {
@@ -426,9 +2068,52 @@ type InvalidConfigurationDetail struct {
 	Value      *string `json:"Value,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *InvalidConfigurationDetail) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Constraint != nil {
+		b = append(b, ",\"Constraint\":"...)
+		b = wire.AppendString(b, *v.Constraint)
+	}
+	if v.Location != nil {
+		b = append(b, ",\"Location\":"...)
+		b = wire.AppendString(b, *v.Location)
+	}
+	if v.Reason != nil {
+		b = append(b, ",\"Reason\":"...)
+		b = wire.AppendString(b, *v.Reason)
+	}
+	if v.Type != nil {
+		b = append(b, ",\"Type\":"...)
+		b = wire.AppendString(b, *v.Type)
+	}
+	if v.Value != nil {
+		b = append(b, ",\"Value\":"...)
+		b = wire.AppendString(b, *v.Value)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ListApplicationsRequest struct {
 	MaxResults *int32  `json:"-"`
 	NextToken  *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ListApplicationsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type ListConfigurationProfilesRequest struct {
@@ -438,9 +2123,27 @@ type ListConfigurationProfilesRequest struct {
 	Type          *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ListConfigurationProfilesRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type ListDeploymentStrategiesRequest struct {
 	MaxResults *int32  `json:"-"`
 	NextToken  *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ListDeploymentStrategiesRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type ListDeploymentsRequest struct {
@@ -450,10 +2153,28 @@ type ListDeploymentsRequest struct {
 	NextToken     *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ListDeploymentsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type ListEnvironmentsRequest struct {
 	ApplicationId string  `json:"-"`
 	MaxResults    *int32  `json:"-"`
 	NextToken     *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ListEnvironmentsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type ListExtensionAssociationsRequest struct {
@@ -464,10 +2185,28 @@ type ListExtensionAssociationsRequest struct {
 	ResourceIdentifier     *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ListExtensionAssociationsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type ListExtensionsRequest struct {
 	MaxResults *int32  `json:"-"`
 	Name       *string `json:"-"`
 	NextToken  *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ListExtensionsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type ListHostedConfigurationVersionsRequest struct {
@@ -478,8 +2217,26 @@ type ListHostedConfigurationVersionsRequest struct {
 	VersionLabel           *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ListHostedConfigurationVersionsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type ListTagsForResourceRequest struct {
 	ResourceArn string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ListTagsForResourceRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type Monitor struct {
@@ -487,10 +2244,58 @@ type Monitor struct {
 	AlarmRoleArn *string `json:"AlarmRoleArn,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Monitor) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.AlarmArn != nil {
+		b = append(b, ",\"AlarmArn\":"...)
+		b = wire.AppendString(b, *v.AlarmArn)
+	}
+	if v.AlarmRoleArn != nil {
+		b = append(b, ",\"AlarmRoleArn\":"...)
+		b = wire.AppendString(b, *v.AlarmRoleArn)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type Parameter struct {
 	Description *string `json:"Description,omitzero"`
 	Dynamic     *bool   `json:"Dynamic,omitzero"`
 	Required    *bool   `json:"Required,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Parameter) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Dynamic != nil {
+		b = append(b, ",\"Dynamic\":"...)
+		b = strconv.AppendBool(b, *v.Dynamic)
+	}
+	if v.Required != nil {
+		b = append(b, ",\"Required\":"...)
+		b = strconv.AppendBool(b, *v.Required)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type PayloadTooLargeException struct {
@@ -500,17 +2305,115 @@ type PayloadTooLargeException struct {
 	Size    *float32 `json:"Size,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *PayloadTooLargeException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Limit != nil {
+		b = append(b, ",\"Limit\":"...)
+		b = wire.AppendFloat32(b, *v.Limit)
+	}
+	if v.Measure != nil {
+		b = append(b, ",\"Measure\":"...)
+		b = wire.AppendString(b, *v.Measure)
+	}
+	if v.Message != nil {
+		b = append(b, ",\"Message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if v.Size != nil {
+		b = append(b, ",\"Size\":"...)
+		b = wire.AppendFloat32(b, *v.Size)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ResourceNotFoundException struct {
 	Message      *string `json:"Message,omitzero"`
 	ResourceName *string `json:"ResourceName,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ResourceNotFoundException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Message != nil {
+		b = append(b, ",\"Message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if v.ResourceName != nil {
+		b = append(b, ",\"ResourceName\":"...)
+		b = wire.AppendString(b, *v.ResourceName)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type ResourceTags struct {
 	Tags map[string]string `json:"Tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ResourceTags) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Tags != nil {
+		b = append(b, ",\"Tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ServiceQuotaExceededException struct {
 	Message *string `json:"Message,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ServiceQuotaExceededException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Message != nil {
+		b = append(b, ",\"Message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type StartDeploymentRequest struct {
@@ -525,6 +2428,68 @@ type StartDeploymentRequest struct {
 	Tags                       map[string]string `json:"Tags,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *StartDeploymentRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ConfigurationProfileId != nil {
+		b = append(b, ",\"ConfigurationProfileId\":"...)
+		b = wire.AppendString(b, *v.ConfigurationProfileId)
+	}
+	if v.ConfigurationVersion != nil {
+		b = append(b, ",\"ConfigurationVersion\":"...)
+		b = wire.AppendString(b, *v.ConfigurationVersion)
+	}
+	if v.DeploymentStrategyId != nil {
+		b = append(b, ",\"DeploymentStrategyId\":"...)
+		b = wire.AppendString(b, *v.DeploymentStrategyId)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.DynamicExtensionParameters != nil {
+		b = append(b, ",\"DynamicExtensionParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.DynamicExtensionParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.DynamicExtensionParameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.KmsKeyIdentifier != nil {
+		b = append(b, ",\"KmsKeyIdentifier\":"...)
+		b = wire.AppendString(b, *v.KmsKeyIdentifier)
+	}
+	if v.Tags != nil {
+		b = append(b, ",\"Tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type StopDeploymentRequest struct {
 	AllowRevert      *bool  `json:"-"`
 	ApplicationId    string `json:"-"`
@@ -532,9 +2497,46 @@ type StopDeploymentRequest struct {
 	EnvironmentId    string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *StopDeploymentRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type TagResourceRequest struct {
 	ResourceArn string            `json:"-"`
 	Tags        map[string]string `json:"Tags,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *TagResourceRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Tags != nil {
+		b = append(b, ",\"Tags\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Tags) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Tags[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UntagResourceRequest struct {
@@ -542,14 +2544,63 @@ type UntagResourceRequest struct {
 	TagKeys     []string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UntagResourceRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type UpdateAccountSettingsRequest struct {
 	DeletionProtection *DeletionProtectionSettings `json:"DeletionProtection,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateAccountSettingsRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DeletionProtection != nil {
+		b = append(b, ",\"DeletionProtection\":"...)
+		b = v.DeletionProtection.AppendJSON(b)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateApplicationRequest struct {
 	ApplicationId string  `json:"-"`
 	Description   *string `json:"Description,omitzero"`
 	Name          *string `json:"Name,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateApplicationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"Name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateConfigurationProfileRequest struct {
@@ -562,6 +2613,47 @@ type UpdateConfigurationProfileRequest struct {
 	Validators             []Validator `json:"Validators,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateConfigurationProfileRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.KmsKeyIdentifier != nil {
+		b = append(b, ",\"KmsKeyIdentifier\":"...)
+		b = wire.AppendString(b, *v.KmsKeyIdentifier)
+	}
+	if v.Name != nil {
+		b = append(b, ",\"Name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if v.RetrievalRoleArn != nil {
+		b = append(b, ",\"RetrievalRoleArn\":"...)
+		b = wire.AppendString(b, *v.RetrievalRoleArn)
+	}
+	if v.Validators != nil {
+		b = append(b, ",\"Validators\":"...)
+		b = append(b, '[')
+		for i0 := range v.Validators {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Validators[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateDeploymentStrategyRequest struct {
 	DeploymentDurationInMinutes *int32   `json:"DeploymentDurationInMinutes,omitzero"`
 	DeploymentStrategyId        string   `json:"-"`
@@ -569,6 +2661,40 @@ type UpdateDeploymentStrategyRequest struct {
 	FinalBakeTimeInMinutes      *int32   `json:"FinalBakeTimeInMinutes,omitzero"`
 	GrowthFactor                *float32 `json:"GrowthFactor,omitzero"`
 	GrowthType                  *string  `json:"GrowthType,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateDeploymentStrategyRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.DeploymentDurationInMinutes != nil {
+		b = append(b, ",\"DeploymentDurationInMinutes\":"...)
+		b = strconv.AppendInt(b, int64(*v.DeploymentDurationInMinutes), 10)
+	}
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.FinalBakeTimeInMinutes != nil {
+		b = append(b, ",\"FinalBakeTimeInMinutes\":"...)
+		b = strconv.AppendInt(b, int64(*v.FinalBakeTimeInMinutes), 10)
+	}
+	if v.GrowthFactor != nil {
+		b = append(b, ",\"GrowthFactor\":"...)
+		b = wire.AppendFloat32(b, *v.GrowthFactor)
+	}
+	if v.GrowthType != nil {
+		b = append(b, ",\"GrowthType\":"...)
+		b = wire.AppendString(b, *v.GrowthType)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateEnvironmentRequest struct {
@@ -579,9 +2705,70 @@ type UpdateEnvironmentRequest struct {
 	Name          *string   `json:"Name,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateEnvironmentRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Monitors != nil {
+		b = append(b, ",\"Monitors\":"...)
+		b = append(b, '[')
+		for i0 := range v.Monitors {
+			if i0 > 0 {
+				b = append(b, ',')
+			}
+			b = v.Monitors[i0].AppendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Name != nil {
+		b = append(b, ",\"Name\":"...)
+		b = wire.AppendString(b, *v.Name)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type UpdateExtensionAssociationRequest struct {
 	ExtensionAssociationId string            `json:"-"`
 	Parameters             map[string]string `json:"Parameters,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateExtensionAssociationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Parameters != nil {
+		b = append(b, ",\"Parameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Parameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.Parameters[k0])
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type UpdateExtensionRequest struct {
@@ -592,15 +2779,109 @@ type UpdateExtensionRequest struct {
 	VersionNumber       *int32               `json:"VersionNumber,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *UpdateExtensionRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Actions != nil {
+		b = append(b, ",\"Actions\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Actions) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.Actions[k0]
+			if e0 == nil {
+				b = append(b, "null"...)
+			} else {
+				b = append(b, '[')
+				for i1 := range e0 {
+					if i1 > 0 {
+						b = append(b, ',')
+					}
+					b = e0[i1].AppendJSON(b)
+				}
+				b = append(b, ']')
+			}
+		}
+		b = append(b, '}')
+	}
+	if v.Description != nil {
+		b = append(b, ",\"Description\":"...)
+		b = wire.AppendString(b, *v.Description)
+	}
+	if v.Parameters != nil {
+		b = append(b, ",\"Parameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.Parameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.Parameters[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if v.VersionNumber != nil {
+		b = append(b, ",\"VersionNumber\":"...)
+		b = strconv.AppendInt(b, int64(*v.VersionNumber), 10)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ValidateConfigurationRequest struct {
 	ApplicationId          string  `json:"-"`
 	ConfigurationProfileId string  `json:"-"`
 	ConfigurationVersion   *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ValidateConfigurationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type Validator struct {
 	Content *string `json:"Content,omitzero"`
 	Type    *string `json:"Type,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *Validator) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Content != nil {
+		b = append(b, ",\"Content\":"...)
+		b = wire.AppendString(b, *v.Content)
+	}
+	if v.Type != nil {
+		b = append(b, ",\"Type\":"...)
+		b = wire.AppendString(b, *v.Type)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 // ErrorCode is the x-amzn-ErrorType of BadRequestException.

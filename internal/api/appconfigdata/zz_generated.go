@@ -29,14 +29,78 @@ type BadRequestDetails struct {
 	InvalidParameters map[string]InvalidParameterDetail `json:"InvalidParameters,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *BadRequestDetails) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.InvalidParameters != nil {
+		b = append(b, ",\"InvalidParameters\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.InvalidParameters) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			e0 := v.InvalidParameters[k0]
+			b = e0.AppendJSON(b)
+		}
+		b = append(b, '}')
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type BadRequestException struct {
 	Details *BadRequestDetails `json:"Details,omitzero"`
 	Message *string            `json:"Message,omitzero"`
 	Reason  *string            `json:"Reason,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *BadRequestException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Details != nil {
+		b = append(b, ",\"Details\":"...)
+		b = v.Details.AppendJSON(b)
+	}
+	if v.Message != nil {
+		b = append(b, ",\"Message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if v.Reason != nil {
+		b = append(b, ",\"Reason\":"...)
+		b = wire.AppendString(b, *v.Reason)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type GetLatestConfigurationRequest struct {
 	ConfigurationToken *string `json:"-"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetLatestConfigurationRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
 }
 
 type GetLatestConfigurationResponse struct {
@@ -47,18 +111,99 @@ type GetLatestConfigurationResponse struct {
 	VersionLabel               *string `json:"-"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *GetLatestConfigurationResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return append(b, "{}"...)
+}
+
 type InternalServerException struct {
 	Message *string `json:"Message,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *InternalServerException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Message != nil {
+		b = append(b, ",\"Message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type InvalidParameterDetail struct {
 	Problem *string `json:"Problem,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *InvalidParameterDetail) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Problem != nil {
+		b = append(b, ",\"Problem\":"...)
+		b = wire.AppendString(b, *v.Problem)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ResourceNotFoundException struct {
 	Message      *string           `json:"Message,omitzero"`
 	ReferencedBy map[string]string `json:"ReferencedBy,omitzero"`
 	ResourceType *string           `json:"ResourceType,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ResourceNotFoundException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Message != nil {
+		b = append(b, ",\"Message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if v.ReferencedBy != nil {
+		b = append(b, ",\"ReferencedBy\":"...)
+		var kb0 [16]string
+		b = append(b, '{')
+		for j0, k0 := range wire.SortedKeys(kb0[:0], v.ReferencedBy) {
+			if j0 > 0 {
+				b = append(b, ',')
+			}
+			b = wire.AppendString(b, k0)
+			b = append(b, ':')
+			b = wire.AppendString(b, v.ReferencedBy[k0])
+		}
+		b = append(b, '}')
+	}
+	if v.ResourceType != nil {
+		b = append(b, ",\"ResourceType\":"...)
+		b = wire.AppendString(b, *v.ResourceType)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 type StartConfigurationSessionRequest struct {
@@ -68,12 +213,78 @@ type StartConfigurationSessionRequest struct {
 	RequiredMinimumPollIntervalInSeconds *int32  `json:"RequiredMinimumPollIntervalInSeconds,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *StartConfigurationSessionRequest) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.ApplicationIdentifier != nil {
+		b = append(b, ",\"ApplicationIdentifier\":"...)
+		b = wire.AppendString(b, *v.ApplicationIdentifier)
+	}
+	if v.ConfigurationProfileIdentifier != nil {
+		b = append(b, ",\"ConfigurationProfileIdentifier\":"...)
+		b = wire.AppendString(b, *v.ConfigurationProfileIdentifier)
+	}
+	if v.EnvironmentIdentifier != nil {
+		b = append(b, ",\"EnvironmentIdentifier\":"...)
+		b = wire.AppendString(b, *v.EnvironmentIdentifier)
+	}
+	if v.RequiredMinimumPollIntervalInSeconds != nil {
+		b = append(b, ",\"RequiredMinimumPollIntervalInSeconds\":"...)
+		b = strconv.AppendInt(b, int64(*v.RequiredMinimumPollIntervalInSeconds), 10)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type StartConfigurationSessionResponse struct {
 	InitialConfigurationToken *string `json:"InitialConfigurationToken,omitzero"`
 }
 
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *StartConfigurationSessionResponse) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.InitialConfigurationToken != nil {
+		b = append(b, ",\"InitialConfigurationToken\":"...)
+		b = wire.AppendString(b, *v.InitialConfigurationToken)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
+}
+
 type ThrottlingException struct {
 	Message *string `json:"Message,omitzero"`
+}
+
+// AppendJSON appends v encoded exactly as json.Marshal encodes it, without
+// reflection (see wire.JSONAppender).
+func (v *ThrottlingException) AppendJSON(b []byte) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	start := len(b)
+	if v.Message != nil {
+		b = append(b, ",\"Message\":"...)
+		b = wire.AppendString(b, *v.Message)
+	}
+	if len(b) == start {
+		return append(b, "{}"...)
+	}
+	b[start] = '{'
+	return append(b, '}')
 }
 
 // ErrorCode is the x-amzn-ErrorType of BadRequestException.
