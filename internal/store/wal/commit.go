@@ -137,7 +137,7 @@ func (s *Store) append(rec []byte) error {
 		_, err = s.log.WriteAt(rec, s.logSize)
 	}
 	if err == nil {
-		err = s.datasync()
+		err = fdatasync(s.log)
 	}
 	if err != nil {
 		s.broken = fmt.Errorf("store/wal: log %s unusable after a failed write (reopen the store): %w", s.log.Name(), err)
@@ -145,15 +145,6 @@ func (s *Store) append(rec []byte) error {
 	}
 	s.logSize += int64(len(rec))
 	return nil
-}
-
-// datasync makes the log's records durable: through the io_uring when the
-// store has one, else with fdatasync.
-func (s *Store) datasync() error {
-	if s.uring != nil {
-		return s.uring.datasync(s.log)
-	}
-	return fdatasync(s.log)
 }
 
 // compact starts generation gen+1: snap-<gen+1> holds the state (which is

@@ -71,7 +71,6 @@ const DefaultCompactSize = 64 << 20
 type options struct {
 	lockTimeout time.Duration
 	compactSize int64
-	noURing     bool
 }
 
 // Option configures Open.
@@ -87,13 +86,6 @@ func WithLockTimeout(d time.Duration) Option {
 // times the last snapshot's size). Tests use small values.
 func WithCompactSize(n int64) Option {
 	return func(o *options) { o.compactSize = n }
-}
-
-// WithoutIOURing makes commits call fdatasync instead of submitting the
-// flush to an io_uring (see uringSyncer), as they do anyway where io_uring
-// is unavailable. Tests use it to cover both paths.
-func WithoutIOURing() Option {
-	return func(o *options) { o.noURing = true }
 }
 
 // Store is a store.Store over a data directory. It is safe for concurrent
@@ -123,9 +115,8 @@ type Store struct {
 	logSize   int64    // where the next record goes: the end of the records
 	logAlloc  int64    // the file's size: logSize plus preallocated zeros
 	compactAt int64
-	buf       []byte       // record buffer, reused
-	uring     *uringSyncer // nil: commits call fdatasync
-	broken    error        // set when the log can no longer be trusted
+	buf       []byte // record buffer, reused
+	broken    error  // set when the log can no longer be trusted
 }
 
 type watcher struct {
@@ -159,9 +150,6 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	if err := s.recover(); err != nil {
 		_ = lock.Close() // releases the flock
 		return nil, err
-	}
-	if !o.noURing {
-		s.uring, _ = newURingSyncer() // unavailable: fdatasync
 	}
 	go s.committer()
 	return s, nil
@@ -387,9 +375,6 @@ func (s *Store) Close() error {
 	s.revs.Close()
 	close(s.quit)
 	<-s.committerDone // it may be finishing a compaction
-	if s.uring != nil {
-		s.uring.close()
-	}
 	err := s.log.Close()
 	if cerr := s.lock.Close(); err == nil {
 		err = cerr

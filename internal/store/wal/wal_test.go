@@ -36,12 +36,6 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, factory())
 }
 
-// The same contract with fdatasync instead of the io_uring (what the
-// store uses where io_uring is unavailable).
-func TestConformanceFdatasync(t *testing.T) {
-	storetest.Run(t, factory(wal.WithoutIOURing()))
-}
-
 // With a tiny compaction size nearly every commit writes a new snapshot
 // and log: the contract must hold across generations.
 func TestConformanceCompacting(t *testing.T) {
