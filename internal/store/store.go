@@ -21,6 +21,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/stagecraft/stagecraft/internal/wire"
 	"strings"
 )
 
@@ -106,7 +107,7 @@ func GetJSON[T any](tx Tx, table, key string) (*T, error) {
 
 // PutJSON encodes v and stores it under key.
 func PutJSON(tx Tx, table, key string, v any) error {
-	b, err := json.Marshal(v)
+	b, err := wire.Marshal(v) // the generated encoder when v has one; same bytes as encoding/json
 	if err != nil {
 		return err
 	}
