@@ -1,0 +1,15 @@
+//go:build !linux
+
+package main
+
+import (
+	"errors"
+	"time"
+)
+
+var (
+	epollRawSyscalls bool
+	epollStats       time.Duration
+)
+
+func serveEpoll(string, *Pool) error { return errors.New("-engine epoll: linux only") }
