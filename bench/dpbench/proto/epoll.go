@@ -1,6 +1,6 @@
 //go:build linux
 
-// The epoll engine: nginx's shape in Go. One event loop per GOMAXPROCS,
+// The epoll engine: nginx's shape in Go. One event loop per GOMAXPROCS (-loops),
 // each a goroutine locked to its OS thread with its own epoll instance and
 // listening socket (SO_REUSEPORT when there are several). Client and
 // upstream sockets are non-blocking and registered edge-triggered; a
@@ -27,7 +27,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -54,15 +53,22 @@ const (
 
 // Options of the epoll engine (flags in main.go).
 var (
-	// epollRawSyscalls makes the non-blocking reads and writes raw system
-	// calls (no entersyscall/exitsyscall) and polls epoll once without
-	// blocking, also raw, before each blocking epoll_wait.
+	// epollRawSyscalls makes every system call of the loops raw (no
+	// entersyscall/exitsyscall), the blocking epoll_wait included: the
+	// runtime then sees the loop as running (sysmon does not retake its P
+	// while it waits, and preempts it every 10 ms with a signal that makes
+	// epoll_wait return EINTR).
 	epollRawSyscalls bool
+	// epollLoops is the number of event loops (0: GOMAXPROCS).
+	epollLoops int
+	// epollProcs, when > 0, sets GOMAXPROCS after the loops are counted:
+	// with one loop and GOMAXPROCS 2 there is an idle P, so sysmon does not
+	// take the loop's P away while it blocks in epoll_wait (and backs off),
+	// instead of doing so at every wait as with GOMAXPROCS 1.
+	epollProcs int
 	// epollStats prints allocations per request at this interval.
 	epollStats time.Duration
 )
-
-var errBadUpstream = errors.New("malformed upstream response")
 
 func serveEpoll(listen string, pool *Pool) error {
 	lap, err := netip.ParseAddrPort(listen)
@@ -74,6 +80,12 @@ func serveEpoll(listen string, pool *Pool) error {
 		return err
 	}
 	n := runtime.GOMAXPROCS(0)
+	if epollLoops > 0 {
+		n = epollLoops
+	}
+	if epollProcs > 0 {
+		runtime.GOMAXPROCS(epollProcs)
+	}
 	loops := make([]*loop, n)
 	for i := range loops {
 		if loops[i], err = newLoop(lap, n > 1, uap, pool.Addr, pool.Timeout); err != nil {
@@ -292,10 +304,8 @@ func (l *loop) wait(msec int) (int, unix.Errno) {
 	// epoll_pwait with no signal mask is epoll_wait (which arm64 lacks).
 	p := uintptr(unsafe.Pointer(&l.events[0]))
 	if epollRawSyscalls {
-		r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(l.epfd), p, uintptr(len(l.events)), 0, 0, 0)
-		if e != 0 || r > 0 || msec == 0 {
-			return int(r), e
-		}
+		r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(l.epfd), p, uintptr(len(l.events)), uintptr(msec), 0, 0)
+		return int(r), e
 	}
 	r, _, e := unix.Syscall6(unix.SYS_EPOLL_PWAIT, uintptr(l.epfd), p, uintptr(len(l.events)), uintptr(msec), 0, 0)
 	return int(r), e

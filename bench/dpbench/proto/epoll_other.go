@@ -9,6 +9,8 @@ import (
 
 var (
 	epollRawSyscalls bool
+	epollLoops       int
+	epollProcs       int
 	epollStats       time.Duration
 )
 

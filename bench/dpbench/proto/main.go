@@ -26,7 +26,9 @@ import (
 
 func main() {
 	engine := flag.String("engine", "raw", "nethttp, raw or epoll")
-	flag.BoolVar(&epollRawSyscalls, "rawsys", false, "epoll engine: raw system calls for the non-blocking reads and writes, and a non-blocking epoll_wait before each blocking one")
+	flag.BoolVar(&epollRawSyscalls, "rawsys", false, "epoll engine: raw system calls (no entersyscall/exitsyscall), epoll_wait included")
+	flag.IntVar(&epollLoops, "loops", 0, "epoll engine: event loops (0: GOMAXPROCS)")
+	flag.IntVar(&epollProcs, "procs", 0, "epoll engine: set GOMAXPROCS to this after counting the loops (0: leave it)")
 	flag.DurationVar(&epollStats, "stats", 0, "epoll engine: print allocations per request at this interval (0: off)")
 	listen := flag.String("listen", "127.0.0.1:18089", "loopback address to serve on")
 	upstream := flag.String("upstream", "http://127.0.0.1:18080", "loopback upstream URL")
