@@ -78,8 +78,8 @@ func runMain(args []string) int {
 	fs.IntVar(&o.reps, "reps", 3, "measured runs per target and concurrency (the table shows the median)")
 	conns := fs.String("c", "1,64", "wrk connection counts: 1 gives latency, 64 throughput")
 	fs.IntVar(&o.portBase, "port-base", 18080, "first of 7 (plus one per -extra) consecutive loopback ports")
-	only := fs.String("targets", "", "comma-separated subset of: direct,nginx,caddy,haproxy,go-httputil,stagecraft-proxy,stagecraft-mock,stagecraft-httpapi (default all available)")
-	fs.StringVar(&o.perfDir, "perf", "", "after measuring, record `perf` profiles of the stagecraft targets at the highest concurrency into this directory")
+	only := fs.String("targets", "", "comma-separated subset of: direct,nginx,caddy,haproxy,go-httputil,stagecraft-proxy,stagecraft-mock,stagecraft-httpapi and the names of -extra rows (default all available)")
+	fs.StringVar(&o.perfDir, "perf", "", "after measuring, record `perf` profiles of the stagecraft, nginx, go-httputil and proto-* targets at the highest concurrency into this directory")
 	fs.BoolVar(&o.strict, "strict", false, "exit 3 when a goal is not met")
 	fs.Func("extra", "`name=command [args]`: one more proxy row (repeatable), started pinned as: command [args] -listen 127.0.0.1:PORT -upstream http://127.0.0.1:UPPORT", func(v string) error {
 		name, cmd, ok := strings.Cut(v, "=")
@@ -332,6 +332,9 @@ func (b *bench) startAll() error {
 
 	for i, e := range b.o.extra {
 		name, cmd, _ := strings.Cut(e, "=")
+		if b.o.only != nil && !b.want(name) {
+			continue
+		}
 		addr := b.addr(7 + i)
 		p, err := b.start(name, nil, append(strings.Fields(cmd), "-listen", addr, "-upstream", upURL)...)
 		if err != nil {
@@ -728,7 +731,8 @@ func (b *bench) goals() bool {
 	return ok
 }
 
-// profile records perf profiles of the stagecraft targets under load.
+// profile records perf profiles of the stagecraft targets (and nginx,
+// go-httputil and the proto-* engine prototypes) under load.
 func (b *bench) profile() {
 	if _, err := exec.LookPath("perf"); err != nil {
 		fmt.Fprintln(os.Stderr, "dpbench: perf is not installed; no profiles (apt-get install linux-perf)")
@@ -737,7 +741,7 @@ func (b *bench) profile() {
 	os.MkdirAll(b.o.perfDir, 0o777)
 	hi := slices.Max(b.o.conns)
 	for _, t := range b.targets {
-		if !strings.HasPrefix(t.name, "stagecraft") && t.name != "go-httputil" && t.name != "nginx" {
+		if !strings.HasPrefix(t.name, "stagecraft") && !strings.HasPrefix(t.name, "proto-") && t.name != "go-httputil" && t.name != "nginx" {
 			continue
 		}
 		data := filepath.Join(b.o.perfDir, t.name+".perf.data")

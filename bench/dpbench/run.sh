@@ -61,7 +61,8 @@ go build -o "$WORK/bin/dpbench" ./bench/dpbench
 # DPBENCH_PROTOS=1 adds the engine prototypes of bench/dpbench/proto as rows.
 if [ -n "${DPBENCH_PROTOS:-}" ]; then
 	go build -o "$WORK/bin/proto" ./bench/dpbench/proto
-	set -- "$@" -extra "proto-nethttp+sync=$WORK/bin/proto -engine nethttp" -extra "proto-raw+sync=$WORK/bin/proto -engine raw"
+	set -- "$@" -extra "proto-nethttp+sync=$WORK/bin/proto -engine nethttp" -extra "proto-raw+sync=$WORK/bin/proto -engine raw" \
+		-extra "proto-epoll=$WORK/bin/proto -engine epoll"
 fi
 
 # dpbench itself stays on the client core; it starts every server pinned

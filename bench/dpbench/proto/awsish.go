@@ -67,3 +67,37 @@ var DroppedRequest = map[string]bool{
 	"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Te": true, "Trailer": true,
 	"Transfer-Encoding": true, "Upgrade": true, "Expect": true, "Proxy-Authorization": true,
 }
+
+// Append forms of the ids, for engines that build headers in reused
+// buffers (epoll.go): the same random draws and encodings, no allocation.
+
+func (g *IDs) AppendUUID(dst []byte) []byte {
+	var b [16]byte
+	g.r.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	dst = hex.AppendEncode(dst, b[0:4])
+	dst = append(dst, '-')
+	dst = hex.AppendEncode(dst, b[4:6])
+	dst = append(dst, '-')
+	dst = hex.AppendEncode(dst, b[6:8])
+	dst = append(dst, '-')
+	dst = hex.AppendEncode(dst, b[8:10])
+	dst = append(dst, '-')
+	return hex.AppendEncode(dst, b[10:16])
+}
+
+func (g *IDs) AppendBase64ID(dst []byte) []byte {
+	var b [11]byte
+	g.r.Read(b[:])
+	return base64.StdEncoding.AppendEncode(dst, b[:])
+}
+
+func (g *IDs) AppendTraceID(dst []byte, now time.Time) []byte {
+	var b [12]byte
+	g.r.Read(b[:])
+	dst = append(dst, "Root=1-"...)
+	dst = strconv.AppendInt(dst, now.Unix(), 16)
+	dst = append(dst, '-')
+	return hex.AppendEncode(dst, b[:])
+}

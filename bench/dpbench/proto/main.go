@@ -10,6 +10,7 @@
 //
 // -engine nethttp: net/http's server + a synchronous pooled HTTP/1.1 client
 // -engine raw:     a minimal goroutine-per-connection server + that client
+// -engine epoll:   nginx's shape: edge-triggered epoll loops (epoll.go, linux)
 //
 // run.sh adds them as rows with DPBENCH_PROTOS=1.
 package main
@@ -24,7 +25,11 @@ import (
 )
 
 func main() {
-	engine := flag.String("engine", "raw", "nethttp or raw")
+	engine := flag.String("engine", "raw", "nethttp, raw or epoll")
+	flag.BoolVar(&epollRawSyscalls, "rawsys", false, "epoll engine: raw system calls (no entersyscall/exitsyscall), epoll_wait included")
+	flag.IntVar(&epollLoops, "loops", 0, "epoll engine: event loops (0: GOMAXPROCS)")
+	flag.IntVar(&epollProcs, "procs", 0, "epoll engine: set GOMAXPROCS to this after counting the loops (0: leave it)")
+	flag.DurationVar(&epollStats, "stats", 0, "epoll engine: print allocations per request at this interval (0: off)")
 	listen := flag.String("listen", "127.0.0.1:18089", "loopback address to serve on")
 	upstream := flag.String("upstream", "http://127.0.0.1:18080", "loopback upstream URL")
 	flag.Parse()
@@ -45,6 +50,8 @@ func main() {
 		err = serveNetHTTP(*listen, pool)
 	case "raw":
 		err = serveRaw(*listen, pool)
+	case "epoll":
+		err = serveEpoll(*listen, pool)
 	default:
 		err = fmt.Errorf("unknown -engine %q", *engine)
 	}
