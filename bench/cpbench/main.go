@@ -20,6 +20,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,6 +42,7 @@ func main() {
 	flag.IntVar(&cfg.N, "n", 300, "workload iterations per target (each is 3 calls)")
 	conc := flag.String("c", "1,8", "concurrent clients: one run per comma-separated value")
 	reps := flag.Int("reps", 1, "runs per concurrency level, each with fresh servers; more than one prints the median ratio")
+	cpuProfile := flag.String("cpuprofile", "", "write this process's CPU profile (the SDK clients' side) to this file")
 	clientGOGC := flag.Int("client-gogc", 400, "GC target of this benchmark process (the SDK clients), the same for every target; stagecraft's own default is 400 too. -1 leaves GOGC's")
 	flag.BoolVar(&cfg.Null, "null", true, "also run the workload against a null server (instant canned answers) to show the ceiling")
 	nullAddr := flag.String("null-server", "", "internal: serve as the null server on this 127.0.0.1 address")
@@ -52,6 +54,17 @@ func main() {
 	if cfg.Stagecraft == "" {
 		fmt.Fprintln(os.Stderr, "cpbench: -stagecraft is required")
 		os.Exit(2)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "cpbench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *clientGOGC >= 0 {
 		debug.SetGCPercent(*clientGOGC)
@@ -350,13 +363,38 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// warmup is how many workload iterations run, unmeasured, before the
+// measured ones: connections are opened, the server's heap and caches grow
+// to their working size. They go to a separate API so the measured API's
+// state (its deployment list, which moto returns whole) is the same for
+// every target.
+func warmup(n, concurrency int) int { return max(10*concurrency, n/10) }
+
 func runTarget(ctx context.Context, name, url string, pid int, cfg Config) (Result, error) {
 	c := client(url)
+	warmAPI, err := setup(ctx, c)
+	if err != nil {
+		return Result{}, fmt.Errorf("setup: %w", err)
+	}
+	if _, err := drive(ctx, c, warmAPI, warmup(cfg.N, cfg.Concurrency), cfg.Concurrency); err != nil {
+		return Result{}, fmt.Errorf("warm-up: %w", err)
+	}
 	apiID, err := setup(ctx, c)
 	if err != nil {
 		return Result{}, fmt.Errorf("setup: %w", err)
 	}
-	res := Result{Target: name, Lat: map[string][]time.Duration{}}
+	start, cpu0, scpu0 := time.Now(), selfCPU(), procCPU(pid)
+	res, err := drive(ctx, c, apiID, cfg.N, cfg.Concurrency)
+	res.Elapsed = time.Since(start)
+	res.ClientCPU, res.ServerCPU = selfCPU()-cpu0, procCPU(pid)-scpu0
+	res.Target = name
+	return res, err
+}
+
+// drive runs n workload iterations against apiID from concurrency
+// clients and returns the calls made and their latencies.
+func drive(ctx context.Context, c *sdk.Client, apiID string, n, concurrency int) (Result, error) {
+	res := Result{Lat: map[string][]time.Duration{}}
 	var (
 		mu       sync.Mutex
 		firstErr error
@@ -376,8 +414,7 @@ func runTarget(ctx context.Context, name, url string, pid int, cfg Config) (Resu
 		mu.Unlock()
 		return err
 	}
-	start, cpu0, scpu0 := time.Now(), selfCPU(), procCPU(pid)
-	for w := 0; w < cfg.Concurrency; w++ {
+	for w := 0; w < concurrency; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -405,12 +442,10 @@ func runTarget(ctx context.Context, name, url string, pid int, cfg Config) (Resu
 			}
 		}()
 	}
-	for i := 0; i < cfg.N; i++ {
+	for i := 0; i < n; i++ {
 		work <- i
 	}
 	close(work)
 	wg.Wait()
-	res.Elapsed = time.Since(start)
-	res.ClientCPU, res.ServerCPU = selfCPU()-cpu0, procCPU(pid)-scpu0
 	return res, firstErr
 }
