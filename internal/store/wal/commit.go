@@ -1,17 +1,21 @@
 package wal
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 )
 
-// Group commit without a timer, as in store/bolt's commit.go: every Update
-// hands its function to the committer goroutine, which takes the first
-// waiting function and every other one that queued up meanwhile, runs them
-// in order and writes one log record for all of them, so concurrent writers
-// share the fdatasync while a lone writer commits at once.
+// Group commit without a timer and without a committer goroutine: the
+// Update that finds no commit in progress becomes the leader and commits
+// on its own goroutine at once, taking every function queued so far (its
+// own first). Functions that arrive meanwhile queue up; when the leader's
+// record is durable it hands the leadership to the first of them, which
+// commits the whole queue as one record. So concurrent writers share the
+// fdatasync, a lone writer commits with no goroutine switch, and no writer
+// waits behind more than one record before its own.
 //
 // Each function runs on a lazy clone of the state left by the functions
 // before it (a clone is two small allocations). A function that fails or
@@ -24,10 +28,13 @@ const maxBatch = 256
 
 type pending struct {
 	run  func(*tx) error
-	done chan error
+	done chan error // the result, or errLead
 }
 
-// panicError carries a panic out of the committer to the caller whose
+// errLead, sent on a waiting Update's done channel, makes it the leader.
+var errLead = errors.New("store/wal: lead the next commit")
+
+// panicError carries a panic out of the leader to the caller whose
 // function panicked, which re-panics with the value.
 type panicError struct{ v any }
 
@@ -35,39 +42,43 @@ func (p panicError) Error() string { return fmt.Sprint("panic in Update function
 
 func (s *Store) commitQueued(run func(*tx) error) error {
 	p := &pending{run: run, done: make(chan error, 1)}
-	s.commits <- p // the committer runs until Close, which waits for us
-	err := <-p.done
+	s.cmu.Lock()
+	s.queue = append(s.queue, p)
+	if s.leading {
+		s.cmu.Unlock()
+		if err := <-p.done; err != errLead {
+			return result(err)
+		}
+		s.cmu.Lock() // leading stayed true: the leadership is ours now
+	}
+	s.leading = true
+	n := min(len(s.queue), maxBatch)
+	s.batch = append(s.batch[:0], s.queue[:n]...)
+	s.queue = append(s.queue[:0], s.queue[n:]...)
+	s.cmu.Unlock()
+
+	// Only the leader touches the log and the fields below cmu in Store.
+	s.commitBatch(s.batch) // answers every pending of the batch, p too
+	clear(s.batch)
+	if s.broken == nil && s.logSize >= s.compactAt {
+		s.compact()
+	}
+
+	s.cmu.Lock()
+	if len(s.queue) > 0 {
+		s.queue[0].done <- errLead // buffered, and its owner is waiting
+	} else {
+		s.leading = false
+	}
+	s.cmu.Unlock()
+	return result(<-p.done)
+}
+
+func result(err error) error {
 	if pe, ok := err.(panicError); ok {
 		panic(pe.v)
 	}
 	return err
-}
-
-func (s *Store) committer() {
-	defer close(s.committerDone)
-	batch := make([]*pending, 0, maxBatch)
-	for {
-		select {
-		case first := <-s.commits:
-			batch = append(batch[:0], first)
-		case <-s.quit:
-			return
-		}
-	collect:
-		for len(batch) < maxBatch {
-			select {
-			case p := <-s.commits:
-				batch = append(batch, p)
-			default:
-				break collect
-			}
-		}
-		s.commitBatch(batch)
-		clear(batch)
-		if s.broken == nil && s.logSize >= s.compactAt {
-			s.compact()
-		}
-	}
 }
 
 func (s *Store) commitBatch(batch []*pending) {
@@ -148,7 +159,7 @@ func (s *Store) append(rec []byte) error {
 }
 
 // compact starts generation gen+1: snap-<gen+1> holds the state (which is
-// exactly snapshot gen plus log gen: the committer runs nothing meanwhile),
+// exactly snapshot gen plus log gen: the leader commits nothing meanwhile),
 // then an empty log-<gen+1> replaces log-<gen>, then the old generation is
 // deleted. See the package comment for why every crash point is safe.
 func (s *Store) compact() {

@@ -39,7 +39,7 @@ func seqLess(a, b seqItem) bool {
 const btreeDegree = 8
 
 // state is the whole content of the store at one revision. A published
-// state is immutable: the committer clones it (lazily, copy-on-write) and
+// state is immutable: the commit leader clones it (lazily, copy-on-write) and
 // changes the clone.
 type state struct {
 	data *btree.BTreeG[item]

@@ -5,21 +5,23 @@
 // The state is two copy-on-write B-trees (items ordered by table and key,
 // and the NextSequence counters) plus the revision. The committed state is
 // published through an atomic pointer and never changed again, so View reads
-// it without locks and sees one consistent revision. Every Update goes to a
-// single committer goroutine that does group commit without a timer: it takes
-// the first queued Update and all that queued up meanwhile, runs each on a
-// lazy clone of the state (a failing or panicking function's clone is simply
-// dropped), appends ONE record with the batch's effective writes (puts,
-// deletes, prefix deletes, counter values, resets and the new revision,
-// framed by its length and a CRC-32C) to the log with one write (into zeros
-// preallocated ahead of the records, so the sync flushes data alone),
-// fdatasyncs it, and only then publishes the new state, bumps the revision, tells the
-// watchers and answers the callers: nothing is visible before it is durable.
-// Open loads the newest snapshot and replays its log; a record that is short
-// or fails its CRC was torn by a crash and never acknowledged, so the log is
-// truncated there (zeros after the last record are preallocated space, kept). When the log outgrows max(64 MiB, 4× the last snapshot)
-// the committer writes snap-<gen+1> (temporary file, fsync, rename, directory
-// fsync), then an empty log-<gen+1> the same way, then deletes generation
+// it without locks and sees one consistent revision. Updates are committed
+// in groups without a timer (commit.go): the Update that finds no commit in
+// progress leads, on its own goroutine, taking every Update queued so far;
+// each runs on a lazy clone of the state (a failing or panicking function's
+// clone is simply dropped); the leader appends ONE record with the batch's
+// effective writes (puts, deletes, prefix deletes, counter values, resets
+// and the new revision, framed by its length and a CRC-32C) to the log with
+// one write (into zeros preallocated ahead of the records, so the sync
+// flushes data alone), fdatasyncs it, and only then publishes the new
+// state, bumps the revision, tells the watchers and answers the callers:
+// nothing is visible before it is durable. Open loads the newest snapshot
+// and replays its log; a record that is short or fails its CRC was torn by
+// a crash and never acknowledged, so the log is truncated there (zeros
+// after the last record are preallocated space, kept). When the log
+// outgrows max(64 MiB, 4× the last snapshot) the leader writes
+// snap-<gen+1> (temporary file, fsync, rename, directory fsync), then an
+// empty log-<gen+1> the same way, then deletes generation
 // gen: Open uses the newest snapshot and its log (an absent log is an empty
 // one) and deletes everything older and every temporary file, so a crash at
 // any step leaves either the old generation or the new one complete. The
@@ -104,11 +106,12 @@ type Store struct {
 
 	revs store.Revisions // newest committed revision and its watchers
 
-	// Committer (commit.go). Only the committer goroutine touches the
-	// fields below commits after Open.
-	commits       chan *pending
-	quit          chan struct{}
-	committerDone chan struct{}
+	// Group commit (commit.go). cmu guards queue and leading; only the
+	// current leader touches batch and the fields below it after Open.
+	cmu     sync.Mutex
+	queue   []*pending // Updates waiting for the next record
+	leading bool       // an Update is committing
+	batch   []*pending
 
 	gen       uint64   // generation of the current log
 	log       *os.File // log-<gen>
@@ -141,17 +144,11 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{
-		dir: dir, lock: lock, opts: o,
-		commits:       make(chan *pending),
-		quit:          make(chan struct{}),
-		committerDone: make(chan struct{}),
-	}
+	s := &Store{dir: dir, lock: lock, opts: o}
 	if err := s.recover(); err != nil {
 		_ = lock.Close() // releases the flock
 		return nil, err
 	}
-	go s.committer()
 	return s, nil
 }
 
@@ -362,7 +359,7 @@ func (s *Store) Import(ctx context.Context, rev uint64, fn func(im Importer) err
 	})
 }
 
-// Close waits for running transactions, stops the committer, closes every
+// Close waits for running transactions, closes every
 // Watch channel and releases the directory. Methods called afterwards return
 // ErrClosed; a second Close returns nil.
 func (s *Store) Close() error {
@@ -373,8 +370,8 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.revs.Close()
-	close(s.quit)
-	<-s.committerDone // it may be finishing a compaction
+	// No Update is running (they hold closeMu shared), so no leader is
+	// committing or compacting and the queue is empty.
 	err := s.log.Close()
 	if cerr := s.lock.Close(); err == nil {
 		err = cerr
