@@ -3,68 +3,20 @@ package lambda
 import (
 	"encoding/base64"
 	"encoding/json"
+	"github.com/stagecraft/stagecraft/internal/wire"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 	"unsafe"
 )
 
 // A small append-only JSON writer: events are built straight into one
 // byte slice, without reflection or intermediate maps.
 
-const hexDigits = "0123456789abcdef"
 
-// appendString appends s as a JSON string. Like encoding/json it replaces
-// invalid UTF-8 with U+FFFD and escapes U+2028/U+2029; unlike it, it does
-// not escape <, > and & (API Gateway does not).
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
+// appendString appends s as a JSON string: encoding/json's escaping
+// without the HTML escapes (API Gateway does not escape <, > and &).
+func appendString(b []byte, s string) []byte { return wire.AppendStringNoHTML(b, s) }
 
 func appendBytesString(b []byte, s []byte) []byte {
 	// Converting is free of copies when the compiler can prove s does not

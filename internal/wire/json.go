@@ -74,6 +74,14 @@ var jsonSafe = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
+// jsonSafeNoHTML is jsonSafe with '<', '>' and '&' written as they are.
+var jsonSafeNoHTML = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 const hexDigits = "0123456789abcdef"
 
 // AppendString appends s as a JSON string the way json.Marshal writes it:
@@ -81,12 +89,19 @@ const hexDigits = "0123456789abcdef"
 // control characters and '<', '>', '&' as \u00XX; U+2028 and U+2029 as
 // \u2028 and \u2029; each byte of invalid UTF-8 as \ufffd. (Follows
 // encoding/json's appendString.)
-func AppendString(b []byte, s string) []byte {
+func AppendString(b []byte, s string) []byte { return appendString(b, s, &jsonSafe) }
+
+// AppendStringNoHTML is AppendString without the HTML escaping: '<', '>'
+// and '&' are written as they are (as API Gateway writes the events it
+// sends to Lambda).
+func AppendStringNoHTML(b []byte, s string) []byte { return appendString(b, s, &jsonSafeNoHTML) }
+
+func appendString(b []byte, s string, safe *[utf8.RuneSelf]bool) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if jsonSafe[c] {
+			if safe[c] {
 				i++
 				continue
 			}

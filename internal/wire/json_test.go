@@ -78,7 +78,33 @@ func FuzzAppendString(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := encode(func(b []byte) []byte { return wire.AppendString(b, s) })
 		sameJSON(t, "AppendString", s, got, err)
+		sameNoHTML(t, s)
 	})
+}
+
+// sameNoHTML holds AppendStringNoHTML to a json.Encoder with HTML escaping
+// off.
+func sameNoHTML(t *testing.T, s string) {
+	t.Helper()
+	var want bytes.Buffer
+	enc := json.NewEncoder(&want)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		t.Fatal(err)
+	}
+	if got := wire.AppendStringNoHTML([]byte("x"), s); string(got) != "x"+strings.TrimSuffix(want.String(), "\n") {
+		t.Fatalf("AppendStringNoHTML(%q) = %s, want x%s", s, got, want.String())
+	}
+}
+
+func TestAppendStringNoHTML(t *testing.T) {
+	for _, s := range trickyStrings {
+		sameNoHTML(t, s)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 2000 {
+		sameNoHTML(t, randString(rng))
+	}
 }
 
 // randString draws from bytes and runes that each need different handling.
