@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -32,7 +33,7 @@ func failEncode(err error) { panic(encodeError{err}) }
 // AppendJSON appends v encoded as json.Marshal encodes it, through v's
 // AppendJSON method when it has one, else through json.Marshal.
 func AppendJSON(b []byte, v any) (out []byte, err error) {
-	a, ok := v.(JSONAppender)
+	a, ok := appender(v)
 	if !ok {
 		j, err := json.Marshal(v)
 		if err != nil {
@@ -55,10 +56,49 @@ func AppendJSON(b []byte, v any) (out []byte, err error) {
 
 // Marshal is json.Marshal, through v's AppendJSON method when it has one.
 func Marshal(v any) ([]byte, error) {
-	if _, ok := v.(JSONAppender); !ok {
+	if _, ok := appender(v); !ok {
 		return json.Marshal(v)
 	}
 	return AppendJSON(nil, v)
+}
+
+// appender returns v's AppendJSON method when that method encodes all of
+// v. A struct that embeds a generated type (a store record such as
+// struct{ api.RoutingRule; Domain string }) has the embedded type's
+// AppendJSON promoted to it, and that method would leave out the outer
+// struct's own fields; values of struct types with an embedded field
+// therefore go through json.Marshal. Generated types embed nothing.
+func appender(v any) (JSONAppender, bool) {
+	a, ok := v.(JSONAppender)
+	if !ok || embeds(reflect.TypeOf(v)) {
+		return nil, false
+	}
+	return a, true
+}
+
+var embedsCache sync.Map // reflect.Type → bool
+
+// embeds reports whether t (or what t points to) is a struct with an
+// embedded field.
+func embeds(t reflect.Type) bool {
+	if e, ok := embedsCache.Load(t); ok {
+		return e.(bool)
+	}
+	s := t
+	for s.Kind() == reflect.Pointer {
+		s = s.Elem()
+	}
+	e := false
+	if s.Kind() == reflect.Struct {
+		for i := range s.NumField() {
+			if s.Field(i).Anonymous {
+				e = true
+				break
+			}
+		}
+	}
+	embedsCache.Store(t, e)
+	return e
 }
 
 // The appenders below are what generated AppendJSON methods are made of;

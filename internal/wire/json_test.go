@@ -318,3 +318,27 @@ func TestWriteJSON(t *testing.T) {
 		t.Fatalf("WriteEmptyObject: %v %q %q", err, w.Header(), w.Body.String())
 	}
 }
+
+// A struct embedding a JSONAppender has its AppendJSON promoted; Marshal
+// and AppendJSON must not use it, or the outer struct's own fields are lost
+// (store records are such structs).
+func TestMarshalEmbeddingStruct(t *testing.T) {
+	type record struct {
+		jsonValue
+		Domain string `json:"domain"`
+	}
+	r := &record{jsonValue: jsonValue{F: 1.5}, Domain: "example.com"}
+	want, _ := json.Marshal(r)
+	got, err := wire.Marshal(r)
+	if err != nil || string(got) != string(want) || !strings.Contains(string(got), `"domain":"example.com"`) {
+		t.Fatalf("Marshal = %s, %v; want %s", got, err, want)
+	}
+	got, err = wire.AppendJSON([]byte("x"), r)
+	if err != nil || string(got) != "x"+string(want) {
+		t.Fatalf("AppendJSON = %s, %v; want x%s", got, err, want)
+	}
+	// The embedded value alone still uses its own encoder.
+	if got, err := wire.Marshal(&r.jsonValue); err != nil || string(got) != `{"f":1.5}` {
+		t.Fatalf("Marshal(embedded) = %s, %v", got, err)
+	}
+}
