@@ -22,6 +22,11 @@
 //	apigwv2.apimappings           domainName/apiMappingId        → mappingRecord (api.ApiMapping + its domain name)
 //	apigwv2.routingrules          domainName/routingRuleId       → ruleRecord (api.RoutingRule + its domain name; the domain may be the REST family's)
 //	apigwv2.vpclinks              vpcLinkId                      → api.VpcLink
+//	apigwv2.portals               portalId                       → portalRecord (api.PortalSummary + logo URI)
+//	apigwv2.portalproducts        portalProductId                → api.GetPortalProductResponse
+//	apigwv2.productsharing        portalProductId                → api.GetPortalProductSharingPolicyResponse
+//	apigwv2.productpages          portalProductId/productPageId  → api.GetProductPageResponse
+//	apigwv2.productrestpages      portalProductId/pageId         → restPageRecord (identifier, overrides, try it)
 //
 // Every operation reads, checks and writes in one store transaction, so it
 // is atomic; an operation that changes an API's configuration also makes the
@@ -259,18 +264,23 @@ func values[T any](in []*T) []T {
 // https://{apiId}.execute-api.{region}.amazonaws.com (wss:// for
 // WebSocket) [D]. A configurable public base URL can replace this later.
 func apiEndpoint(ctx context.Context, a *api.Api) string {
-	id := str(a.ApiId)
+	return executeAPIURL(ctx, str(a.ApiId), isWebSocket(a))
+}
+
+// executeAPIURL is the base URL of an API's data plane as apiEndpoint
+// derives it (also for REST APIs, whose stages are served the same way).
+func executeAPIURL(ctx context.Context, id string, websocket bool) string {
 	if la, ok := ctx.Value(http.LocalAddrContextKey).(net.Addr); ok {
 		if tcp, ok := la.(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
 			scheme := "http"
-			if isWebSocket(a) {
+			if websocket {
 				scheme = "ws"
 			}
 			return scheme + "://" + id + ".execute-api.localhost:" + strconv.Itoa(tcp.Port)
 		}
 	}
 	scheme := "https"
-	if isWebSocket(a) {
+	if websocket {
 		scheme = "wss"
 	}
 	return scheme + "://" + id + ".execute-api." + region(ctx) + ".amazonaws.com"

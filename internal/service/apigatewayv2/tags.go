@@ -16,7 +16,11 @@ import (
 //	arn:aws:apigateway:{region}::/apis/{apiId}/stages/{stageName}
 //	arn:aws:apigateway:{region}::/domainnames/{domainName}
 //	arn:aws:apigateway:{region}::/vpclinks/{vpcLinkId}
+//	arn:aws:apigateway:{region}:{account}:/portals/{portalId}
+//	arn:aws:apigateway:{region}:{account}:/portalproducts/{portalProductId}
 //
+// (portals and portal products carry the account in their ARNs, see
+// portalproducts.go; the empty account is accepted for them too [?]).
 // The ARN travels as one percent-encoded path label that the router
 // decodes. Tags live in the resource's own `tags` map, so GetApi and
 // GetStage show them; each operation loads, changes and stores the
@@ -35,7 +39,7 @@ type tagged struct {
 func resolveTagged(ctx context.Context, tx store.Tx, arn string) (*tagged, error) {
 	parts := strings.SplitN(arn, ":", 6)
 	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "apigateway" || parts[3] != region(ctx) ||
-		parts[4] != "" || !strings.HasPrefix(parts[5], "/") {
+		!strings.HasPrefix(parts[5], "/") {
 		return nil, errNoTagged(arn)
 	}
 	segs := strings.Split(parts[5][1:], "/")
@@ -43,6 +47,10 @@ func resolveTagged(ctx context.Context, tx store.Tx, arn string) (*tagged, error
 		if s == "" {
 			return nil, errNoTagged(arn)
 		}
+	}
+	portalFamily := segs[0] == "portals" || segs[0] == "portalproducts"
+	if parts[4] != "" && !(portalFamily && parts[4] == account(ctx)) {
+		return nil, errNoTagged(arn)
 	}
 	edit := func(table, k string, rec any, tags *map[string]string) *tagged {
 		return &tagged{tags: tags, store: func() error { return store.PutJSON(tx, table, k, rec) }}
@@ -76,6 +84,20 @@ func resolveTagged(ctx context.Context, tx store.Tx, arn string) (*tagged, error
 			return nil, err
 		}
 		return edit(tVpcLinks, k, v, &v.Tags), nil
+	case len(segs) == 2 && segs[0] == "portals":
+		k := key(ctx, segs[1])
+		p, err := get[portalRecord](tx, tPortals, k, errNoTagged(arn))
+		if err != nil {
+			return nil, err
+		}
+		return edit(tPortals, k, p, &p.Portal.Tags), nil
+	case len(segs) == 2 && segs[0] == "portalproducts":
+		k := key(ctx, segs[1])
+		p, err := get[api.GetPortalProductResponse](tx, tPortalProducts, k, errNoTagged(arn))
+		if err != nil {
+			return nil, err
+		}
+		return edit(tPortalProducts, k, p, &p.Tags), nil
 	}
 	return nil, errNoTagged(arn)
 }
