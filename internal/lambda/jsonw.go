@@ -13,7 +13,6 @@ import (
 // A small append-only JSON writer: events are built straight into one
 // byte slice, without reflection or intermediate maps.
 
-
 // appendString appends s as a JSON string: encoding/json's escaping
 // without the HTML escapes (API Gateway does not escape <, > and &).
 func appendString(b []byte, s string) []byte { return wire.AppendStringNoHTML(b, s) }
