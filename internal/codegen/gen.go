@@ -339,6 +339,7 @@ func (g *svcGen) genStruct(name string) {
 	}
 	g.p("}\n\n")
 	g.genAppendJSON(name)
+	g.genDecodeJSON(name)
 }
 
 // bodyName is the JSON name of a member that travels in the body; ok is

@@ -172,6 +172,12 @@ func (g *svcGen) generateTest() ([]byte, error) {
 	for _, n := range g.structs {
 		fmt.Fprintf(&b, "\t\t(*%s)(nil),\n", n)
 	}
+	b.WriteString("\t})\n}\n\n")
+	b.WriteString("// TestDecodeJSON compares the DecodeJSON of every generated structure with\n// json.Unmarshal, on what AppendJSON writes for many random values of each\n// and on malformed and odd variants of it.\n")
+	b.WriteString("func TestDecodeJSON(t *testing.T) {\n\twiretest.CheckDecodeJSON(t, \"zz_generated.go\", []any{\n")
+	for _, n := range g.structs {
+		fmt.Fprintf(&b, "\t\t(*%s)(nil),\n", n)
+	}
 	b.WriteString("\t})\n}\n")
 	return format.Source(b.Bytes())
 }

@@ -52,6 +52,63 @@ func (v *AccessLogSettings) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *AccessLogSettings) DecodeJSON(b []byte) bool {
+	*v = AccessLogSettings{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = AccessLogSettings{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *AccessLogSettings) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "destinationArn":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DestinationArn = &x
+			}
+		case "format":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Format = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type Account struct {
 	ApiKeyVersion     *string           `json:"apiKeyVersion,omitzero"`
 	CloudwatchRoleArn *string           `json:"cloudwatchRoleArn,omitzero"`
@@ -94,6 +151,92 @@ func (v *Account) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Account) DecodeJSON(b []byte) bool {
+	*v = Account{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Account{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Account) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiKeyVersion":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiKeyVersion = &x
+			}
+		case "cloudwatchRoleArn":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CloudwatchRoleArn = &x
+			}
+		case "features":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.Features = s0
+				}
+			}
+		case "throttleSettings":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				v.ThrottleSettings = new(ThrottleSettings)
+				v.ThrottleSettings.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ApiKey struct {
@@ -180,6 +323,168 @@ func (v *ApiKey) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ApiKey) DecodeJSON(b []byte) bool {
+	*v = ApiKey{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ApiKey{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ApiKey) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [10]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "createdDate":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "customerId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CustomerId = &x
+			}
+		case "description":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "enabled":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.Enabled = &x
+			}
+		case "id":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		case "lastUpdatedDate":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastUpdatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "name":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "stageKeys":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.StageKeys = s0
+				}
+			}
+		case "tags":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "value":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Value = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ApiKeyIds struct {
 	Ids      []string `json:"ids,omitzero"`
 	Warnings []string `json:"warnings,omitzero"`
@@ -219,6 +524,79 @@ func (v *ApiKeyIds) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ApiKeyIds) DecodeJSON(b []byte) bool {
+	*v = ApiKeyIds{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ApiKeyIds{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ApiKeyIds) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "ids":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.Ids = s0
+				}
+			}
+		case "warnings":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.Warnings = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ApiKeys struct {
@@ -267,6 +645,90 @@ func (v *ApiKeys) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ApiKeys) DecodeJSON(b []byte) bool {
+	*v = ApiKeys{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ApiKeys{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ApiKeys) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "item":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []ApiKey{}
+					for n0 := 0; d.More(&n0); {
+						var e ApiKey
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "position":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Position = &x
+			}
+		case "warnings":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.Warnings = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ApiStage struct {
 	ApiId    *string                     `json:"apiId,omitzero"`
 	Stage    *string                     `json:"stage,omitzero"`
@@ -308,6 +770,87 @@ func (v *ApiStage) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ApiStage) DecodeJSON(b []byte) bool {
+	*v = ApiStage{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ApiStage{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ApiStage) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiId = &x
+			}
+		case "stage":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Stage = &x
+			}
+		case "throttle":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]ThrottleSettings{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 ThrottleSettings
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.Throttle = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Authorizer struct {
@@ -384,6 +927,159 @@ func (v *Authorizer) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Authorizer) DecodeJSON(b []byte) bool {
+	*v = Authorizer{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Authorizer{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Authorizer) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [10]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "authType":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthType = &x
+			}
+		case "authorizerCredentials":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerCredentials = &x
+			}
+		case "authorizerResultTtlInSeconds":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.AuthorizerResultTtlInSeconds = &x
+			}
+		case "authorizerUri":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerUri = &x
+			}
+		case "id":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		case "identitySource":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IdentitySource = &x
+			}
+		case "identityValidationExpression":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IdentityValidationExpression = &x
+			}
+		case "name":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "providerARNs":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.ProviderARNs = s0
+				}
+			}
+		case "type":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Type = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type Authorizers struct {
 	Items    []Authorizer `json:"item,omitzero"`
 	Position *string      `json:"position,omitzero"`
@@ -418,6 +1114,71 @@ func (v *Authorizers) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Authorizers) DecodeJSON(b []byte) bool {
+	*v = Authorizers{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Authorizers{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Authorizers) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "item":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Authorizer{}
+					for n0 := 0; d.More(&n0); {
+						var e Authorizer
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "position":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Position = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type BadRequestException struct {
 	Message *string `json:"message,omitzero"`
 }
@@ -438,6 +1199,52 @@ func (v *BadRequestException) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *BadRequestException) DecodeJSON(b []byte) bool {
+	*v = BadRequestException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = BadRequestException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *BadRequestException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "message":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type BasePathMapping struct {
@@ -472,6 +1279,74 @@ func (v *BasePathMapping) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *BasePathMapping) DecodeJSON(b []byte) bool {
+	*v = BasePathMapping{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = BasePathMapping{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *BasePathMapping) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "basePath":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.BasePath = &x
+			}
+		case "restApiId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RestApiId = &x
+			}
+		case "stage":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Stage = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type BasePathMappings struct {
 	Items    []BasePathMapping `json:"item,omitzero"`
 	Position *string           `json:"position,omitzero"`
@@ -504,6 +1379,71 @@ func (v *BasePathMappings) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *BasePathMappings) DecodeJSON(b []byte) bool {
+	*v = BasePathMappings{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = BasePathMappings{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *BasePathMappings) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "item":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []BasePathMapping{}
+					for n0 := 0; d.More(&n0); {
+						var e BasePathMapping
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "position":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Position = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CanarySettings struct {
@@ -551,6 +1491,98 @@ func (v *CanarySettings) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CanarySettings) DecodeJSON(b []byte) bool {
+	*v = CanarySettings{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CanarySettings{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CanarySettings) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "deploymentId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentId = &x
+			}
+		case "percentTraffic":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x float64
+				x = d.Float64()
+				v.PercentTraffic = &x
+			}
+		case "stageVariableOverrides":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.StageVariableOverrides = m0
+				}
+			}
+		case "useStageCache":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.UseStageCache = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ClientCertificate struct {
@@ -610,6 +1642,116 @@ func (v *ClientCertificate) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ClientCertificate) DecodeJSON(b []byte) bool {
+	*v = ClientCertificate{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ClientCertificate{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ClientCertificate) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "clientCertificateId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ClientCertificateId = &x
+			}
+		case "createdDate":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "description":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "expirationDate":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.ExpirationDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "pemEncodedCertificate":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PemEncodedCertificate = &x
+			}
+		case "tags":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ClientCertificates struct {
 	Items    []ClientCertificate `json:"item,omitzero"`
 	Position *string             `json:"position,omitzero"`
@@ -644,6 +1786,71 @@ func (v *ClientCertificates) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ClientCertificates) DecodeJSON(b []byte) bool {
+	*v = ClientCertificates{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ClientCertificates{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ClientCertificates) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "item":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []ClientCertificate{}
+					for n0 := 0; d.More(&n0); {
+						var e ClientCertificate
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "position":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Position = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ConflictException struct {
 	Message *string `json:"message,omitzero"`
 }
@@ -664,6 +1871,52 @@ func (v *ConflictException) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ConflictException) DecodeJSON(b []byte) bool {
+	*v = ConflictException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ConflictException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ConflictException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "message":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateApiKeyRequest struct {
@@ -740,6 +1993,150 @@ func (v *CreateApiKeyRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateApiKeyRequest) DecodeJSON(b []byte) bool {
+	*v = CreateApiKeyRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateApiKeyRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateApiKeyRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [8]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "customerId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CustomerId = &x
+			}
+		case "description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "enabled":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.Enabled = &x
+			}
+		case "generateDistinctId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.GenerateDistinctId = &x
+			}
+		case "name":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "stageKeys":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []StageKey{}
+					for n0 := 0; d.More(&n0); {
+						var e StageKey
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.StageKeys = s0
+				}
+			}
+		case "tags":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "value":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Value = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateAuthorizerRequest struct {
 	AuthType                     *string  `json:"authType,omitzero"`
 	AuthorizerCredentials        *string  `json:"authorizerCredentials,omitzero"`
@@ -810,6 +2207,148 @@ func (v *CreateAuthorizerRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateAuthorizerRequest) DecodeJSON(b []byte) bool {
+	*v = CreateAuthorizerRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateAuthorizerRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateAuthorizerRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [9]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "authType":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthType = &x
+			}
+		case "authorizerCredentials":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerCredentials = &x
+			}
+		case "authorizerResultTtlInSeconds":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.AuthorizerResultTtlInSeconds = &x
+			}
+		case "authorizerUri":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerUri = &x
+			}
+		case "identitySource":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IdentitySource = &x
+			}
+		case "identityValidationExpression":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IdentityValidationExpression = &x
+			}
+		case "name":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "providerARNs":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.ProviderARNs = s0
+				}
+			}
+		case "type":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Type = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateBasePathMappingRequest struct {
 	BasePath     *string `json:"basePath,omitzero"`
 	DomainName   string  `json:"-"`
@@ -842,6 +2381,74 @@ func (v *CreateBasePathMappingRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateBasePathMappingRequest) DecodeJSON(b []byte) bool {
+	*v = CreateBasePathMappingRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateBasePathMappingRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateBasePathMappingRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "basePath":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.BasePath = &x
+			}
+		case "restApiId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RestApiId = &x
+			}
+		case "stage":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Stage = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateDeploymentRequest struct {
@@ -912,6 +2519,141 @@ func (v *CreateDeploymentRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateDeploymentRequest) DecodeJSON(b []byte) bool {
+	*v = CreateDeploymentRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateDeploymentRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateDeploymentRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [8]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "cacheClusterEnabled":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.CacheClusterEnabled = &x
+			}
+		case "cacheClusterSize":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CacheClusterSize = &x
+			}
+		case "canarySettings":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				v.CanarySettings = new(DeploymentCanarySettings)
+				v.CanarySettings.DecodeJSONFrom(d)
+			}
+		case "description":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "stageDescription":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.StageDescription = &x
+			}
+		case "stageName":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.StageName = &x
+			}
+		case "tracingEnabled":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.TracingEnabled = &x
+			}
+		case "variables":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Variables = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateDocumentationPartRequest struct {
 	Location   *DocumentationPartLocation `json:"location,omitzero"`
 	Properties *string                    `json:"properties,omitzero"`
@@ -938,6 +2680,62 @@ func (v *CreateDocumentationPartRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateDocumentationPartRequest) DecodeJSON(b []byte) bool {
+	*v = CreateDocumentationPartRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateDocumentationPartRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateDocumentationPartRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "location":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.Location = new(DocumentationPartLocation)
+				v.Location.DecodeJSONFrom(d)
+			}
+		case "properties":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Properties = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateDocumentationVersionRequest struct {
@@ -971,6 +2769,74 @@ func (v *CreateDocumentationVersionRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateDocumentationVersionRequest) DecodeJSON(b []byte) bool {
+	*v = CreateDocumentationVersionRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateDocumentationVersionRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateDocumentationVersionRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "documentationVersion":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DocumentationVersion = &x
+			}
+		case "stageName":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.StageName = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateDomainNameAccessAssociationRequest struct {
@@ -1018,6 +2884,98 @@ func (v *CreateDomainNameAccessAssociationRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateDomainNameAccessAssociationRequest) DecodeJSON(b []byte) bool {
+	*v = CreateDomainNameAccessAssociationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateDomainNameAccessAssociationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateDomainNameAccessAssociationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "accessAssociationSource":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AccessAssociationSource = &x
+			}
+		case "accessAssociationSourceType":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AccessAssociationSourceType = &x
+			}
+		case "domainNameArn":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainNameArn = &x
+			}
+		case "tags":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateDomainNameRequest struct {
@@ -1127,6 +3085,228 @@ func (v *CreateDomainNameRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateDomainNameRequest) DecodeJSON(b []byte) bool {
+	*v = CreateDomainNameRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateDomainNameRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateDomainNameRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [16]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "certificateArn":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CertificateArn = &x
+			}
+		case "certificateBody":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CertificateBody = &x
+			}
+		case "certificateChain":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CertificateChain = &x
+			}
+		case "certificateName":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CertificateName = &x
+			}
+		case "certificatePrivateKey":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CertificatePrivateKey = &x
+			}
+		case "domainName":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainName = &x
+			}
+		case "endpointAccessMode":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.EndpointAccessMode = &x
+			}
+		case "endpointConfiguration":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				v.EndpointConfiguration = new(EndpointConfiguration)
+				v.EndpointConfiguration.DecodeJSONFrom(d)
+			}
+		case "mutualTlsAuthentication":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				v.MutualTlsAuthentication = new(MutualTlsAuthenticationInput)
+				v.MutualTlsAuthentication.DecodeJSONFrom(d)
+			}
+		case "ownershipVerificationCertificateArn":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.OwnershipVerificationCertificateArn = &x
+			}
+		case "policy":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Policy = &x
+			}
+		case "regionalCertificateArn":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RegionalCertificateArn = &x
+			}
+		case "regionalCertificateName":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RegionalCertificateName = &x
+			}
+		case "routingMode":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RoutingMode = &x
+			}
+		case "securityPolicy":
+			if seen[14] {
+				d.Fail()
+				return
+			}
+			seen[14] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.SecurityPolicy = &x
+			}
+		case "tags":
+			if seen[15] {
+				d.Fail()
+				return
+			}
+			seen[15] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateModelRequest struct {
 	ContentType *string `json:"contentType,omitzero"`
 	Description *string `json:"description,omitzero"`
@@ -1165,6 +3345,85 @@ func (v *CreateModelRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateModelRequest) DecodeJSON(b []byte) bool {
+	*v = CreateModelRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateModelRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateModelRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "contentType":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentType = &x
+			}
+		case "description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "name":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "schema":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Schema = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateRequestValidatorRequest struct {
 	Name                      *string `json:"name,omitzero"`
 	RestApiId                 string  `json:"-"`
@@ -1198,6 +3457,74 @@ func (v *CreateRequestValidatorRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateRequestValidatorRequest) DecodeJSON(b []byte) bool {
+	*v = CreateRequestValidatorRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateRequestValidatorRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateRequestValidatorRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "name":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "validateRequestBody":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ValidateRequestBody = &x
+			}
+		case "validateRequestParameters":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ValidateRequestParameters = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateResourceRequest struct {
 	ParentId  string  `json:"-"`
 	PathPart  *string `json:"pathPart,omitzero"`
@@ -1220,6 +3547,52 @@ func (v *CreateResourceRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateResourceRequest) DecodeJSON(b []byte) bool {
+	*v = CreateResourceRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateResourceRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateResourceRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "pathPart":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PathPart = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateRestApiRequest struct {
@@ -1321,6 +3694,204 @@ func (v *CreateRestApiRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateRestApiRequest) DecodeJSON(b []byte) bool {
+	*v = CreateRestApiRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateRestApiRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateRestApiRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [13]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiKeySource":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiKeySource = &x
+			}
+		case "binaryMediaTypes":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.BinaryMediaTypes = s0
+				}
+			}
+		case "cloneFrom":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CloneFrom = &x
+			}
+		case "description":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "disableExecuteApiEndpoint":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DisableExecuteApiEndpoint = &x
+			}
+		case "endpointAccessMode":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.EndpointAccessMode = &x
+			}
+		case "endpointConfiguration":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				v.EndpointConfiguration = new(EndpointConfiguration)
+				v.EndpointConfiguration.DecodeJSONFrom(d)
+			}
+		case "minimumCompressionSize":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.MinimumCompressionSize = &x
+			}
+		case "name":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "policy":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Policy = &x
+			}
+		case "securityPolicy":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.SecurityPolicy = &x
+			}
+		case "tags":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "version":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Version = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateStageRequest struct {
 	CacheClusterEnabled  *bool             `json:"cacheClusterEnabled,omitzero"`
 	CacheClusterSize     *string           `json:"cacheClusterSize,omitzero"`
@@ -1409,6 +3980,176 @@ func (v *CreateStageRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateStageRequest) DecodeJSON(b []byte) bool {
+	*v = CreateStageRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateStageRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateStageRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [10]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "cacheClusterEnabled":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.CacheClusterEnabled = &x
+			}
+		case "cacheClusterSize":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CacheClusterSize = &x
+			}
+		case "canarySettings":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				v.CanarySettings = new(CanarySettings)
+				v.CanarySettings.DecodeJSONFrom(d)
+			}
+		case "deploymentId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentId = &x
+			}
+		case "description":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "documentationVersion":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DocumentationVersion = &x
+			}
+		case "stageName":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.StageName = &x
+			}
+		case "tags":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "tracingEnabled":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.TracingEnabled = &x
+			}
+		case "variables":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Variables = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateUsagePlanKeyRequest struct {
 	KeyId       *string `json:"keyId,omitzero"`
 	KeyType     *string `json:"keyType,omitzero"`
@@ -1435,6 +4176,63 @@ func (v *CreateUsagePlanKeyRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateUsagePlanKeyRequest) DecodeJSON(b []byte) bool {
+	*v = CreateUsagePlanKeyRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateUsagePlanKeyRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateUsagePlanKeyRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "keyId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.KeyId = &x
+			}
+		case "keyType":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.KeyType = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateUsagePlanRequest struct {
@@ -1501,6 +4299,126 @@ func (v *CreateUsagePlanRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateUsagePlanRequest) DecodeJSON(b []byte) bool {
+	*v = CreateUsagePlanRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateUsagePlanRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateUsagePlanRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiStages":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []ApiStage{}
+					for n0 := 0; d.More(&n0); {
+						var e ApiStage
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.ApiStages = s0
+				}
+			}
+		case "description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "name":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "quota":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				v.Quota = new(QuotaSettings)
+				v.Quota.DecodeJSONFrom(d)
+			}
+		case "tags":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "throttle":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				v.Throttle = new(ThrottleSettings)
+				v.Throttle.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateVpcLinkRequest struct {
 	Description *string           `json:"description,omitzero"`
 	Name        *string           `json:"name,omitzero"`
@@ -1555,6 +4473,106 @@ func (v *CreateVpcLinkRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateVpcLinkRequest) DecodeJSON(b []byte) bool {
+	*v = CreateVpcLinkRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateVpcLinkRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateVpcLinkRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "name":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "tags":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "targetArns":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.TargetArns = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteApiKeyRequest struct {
 	ApiKey string `json:"-"`
 }
@@ -1566,6 +4584,40 @@ func (v *DeleteApiKeyRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteApiKeyRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteApiKeyRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteApiKeyRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteApiKeyRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteAuthorizerRequest struct {
@@ -1580,6 +4632,40 @@ func (v *DeleteAuthorizerRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteAuthorizerRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteAuthorizerRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteAuthorizerRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteAuthorizerRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteBasePathMappingRequest struct {
@@ -1597,6 +4683,40 @@ func (v *DeleteBasePathMappingRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteBasePathMappingRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteBasePathMappingRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteBasePathMappingRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteBasePathMappingRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteClientCertificateRequest struct {
 	ClientCertificateId string `json:"-"`
 }
@@ -1608,6 +4728,40 @@ func (v *DeleteClientCertificateRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteClientCertificateRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteClientCertificateRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteClientCertificateRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteClientCertificateRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteDeploymentRequest struct {
@@ -1624,6 +4778,40 @@ func (v *DeleteDeploymentRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteDeploymentRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteDeploymentRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteDeploymentRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteDeploymentRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteDocumentationPartRequest struct {
 	DocumentationPartId string `json:"-"`
 	RestApiId           string `json:"-"`
@@ -1636,6 +4824,40 @@ func (v *DeleteDocumentationPartRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteDocumentationPartRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteDocumentationPartRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteDocumentationPartRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteDocumentationPartRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteDocumentationVersionRequest struct {
@@ -1652,6 +4874,40 @@ func (v *DeleteDocumentationVersionRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteDocumentationVersionRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteDocumentationVersionRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteDocumentationVersionRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteDocumentationVersionRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteDomainNameAccessAssociationRequest struct {
 	DomainNameAccessAssociationArn string `json:"-"`
 }
@@ -1663,6 +4919,40 @@ func (v *DeleteDomainNameAccessAssociationRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteDomainNameAccessAssociationRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteDomainNameAccessAssociationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteDomainNameAccessAssociationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteDomainNameAccessAssociationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteDomainNameRequest struct {
@@ -1679,6 +4969,40 @@ func (v *DeleteDomainNameRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteDomainNameRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteDomainNameRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteDomainNameRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteDomainNameRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteGatewayResponseRequest struct {
 	ResponseType string `json:"-"`
 	RestApiId    string `json:"-"`
@@ -1691,6 +5015,40 @@ func (v *DeleteGatewayResponseRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteGatewayResponseRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteGatewayResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteGatewayResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteGatewayResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteIntegrationRequest struct {
@@ -1706,6 +5064,40 @@ func (v *DeleteIntegrationRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteIntegrationRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteIntegrationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteIntegrationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteIntegrationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteIntegrationResponseRequest struct {
@@ -1724,6 +5116,40 @@ func (v *DeleteIntegrationResponseRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteIntegrationResponseRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteIntegrationResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteIntegrationResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteIntegrationResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteMethodRequest struct {
 	HttpMethod string `json:"-"`
 	ResourceId string `json:"-"`
@@ -1737,6 +5163,40 @@ func (v *DeleteMethodRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteMethodRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteMethodRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteMethodRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteMethodRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteMethodResponseRequest struct {
@@ -1755,6 +5215,40 @@ func (v *DeleteMethodResponseRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteMethodResponseRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteMethodResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteMethodResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteMethodResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteModelRequest struct {
 	ModelName string `json:"-"`
 	RestApiId string `json:"-"`
@@ -1767,6 +5261,40 @@ func (v *DeleteModelRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteModelRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteModelRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteModelRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteModelRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteRequestValidatorRequest struct {
@@ -1783,6 +5311,40 @@ func (v *DeleteRequestValidatorRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteRequestValidatorRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteRequestValidatorRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteRequestValidatorRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteRequestValidatorRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteResourceRequest struct {
 	ResourceId string `json:"-"`
 	RestApiId  string `json:"-"`
@@ -1797,6 +5359,40 @@ func (v *DeleteResourceRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteResourceRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteResourceRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteResourceRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteResourceRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteRestApiRequest struct {
 	RestApiId string `json:"-"`
 }
@@ -1808,6 +5404,40 @@ func (v *DeleteRestApiRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteRestApiRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteRestApiRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteRestApiRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteRestApiRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteStageRequest struct {
@@ -1824,6 +5454,40 @@ func (v *DeleteStageRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteStageRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteStageRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteStageRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteStageRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteUsagePlanKeyRequest struct {
 	KeyId       string `json:"-"`
 	UsagePlanId string `json:"-"`
@@ -1836,6 +5500,40 @@ func (v *DeleteUsagePlanKeyRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteUsagePlanKeyRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteUsagePlanKeyRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteUsagePlanKeyRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteUsagePlanKeyRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteUsagePlanRequest struct {
@@ -1851,6 +5549,40 @@ func (v *DeleteUsagePlanRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteUsagePlanRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteUsagePlanRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteUsagePlanRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteUsagePlanRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteVpcLinkRequest struct {
 	VpcLinkId string `json:"-"`
 }
@@ -1862,6 +5594,40 @@ func (v *DeleteVpcLinkRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteVpcLinkRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteVpcLinkRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteVpcLinkRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteVpcLinkRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Deployment struct {
@@ -1927,6 +5693,111 @@ func (v *Deployment) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Deployment) DecodeJSON(b []byte) bool {
+	*v = Deployment{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Deployment{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Deployment) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiSummary":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]map[string]MethodSnapshot{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 map[string]MethodSnapshot
+						if !d.Null() {
+							if d.ObjectStart() {
+								m1 := map[string]MethodSnapshot{}
+								for n1 := 0; ; {
+									kb, ok := d.Key(&n1)
+									if !ok {
+										break
+									}
+									k1 := string(kb)
+									var e1 MethodSnapshot
+									if !d.Null() {
+										e1.DecodeJSONFrom(d)
+									}
+									m1[k1] = e1
+								}
+								e0 = m1
+							}
+						}
+						m0[k0] = e0
+					}
+					v.ApiSummary = m0
+				}
+			}
+		case "createdDate":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "description":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "id":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeploymentCanarySettings struct {
 	PercentTraffic         *float64          `json:"percentTraffic,omitzero"`
 	StageVariableOverrides map[string]string `json:"stageVariableOverrides,omitzero"`
@@ -1969,6 +5840,87 @@ func (v *DeploymentCanarySettings) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeploymentCanarySettings) DecodeJSON(b []byte) bool {
+	*v = DeploymentCanarySettings{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeploymentCanarySettings{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeploymentCanarySettings) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "percentTraffic":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x float64
+				x = d.Float64()
+				v.PercentTraffic = &x
+			}
+		case "stageVariableOverrides":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.StageVariableOverrides = m0
+				}
+			}
+		case "useStageCache":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.UseStageCache = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type Deployments struct {
 	Items    []Deployment `json:"item,omitzero"`
 	Position *string      `json:"position,omitzero"`
@@ -2003,6 +5955,71 @@ func (v *Deployments) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Deployments) DecodeJSON(b []byte) bool {
+	*v = Deployments{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Deployments{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Deployments) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "item":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Deployment{}
+					for n0 := 0; d.More(&n0); {
+						var e Deployment
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "position":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Position = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DocumentationPart struct {
 	Id         *string                    `json:"id,omitzero"`
 	Location   *DocumentationPartLocation `json:"location,omitzero"`
@@ -2033,6 +6050,73 @@ func (v *DocumentationPart) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DocumentationPart) DecodeJSON(b []byte) bool {
+	*v = DocumentationPart{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DocumentationPart{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DocumentationPart) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "id":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		case "location":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				v.Location = new(DocumentationPartLocation)
+				v.Location.DecodeJSONFrom(d)
+			}
+		case "properties":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Properties = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DocumentationPartIds struct {
@@ -2074,6 +6158,79 @@ func (v *DocumentationPartIds) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DocumentationPartIds) DecodeJSON(b []byte) bool {
+	*v = DocumentationPartIds{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DocumentationPartIds{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DocumentationPartIds) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "ids":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.Ids = s0
+				}
+			}
+		case "warnings":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.Warnings = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DocumentationPartLocation struct {
@@ -2118,6 +6275,96 @@ func (v *DocumentationPartLocation) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DocumentationPartLocation) DecodeJSON(b []byte) bool {
+	*v = DocumentationPartLocation{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DocumentationPartLocation{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DocumentationPartLocation) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "method":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Method = &x
+			}
+		case "name":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "path":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Path = &x
+			}
+		case "statusCode":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.StatusCode = &x
+			}
+		case "type":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Type = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DocumentationParts struct {
 	Items    []DocumentationPart `json:"item,omitzero"`
 	Position *string             `json:"position,omitzero"`
@@ -2152,6 +6399,71 @@ func (v *DocumentationParts) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DocumentationParts) DecodeJSON(b []byte) bool {
+	*v = DocumentationParts{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DocumentationParts{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DocumentationParts) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "item":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []DocumentationPart{}
+					for n0 := 0; d.More(&n0); {
+						var e DocumentationPart
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "position":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Position = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DocumentationVersion struct {
 	CreatedDate wire.EpochTime `json:"createdDate,omitzero"`
 	Description *string        `json:"description,omitzero"`
@@ -2182,6 +6494,72 @@ func (v *DocumentationVersion) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DocumentationVersion) DecodeJSON(b []byte) bool {
+	*v = DocumentationVersion{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DocumentationVersion{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DocumentationVersion) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "createdDate":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "version":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Version = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DocumentationVersions struct {
@@ -2216,6 +6594,71 @@ func (v *DocumentationVersions) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DocumentationVersions) DecodeJSON(b []byte) bool {
+	*v = DocumentationVersions{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DocumentationVersions{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DocumentationVersions) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "item":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []DocumentationVersion{}
+					for n0 := 0; d.More(&n0); {
+						var e DocumentationVersion
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "position":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Position = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DomainName struct {
@@ -2360,6 +6803,303 @@ func (v *DomainName) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DomainName) DecodeJSON(b []byte) bool {
+	*v = DomainName{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DomainName{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DomainName) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [23]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "certificateArn":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CertificateArn = &x
+			}
+		case "certificateName":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CertificateName = &x
+			}
+		case "certificateUploadDate":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CertificateUploadDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "distributionDomainName":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DistributionDomainName = &x
+			}
+		case "distributionHostedZoneId":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DistributionHostedZoneId = &x
+			}
+		case "domainName":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainName = &x
+			}
+		case "domainNameArn":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainNameArn = &x
+			}
+		case "domainNameId":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainNameId = &x
+			}
+		case "domainNameStatus":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainNameStatus = &x
+			}
+		case "domainNameStatusMessage":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainNameStatusMessage = &x
+			}
+		case "endpointAccessMode":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.EndpointAccessMode = &x
+			}
+		case "endpointConfiguration":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				v.EndpointConfiguration = new(EndpointConfiguration)
+				v.EndpointConfiguration.DecodeJSONFrom(d)
+			}
+		case "managementPolicy":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ManagementPolicy = &x
+			}
+		case "mutualTlsAuthentication":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				v.MutualTlsAuthentication = new(MutualTlsAuthentication)
+				v.MutualTlsAuthentication.DecodeJSONFrom(d)
+			}
+		case "ownershipVerificationCertificateArn":
+			if seen[14] {
+				d.Fail()
+				return
+			}
+			seen[14] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.OwnershipVerificationCertificateArn = &x
+			}
+		case "policy":
+			if seen[15] {
+				d.Fail()
+				return
+			}
+			seen[15] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Policy = &x
+			}
+		case "regionalCertificateArn":
+			if seen[16] {
+				d.Fail()
+				return
+			}
+			seen[16] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RegionalCertificateArn = &x
+			}
+		case "regionalCertificateName":
+			if seen[17] {
+				d.Fail()
+				return
+			}
+			seen[17] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RegionalCertificateName = &x
+			}
+		case "regionalDomainName":
+			if seen[18] {
+				d.Fail()
+				return
+			}
+			seen[18] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RegionalDomainName = &x
+			}
+		case "regionalHostedZoneId":
+			if seen[19] {
+				d.Fail()
+				return
+			}
+			seen[19] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RegionalHostedZoneId = &x
+			}
+		case "routingMode":
+			if seen[20] {
+				d.Fail()
+				return
+			}
+			seen[20] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RoutingMode = &x
+			}
+		case "securityPolicy":
+			if seen[21] {
+				d.Fail()
+				return
+			}
+			seen[21] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.SecurityPolicy = &x
+			}
+		case "tags":
+			if seen[22] {
+				d.Fail()
+				return
+			}
+			seen[22] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DomainNameAccessAssociation struct {
 	AccessAssociationSource        *string           `json:"accessAssociationSource,omitzero"`
 	AccessAssociationSourceType    *string           `json:"accessAssociationSourceType,omitzero"`
@@ -2412,6 +7152,109 @@ func (v *DomainNameAccessAssociation) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DomainNameAccessAssociation) DecodeJSON(b []byte) bool {
+	*v = DomainNameAccessAssociation{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DomainNameAccessAssociation{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DomainNameAccessAssociation) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "accessAssociationSource":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AccessAssociationSource = &x
+			}
+		case "accessAssociationSourceType":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AccessAssociationSourceType = &x
+			}
+		case "domainNameAccessAssociationArn":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainNameAccessAssociationArn = &x
+			}
+		case "domainNameArn":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainNameArn = &x
+			}
+		case "tags":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DomainNameAccessAssociations struct {
 	Items    []DomainNameAccessAssociation `json:"item,omitzero"`
 	Position *string                       `json:"position,omitzero"`
@@ -2446,6 +7289,71 @@ func (v *DomainNameAccessAssociations) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DomainNameAccessAssociations) DecodeJSON(b []byte) bool {
+	*v = DomainNameAccessAssociations{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DomainNameAccessAssociations{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DomainNameAccessAssociations) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "item":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []DomainNameAccessAssociation{}
+					for n0 := 0; d.More(&n0); {
+						var e DomainNameAccessAssociation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "position":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Position = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DomainNames struct {
 	Items    []DomainName `json:"item,omitzero"`
 	Position *string      `json:"position,omitzero"`
@@ -2478,6 +7386,71 @@ func (v *DomainNames) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DomainNames) DecodeJSON(b []byte) bool {
+	*v = DomainNames{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DomainNames{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DomainNames) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "item":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []DomainName{}
+					for n0 := 0; d.More(&n0); {
+						var e DomainName
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "position":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Position = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type EndpointConfiguration struct {
@@ -2526,6 +7499,90 @@ func (v *EndpointConfiguration) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *EndpointConfiguration) DecodeJSON(b []byte) bool {
+	*v = EndpointConfiguration{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = EndpointConfiguration{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *EndpointConfiguration) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "ipAddressType":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IpAddressType = &x
+			}
+		case "types":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.Types = s0
+				}
+			}
+		case "vpcEndpointIds":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.VpcEndpointIds = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ExportResponse struct {
 	Body               []byte  `json:"-"`
 	ContentDisposition *string `json:"-"`
@@ -2539,6 +7596,40 @@ func (v *ExportResponse) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ExportResponse) DecodeJSON(b []byte) bool {
+	*v = ExportResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ExportResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ExportResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type FlushStageAuthorizersCacheRequest struct {
@@ -2555,6 +7646,40 @@ func (v *FlushStageAuthorizersCacheRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *FlushStageAuthorizersCacheRequest) DecodeJSON(b []byte) bool {
+	*v = FlushStageAuthorizersCacheRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = FlushStageAuthorizersCacheRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *FlushStageAuthorizersCacheRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type FlushStageCacheRequest struct {
 	RestApiId string `json:"-"`
 	StageName string `json:"-"`
@@ -2567,6 +7692,40 @@ func (v *FlushStageCacheRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *FlushStageCacheRequest) DecodeJSON(b []byte) bool {
+	*v = FlushStageCacheRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = FlushStageCacheRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *FlushStageCacheRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GatewayResponse struct {
@@ -2631,6 +7790,122 @@ func (v *GatewayResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GatewayResponse) DecodeJSON(b []byte) bool {
+	*v = GatewayResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GatewayResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GatewayResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "defaultResponse":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DefaultResponse = &x
+			}
+		case "responseParameters":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "responseTemplates":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseTemplates = m0
+				}
+			}
+		case "responseType":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ResponseType = &x
+			}
+		case "statusCode":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.StatusCode = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GatewayResponses struct {
 	Items    []GatewayResponse `json:"item,omitzero"`
 	Position *string           `json:"position,omitzero"`
@@ -2663,6 +7938,71 @@ func (v *GatewayResponses) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GatewayResponses) DecodeJSON(b []byte) bool {
+	*v = GatewayResponses{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GatewayResponses{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GatewayResponses) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "item":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []GatewayResponse{}
+					for n0 := 0; d.More(&n0); {
+						var e GatewayResponse
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "position":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Position = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GenerateClientCertificateRequest struct {
@@ -2702,6 +8042,76 @@ func (v *GenerateClientCertificateRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GenerateClientCertificateRequest) DecodeJSON(b []byte) bool {
+	*v = GenerateClientCertificateRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GenerateClientCertificateRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GenerateClientCertificateRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "tags":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetAccountRequest struct {
 }
 
@@ -2712,6 +8122,40 @@ func (v *GetAccountRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetAccountRequest) DecodeJSON(b []byte) bool {
+	*v = GetAccountRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetAccountRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetAccountRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetApiKeyRequest struct {
@@ -2726,6 +8170,40 @@ func (v *GetApiKeyRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetApiKeyRequest) DecodeJSON(b []byte) bool {
+	*v = GetApiKeyRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetApiKeyRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetApiKeyRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetApiKeysRequest struct {
@@ -2745,6 +8223,40 @@ func (v *GetApiKeysRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetApiKeysRequest) DecodeJSON(b []byte) bool {
+	*v = GetApiKeysRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetApiKeysRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetApiKeysRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetAuthorizerRequest struct {
 	AuthorizerId string `json:"-"`
 	RestApiId    string `json:"-"`
@@ -2757,6 +8269,40 @@ func (v *GetAuthorizerRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetAuthorizerRequest) DecodeJSON(b []byte) bool {
+	*v = GetAuthorizerRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetAuthorizerRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetAuthorizerRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetAuthorizersRequest struct {
@@ -2774,6 +8320,40 @@ func (v *GetAuthorizersRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetAuthorizersRequest) DecodeJSON(b []byte) bool {
+	*v = GetAuthorizersRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetAuthorizersRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetAuthorizersRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetBasePathMappingRequest struct {
 	BasePath     string  `json:"-"`
 	DomainName   string  `json:"-"`
@@ -2787,6 +8367,40 @@ func (v *GetBasePathMappingRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetBasePathMappingRequest) DecodeJSON(b []byte) bool {
+	*v = GetBasePathMappingRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetBasePathMappingRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetBasePathMappingRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetBasePathMappingsRequest struct {
@@ -2805,6 +8419,40 @@ func (v *GetBasePathMappingsRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetBasePathMappingsRequest) DecodeJSON(b []byte) bool {
+	*v = GetBasePathMappingsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetBasePathMappingsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetBasePathMappingsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetClientCertificateRequest struct {
 	ClientCertificateId string `json:"-"`
 }
@@ -2816,6 +8464,40 @@ func (v *GetClientCertificateRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetClientCertificateRequest) DecodeJSON(b []byte) bool {
+	*v = GetClientCertificateRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetClientCertificateRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetClientCertificateRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetClientCertificatesRequest struct {
@@ -2830,6 +8512,40 @@ func (v *GetClientCertificatesRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetClientCertificatesRequest) DecodeJSON(b []byte) bool {
+	*v = GetClientCertificatesRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetClientCertificatesRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetClientCertificatesRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetDeploymentRequest struct {
@@ -2847,6 +8563,40 @@ func (v *GetDeploymentRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetDeploymentRequest) DecodeJSON(b []byte) bool {
+	*v = GetDeploymentRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetDeploymentRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetDeploymentRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetDeploymentsRequest struct {
 	Limit     *int32  `json:"-"`
 	Position  *string `json:"-"`
@@ -2862,6 +8612,40 @@ func (v *GetDeploymentsRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetDeploymentsRequest) DecodeJSON(b []byte) bool {
+	*v = GetDeploymentsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetDeploymentsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetDeploymentsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetDocumentationPartRequest struct {
 	DocumentationPartId string `json:"-"`
 	RestApiId           string `json:"-"`
@@ -2874,6 +8658,40 @@ func (v *GetDocumentationPartRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetDocumentationPartRequest) DecodeJSON(b []byte) bool {
+	*v = GetDocumentationPartRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetDocumentationPartRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetDocumentationPartRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetDocumentationPartsRequest struct {
@@ -2895,6 +8713,40 @@ func (v *GetDocumentationPartsRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetDocumentationPartsRequest) DecodeJSON(b []byte) bool {
+	*v = GetDocumentationPartsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetDocumentationPartsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetDocumentationPartsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetDocumentationVersionRequest struct {
 	DocumentationVersion string `json:"-"`
 	RestApiId            string `json:"-"`
@@ -2907,6 +8759,40 @@ func (v *GetDocumentationVersionRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetDocumentationVersionRequest) DecodeJSON(b []byte) bool {
+	*v = GetDocumentationVersionRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetDocumentationVersionRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetDocumentationVersionRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetDocumentationVersionsRequest struct {
@@ -2924,6 +8810,40 @@ func (v *GetDocumentationVersionsRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetDocumentationVersionsRequest) DecodeJSON(b []byte) bool {
+	*v = GetDocumentationVersionsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetDocumentationVersionsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetDocumentationVersionsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetDomainNameAccessAssociationsRequest struct {
 	Limit         *int32  `json:"-"`
 	Position      *string `json:"-"`
@@ -2937,6 +8857,40 @@ func (v *GetDomainNameAccessAssociationsRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetDomainNameAccessAssociationsRequest) DecodeJSON(b []byte) bool {
+	*v = GetDomainNameAccessAssociationsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetDomainNameAccessAssociationsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetDomainNameAccessAssociationsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetDomainNameRequest struct {
@@ -2953,6 +8907,40 @@ func (v *GetDomainNameRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetDomainNameRequest) DecodeJSON(b []byte) bool {
+	*v = GetDomainNameRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetDomainNameRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetDomainNameRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetDomainNamesRequest struct {
 	Limit         *int32  `json:"-"`
 	Position      *string `json:"-"`
@@ -2966,6 +8954,40 @@ func (v *GetDomainNamesRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetDomainNamesRequest) DecodeJSON(b []byte) bool {
+	*v = GetDomainNamesRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetDomainNamesRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetDomainNamesRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetExportRequest struct {
@@ -2985,6 +9007,40 @@ func (v *GetExportRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetExportRequest) DecodeJSON(b []byte) bool {
+	*v = GetExportRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetExportRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetExportRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetGatewayResponseRequest struct {
 	ResponseType string `json:"-"`
 	RestApiId    string `json:"-"`
@@ -2997,6 +9053,40 @@ func (v *GetGatewayResponseRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetGatewayResponseRequest) DecodeJSON(b []byte) bool {
+	*v = GetGatewayResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetGatewayResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetGatewayResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetGatewayResponsesRequest struct {
@@ -3014,6 +9104,40 @@ func (v *GetGatewayResponsesRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetGatewayResponsesRequest) DecodeJSON(b []byte) bool {
+	*v = GetGatewayResponsesRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetGatewayResponsesRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetGatewayResponsesRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetIntegrationRequest struct {
 	HttpMethod string `json:"-"`
 	ResourceId string `json:"-"`
@@ -3027,6 +9151,40 @@ func (v *GetIntegrationRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetIntegrationRequest) DecodeJSON(b []byte) bool {
+	*v = GetIntegrationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetIntegrationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetIntegrationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetIntegrationResponseRequest struct {
@@ -3045,6 +9203,40 @@ func (v *GetIntegrationResponseRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetIntegrationResponseRequest) DecodeJSON(b []byte) bool {
+	*v = GetIntegrationResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetIntegrationResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetIntegrationResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetMethodRequest struct {
 	HttpMethod string `json:"-"`
 	ResourceId string `json:"-"`
@@ -3058,6 +9250,40 @@ func (v *GetMethodRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetMethodRequest) DecodeJSON(b []byte) bool {
+	*v = GetMethodRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetMethodRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetMethodRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetMethodResponseRequest struct {
@@ -3076,6 +9302,40 @@ func (v *GetMethodResponseRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetMethodResponseRequest) DecodeJSON(b []byte) bool {
+	*v = GetMethodResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetMethodResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetMethodResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetModelRequest struct {
 	Flatten   *bool  `json:"-"`
 	ModelName string `json:"-"`
@@ -3091,6 +9351,40 @@ func (v *GetModelRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetModelRequest) DecodeJSON(b []byte) bool {
+	*v = GetModelRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetModelRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetModelRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetModelTemplateRequest struct {
 	ModelName string `json:"-"`
 	RestApiId string `json:"-"`
@@ -3103,6 +9397,40 @@ func (v *GetModelTemplateRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetModelTemplateRequest) DecodeJSON(b []byte) bool {
+	*v = GetModelTemplateRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetModelTemplateRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetModelTemplateRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetModelsRequest struct {
@@ -3120,6 +9448,40 @@ func (v *GetModelsRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetModelsRequest) DecodeJSON(b []byte) bool {
+	*v = GetModelsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetModelsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetModelsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetRequestValidatorRequest struct {
 	RequestValidatorId string `json:"-"`
 	RestApiId          string `json:"-"`
@@ -3132,6 +9494,40 @@ func (v *GetRequestValidatorRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetRequestValidatorRequest) DecodeJSON(b []byte) bool {
+	*v = GetRequestValidatorRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetRequestValidatorRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetRequestValidatorRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetRequestValidatorsRequest struct {
@@ -3149,6 +9545,40 @@ func (v *GetRequestValidatorsRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetRequestValidatorsRequest) DecodeJSON(b []byte) bool {
+	*v = GetRequestValidatorsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetRequestValidatorsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetRequestValidatorsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetResourceRequest struct {
 	Embed      []string `json:"-"`
 	ResourceId string   `json:"-"`
@@ -3162,6 +9592,40 @@ func (v *GetResourceRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetResourceRequest) DecodeJSON(b []byte) bool {
+	*v = GetResourceRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetResourceRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetResourceRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetResourcesRequest struct {
@@ -3180,6 +9644,40 @@ func (v *GetResourcesRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetResourcesRequest) DecodeJSON(b []byte) bool {
+	*v = GetResourcesRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetResourcesRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetResourcesRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetRestApiRequest struct {
 	RestApiId string `json:"-"`
 }
@@ -3191,6 +9689,40 @@ func (v *GetRestApiRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetRestApiRequest) DecodeJSON(b []byte) bool {
+	*v = GetRestApiRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetRestApiRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetRestApiRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetRestApisRequest struct {
@@ -3205,6 +9737,40 @@ func (v *GetRestApisRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetRestApisRequest) DecodeJSON(b []byte) bool {
+	*v = GetRestApisRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetRestApisRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetRestApisRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetSdkRequest struct {
@@ -3223,6 +9789,40 @@ func (v *GetSdkRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetSdkRequest) DecodeJSON(b []byte) bool {
+	*v = GetSdkRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetSdkRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetSdkRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetSdkTypeRequest struct {
 	Id string `json:"-"`
 }
@@ -3234,6 +9834,40 @@ func (v *GetSdkTypeRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetSdkTypeRequest) DecodeJSON(b []byte) bool {
+	*v = GetSdkTypeRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetSdkTypeRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetSdkTypeRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetSdkTypesRequest struct {
@@ -3250,6 +9884,40 @@ func (v *GetSdkTypesRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetSdkTypesRequest) DecodeJSON(b []byte) bool {
+	*v = GetSdkTypesRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetSdkTypesRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetSdkTypesRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetStageRequest struct {
 	RestApiId string `json:"-"`
 	StageName string `json:"-"`
@@ -3264,6 +9932,40 @@ func (v *GetStageRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetStageRequest) DecodeJSON(b []byte) bool {
+	*v = GetStageRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetStageRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetStageRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetStagesRequest struct {
 	DeploymentId *string `json:"-"`
 	RestApiId    string  `json:"-"`
@@ -3276,6 +9978,40 @@ func (v *GetStagesRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetStagesRequest) DecodeJSON(b []byte) bool {
+	*v = GetStagesRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetStagesRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetStagesRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetTagsRequest struct {
@@ -3293,6 +10029,40 @@ func (v *GetTagsRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetTagsRequest) DecodeJSON(b []byte) bool {
+	*v = GetTagsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetTagsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetTagsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetUsagePlanKeyRequest struct {
 	KeyId       string `json:"-"`
 	UsagePlanId string `json:"-"`
@@ -3305,6 +10075,40 @@ func (v *GetUsagePlanKeyRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetUsagePlanKeyRequest) DecodeJSON(b []byte) bool {
+	*v = GetUsagePlanKeyRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetUsagePlanKeyRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetUsagePlanKeyRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetUsagePlanKeysRequest struct {
@@ -3323,6 +10127,40 @@ func (v *GetUsagePlanKeysRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetUsagePlanKeysRequest) DecodeJSON(b []byte) bool {
+	*v = GetUsagePlanKeysRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetUsagePlanKeysRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetUsagePlanKeysRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetUsagePlanRequest struct {
 	UsagePlanId string `json:"-"`
 }
@@ -3334,6 +10172,40 @@ func (v *GetUsagePlanRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetUsagePlanRequest) DecodeJSON(b []byte) bool {
+	*v = GetUsagePlanRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetUsagePlanRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetUsagePlanRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetUsagePlansRequest struct {
@@ -3349,6 +10221,40 @@ func (v *GetUsagePlansRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetUsagePlansRequest) DecodeJSON(b []byte) bool {
+	*v = GetUsagePlansRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetUsagePlansRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetUsagePlansRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetUsageRequest struct {
@@ -3369,6 +10275,40 @@ func (v *GetUsageRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetUsageRequest) DecodeJSON(b []byte) bool {
+	*v = GetUsageRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetUsageRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetUsageRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetVpcLinkRequest struct {
 	VpcLinkId string `json:"-"`
 }
@@ -3380,6 +10320,40 @@ func (v *GetVpcLinkRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetVpcLinkRequest) DecodeJSON(b []byte) bool {
+	*v = GetVpcLinkRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetVpcLinkRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetVpcLinkRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetVpcLinksRequest struct {
@@ -3396,6 +10370,40 @@ func (v *GetVpcLinksRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetVpcLinksRequest) DecodeJSON(b []byte) bool {
+	*v = GetVpcLinksRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetVpcLinksRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetVpcLinksRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ImportApiKeysRequest struct {
 	Body           []byte  `json:"-"`
 	FailOnWarnings *bool   `json:"-"`
@@ -3409,6 +10417,40 @@ func (v *ImportApiKeysRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ImportApiKeysRequest) DecodeJSON(b []byte) bool {
+	*v = ImportApiKeysRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ImportApiKeysRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ImportApiKeysRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ImportDocumentationPartsRequest struct {
@@ -3427,6 +10469,40 @@ func (v *ImportDocumentationPartsRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ImportDocumentationPartsRequest) DecodeJSON(b []byte) bool {
+	*v = ImportDocumentationPartsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ImportDocumentationPartsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ImportDocumentationPartsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ImportRestApiRequest struct {
 	Body           []byte            `json:"-"`
 	FailOnWarnings *bool             `json:"-"`
@@ -3440,6 +10516,40 @@ func (v *ImportRestApiRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ImportRestApiRequest) DecodeJSON(b []byte) bool {
+	*v = ImportRestApiRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ImportRestApiRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ImportRestApiRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Integration struct {
@@ -3582,6 +10692,274 @@ func (v *Integration) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Integration) DecodeJSON(b []byte) bool {
+	*v = Integration{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Integration{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Integration) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [17]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "cacheKeyParameters":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.CacheKeyParameters = s0
+				}
+			}
+		case "cacheNamespace":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CacheNamespace = &x
+			}
+		case "connectionId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConnectionId = &x
+			}
+		case "connectionType":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConnectionType = &x
+			}
+		case "contentHandling":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentHandling = &x
+			}
+		case "credentials":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Credentials = &x
+			}
+		case "httpMethod":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.HttpMethod = &x
+			}
+		case "integrationResponses":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]IntegrationResponse{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 IntegrationResponse
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.IntegrationResponses = m0
+				}
+			}
+		case "integrationTarget":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationTarget = &x
+			}
+		case "passthroughBehavior":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PassthroughBehavior = &x
+			}
+		case "requestParameters":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestParameters = m0
+				}
+			}
+		case "requestTemplates":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestTemplates = m0
+				}
+			}
+		case "responseTransferMode":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ResponseTransferMode = &x
+			}
+		case "timeoutInMillis":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.TimeoutInMillis = &x
+			}
+		case "tlsConfig":
+			if seen[14] {
+				d.Fail()
+				return
+			}
+			seen[14] = true
+			if !d.Null() {
+				v.TlsConfig = new(TlsConfig)
+				v.TlsConfig.DecodeJSONFrom(d)
+			}
+		case "type":
+			if seen[15] {
+				d.Fail()
+				return
+			}
+			seen[15] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Type = &x
+			}
+		case "uri":
+			if seen[16] {
+				d.Fail()
+				return
+			}
+			seen[16] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Uri = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type IntegrationResponse struct {
 	ContentHandling    *string           `json:"contentHandling,omitzero"`
 	ResponseParameters map[string]string `json:"responseParameters,omitzero"`
@@ -3644,6 +11022,122 @@ func (v *IntegrationResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *IntegrationResponse) DecodeJSON(b []byte) bool {
+	*v = IntegrationResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = IntegrationResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *IntegrationResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "contentHandling":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentHandling = &x
+			}
+		case "responseParameters":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "responseTemplates":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseTemplates = m0
+				}
+			}
+		case "selectionPattern":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.SelectionPattern = &x
+			}
+		case "statusCode":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.StatusCode = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type LimitExceededException struct {
 	Message           *string `json:"message,omitzero"`
 	RetryAfterSeconds *string `json:"-"`
@@ -3665,6 +11159,52 @@ func (v *LimitExceededException) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *LimitExceededException) DecodeJSON(b []byte) bool {
+	*v = LimitExceededException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = LimitExceededException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *LimitExceededException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "message":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Method struct {
@@ -3777,6 +11317,208 @@ func (v *Method) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Method) DecodeJSON(b []byte) bool {
+	*v = Method{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Method{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Method) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [11]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiKeyRequired":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiKeyRequired = &x
+			}
+		case "authorizationScopes":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.AuthorizationScopes = s0
+				}
+			}
+		case "authorizationType":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizationType = &x
+			}
+		case "authorizerId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerId = &x
+			}
+		case "httpMethod":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.HttpMethod = &x
+			}
+		case "methodIntegration":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				v.MethodIntegration = new(Integration)
+				v.MethodIntegration.DecodeJSONFrom(d)
+			}
+		case "methodResponses":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]MethodResponse{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 MethodResponse
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.MethodResponses = m0
+				}
+			}
+		case "operationName":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.OperationName = &x
+			}
+		case "requestModels":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestModels = m0
+				}
+			}
+		case "requestParameters":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]bool{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 bool
+						if !d.Null() {
+							e0 = d.Bool()
+						}
+						m0[k0] = e0
+					}
+					v.RequestParameters = m0
+				}
+			}
+		case "requestValidatorId":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RequestValidatorId = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type MethodResponse struct {
 	ResponseModels     map[string]string `json:"responseModels,omitzero"`
 	ResponseParameters map[string]bool   `json:"responseParameters,omitzero"`
@@ -3827,6 +11569,100 @@ func (v *MethodResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *MethodResponse) DecodeJSON(b []byte) bool {
+	*v = MethodResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = MethodResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *MethodResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "responseModels":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseModels = m0
+				}
+			}
+		case "responseParameters":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]bool{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 bool
+						if !d.Null() {
+							e0 = d.Bool()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "statusCode":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.StatusCode = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type MethodSetting struct {
@@ -3896,6 +11732,151 @@ func (v *MethodSetting) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *MethodSetting) DecodeJSON(b []byte) bool {
+	*v = MethodSetting{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = MethodSetting{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *MethodSetting) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [10]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "cacheDataEncrypted":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.CacheDataEncrypted = &x
+			}
+		case "cacheTtlInSeconds":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.CacheTtlInSeconds = &x
+			}
+		case "cachingEnabled":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.CachingEnabled = &x
+			}
+		case "dataTraceEnabled":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DataTraceEnabled = &x
+			}
+		case "loggingLevel":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.LoggingLevel = &x
+			}
+		case "metricsEnabled":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.MetricsEnabled = &x
+			}
+		case "requireAuthorizationForCacheControl":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.RequireAuthorizationForCacheControl = &x
+			}
+		case "throttlingBurstLimit":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.ThrottlingBurstLimit = &x
+			}
+		case "throttlingRateLimit":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x float64
+				x = d.Float64()
+				v.ThrottlingRateLimit = &x
+			}
+		case "unauthorizedCacheControlHeaderStrategy":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.UnauthorizedCacheControlHeaderStrategy = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type MethodSnapshot struct {
 	ApiKeyRequired    *bool   `json:"apiKeyRequired,omitzero"`
 	AuthorizationType *string `json:"authorizationType,omitzero"`
@@ -3921,6 +11902,63 @@ func (v *MethodSnapshot) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *MethodSnapshot) DecodeJSON(b []byte) bool {
+	*v = MethodSnapshot{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = MethodSnapshot{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *MethodSnapshot) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiKeyRequired":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiKeyRequired = &x
+			}
+		case "authorizationType":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizationType = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Model struct {
@@ -3965,6 +12003,96 @@ func (v *Model) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Model) DecodeJSON(b []byte) bool {
+	*v = Model{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Model{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Model) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "contentType":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentType = &x
+			}
+		case "description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "id":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		case "name":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "schema":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Schema = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type Models struct {
 	Items    []Model `json:"item,omitzero"`
 	Position *string `json:"position,omitzero"`
@@ -3997,6 +12125,71 @@ func (v *Models) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Models) DecodeJSON(b []byte) bool {
+	*v = Models{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Models{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Models) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "item":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Model{}
+					for n0 := 0; d.More(&n0); {
+						var e Model
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "position":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Position = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type MutualTlsAuthentication struct {
@@ -4038,6 +12231,82 @@ func (v *MutualTlsAuthentication) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *MutualTlsAuthentication) DecodeJSON(b []byte) bool {
+	*v = MutualTlsAuthentication{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = MutualTlsAuthentication{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *MutualTlsAuthentication) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "truststoreUri":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TruststoreUri = &x
+			}
+		case "truststoreVersion":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TruststoreVersion = &x
+			}
+		case "truststoreWarnings":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.TruststoreWarnings = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type MutualTlsAuthenticationInput struct {
 	TruststoreUri     *string `json:"truststoreUri,omitzero"`
 	TruststoreVersion *string `json:"truststoreVersion,omitzero"`
@@ -4065,6 +12334,63 @@ func (v *MutualTlsAuthenticationInput) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *MutualTlsAuthenticationInput) DecodeJSON(b []byte) bool {
+	*v = MutualTlsAuthenticationInput{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = MutualTlsAuthenticationInput{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *MutualTlsAuthenticationInput) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "truststoreUri":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TruststoreUri = &x
+			}
+		case "truststoreVersion":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TruststoreVersion = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type NotFoundException struct {
 	Message *string `json:"message,omitzero"`
 }
@@ -4085,6 +12411,52 @@ func (v *NotFoundException) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *NotFoundException) DecodeJSON(b []byte) bool {
+	*v = NotFoundException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = NotFoundException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *NotFoundException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "message":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type PatchOperation struct {
@@ -4122,6 +12494,85 @@ func (v *PatchOperation) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PatchOperation) DecodeJSON(b []byte) bool {
+	*v = PatchOperation{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PatchOperation{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PatchOperation) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "from":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.From = &x
+			}
+		case "op":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Op = &x
+			}
+		case "path":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Path = &x
+			}
+		case "value":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Value = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type PutGatewayResponseRequest struct {
@@ -4176,6 +12627,100 @@ func (v *PutGatewayResponseRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PutGatewayResponseRequest) DecodeJSON(b []byte) bool {
+	*v = PutGatewayResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PutGatewayResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PutGatewayResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "responseParameters":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "responseTemplates":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseTemplates = m0
+				}
+			}
+		case "statusCode":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.StatusCode = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type PutIntegrationRequest struct {
@@ -4305,6 +12850,250 @@ func (v *PutIntegrationRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PutIntegrationRequest) DecodeJSON(b []byte) bool {
+	*v = PutIntegrationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PutIntegrationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PutIntegrationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [16]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "cacheKeyParameters":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.CacheKeyParameters = s0
+				}
+			}
+		case "cacheNamespace":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CacheNamespace = &x
+			}
+		case "connectionId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConnectionId = &x
+			}
+		case "connectionType":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConnectionType = &x
+			}
+		case "contentHandling":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentHandling = &x
+			}
+		case "credentials":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Credentials = &x
+			}
+		case "httpMethod":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationHttpMethod = &x
+			}
+		case "integrationTarget":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationTarget = &x
+			}
+		case "passthroughBehavior":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PassthroughBehavior = &x
+			}
+		case "requestParameters":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestParameters = m0
+				}
+			}
+		case "requestTemplates":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestTemplates = m0
+				}
+			}
+		case "responseTransferMode":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ResponseTransferMode = &x
+			}
+		case "timeoutInMillis":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.TimeoutInMillis = &x
+			}
+		case "tlsConfig":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				v.TlsConfig = new(TlsConfig)
+				v.TlsConfig.DecodeJSONFrom(d)
+			}
+		case "type":
+			if seen[14] {
+				d.Fail()
+				return
+			}
+			seen[14] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Type = &x
+			}
+		case "uri":
+			if seen[15] {
+				d.Fail()
+				return
+			}
+			seen[15] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Uri = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type PutIntegrationResponseRequest struct {
 	ContentHandling    *string           `json:"contentHandling,omitzero"`
 	HttpMethod         string            `json:"-"`
@@ -4364,6 +13153,111 @@ func (v *PutIntegrationResponseRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PutIntegrationResponseRequest) DecodeJSON(b []byte) bool {
+	*v = PutIntegrationResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PutIntegrationResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PutIntegrationResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "contentHandling":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentHandling = &x
+			}
+		case "responseParameters":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "responseTemplates":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseTemplates = m0
+				}
+			}
+		case "selectionPattern":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.SelectionPattern = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type PutMethodRequest struct {
@@ -4453,6 +13347,163 @@ func (v *PutMethodRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PutMethodRequest) DecodeJSON(b []byte) bool {
+	*v = PutMethodRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PutMethodRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PutMethodRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [8]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiKeyRequired":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiKeyRequired = &x
+			}
+		case "authorizationScopes":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.AuthorizationScopes = s0
+				}
+			}
+		case "authorizationType":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizationType = &x
+			}
+		case "authorizerId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerId = &x
+			}
+		case "operationName":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.OperationName = &x
+			}
+		case "requestModels":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestModels = m0
+				}
+			}
+		case "requestParameters":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]bool{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 bool
+						if !d.Null() {
+							e0 = d.Bool()
+						}
+						m0[k0] = e0
+					}
+					v.RequestParameters = m0
+				}
+			}
+		case "requestValidatorId":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RequestValidatorId = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type PutMethodResponseRequest struct {
 	HttpMethod         string            `json:"-"`
 	ResourceId         string            `json:"-"`
@@ -4504,6 +13555,89 @@ func (v *PutMethodResponseRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PutMethodResponseRequest) DecodeJSON(b []byte) bool {
+	*v = PutMethodResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PutMethodResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PutMethodResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "responseModels":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseModels = m0
+				}
+			}
+		case "responseParameters":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]bool{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 bool
+						if !d.Null() {
+							e0 = d.Bool()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type PutRestApiRequest struct {
 	Body           []byte            `json:"-"`
 	FailOnWarnings *bool             `json:"-"`
@@ -4519,6 +13653,40 @@ func (v *PutRestApiRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PutRestApiRequest) DecodeJSON(b []byte) bool {
+	*v = PutRestApiRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PutRestApiRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PutRestApiRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type QuotaSettings struct {
@@ -4553,6 +13721,74 @@ func (v *QuotaSettings) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *QuotaSettings) DecodeJSON(b []byte) bool {
+	*v = QuotaSettings{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = QuotaSettings{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *QuotaSettings) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "limit":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.Limit = &x
+			}
+		case "offset":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.Offset = &x
+			}
+		case "period":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Period = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type RejectDomainNameAccessAssociationRequest struct {
 	DomainNameAccessAssociationArn *string `json:"-"`
 	DomainNameArn                  *string `json:"-"`
@@ -4565,6 +13801,40 @@ func (v *RejectDomainNameAccessAssociationRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *RejectDomainNameAccessAssociationRequest) DecodeJSON(b []byte) bool {
+	*v = RejectDomainNameAccessAssociationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = RejectDomainNameAccessAssociationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *RejectDomainNameAccessAssociationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type RequestValidator struct {
@@ -4604,6 +13874,85 @@ func (v *RequestValidator) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *RequestValidator) DecodeJSON(b []byte) bool {
+	*v = RequestValidator{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = RequestValidator{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *RequestValidator) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "id":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		case "name":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "validateRequestBody":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ValidateRequestBody = &x
+			}
+		case "validateRequestParameters":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ValidateRequestParameters = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type RequestValidators struct {
 	Items    []RequestValidator `json:"item,omitzero"`
 	Position *string            `json:"position,omitzero"`
@@ -4636,6 +13985,71 @@ func (v *RequestValidators) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *RequestValidators) DecodeJSON(b []byte) bool {
+	*v = RequestValidators{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = RequestValidators{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *RequestValidators) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "item":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []RequestValidator{}
+					for n0 := 0; d.More(&n0); {
+						var e RequestValidator
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "position":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Position = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Resource struct {
@@ -4691,6 +14105,109 @@ func (v *Resource) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Resource) DecodeJSON(b []byte) bool {
+	*v = Resource{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Resource{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Resource) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "id":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		case "parentId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ParentId = &x
+			}
+		case "path":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Path = &x
+			}
+		case "pathPart":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PathPart = &x
+			}
+		case "resourceMethods":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]Method{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 Method
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.ResourceMethods = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type Resources struct {
 	Items    []Resource `json:"item,omitzero"`
 	Position *string    `json:"position,omitzero"`
@@ -4723,6 +14240,71 @@ func (v *Resources) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Resources) DecodeJSON(b []byte) bool {
+	*v = Resources{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Resources{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Resources) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "item":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Resource{}
+					for n0 := 0; d.More(&n0); {
+						var e Resource
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "position":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Position = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type RestApi struct {
@@ -4856,6 +14438,265 @@ func (v *RestApi) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *RestApi) DecodeJSON(b []byte) bool {
+	*v = RestApi{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = RestApi{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *RestApi) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [18]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiKeySource":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiKeySource = &x
+			}
+		case "apiStatus":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiStatus = &x
+			}
+		case "apiStatusMessage":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiStatusMessage = &x
+			}
+		case "binaryMediaTypes":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.BinaryMediaTypes = s0
+				}
+			}
+		case "createdDate":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "description":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "disableExecuteApiEndpoint":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DisableExecuteApiEndpoint = &x
+			}
+		case "endpointAccessMode":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.EndpointAccessMode = &x
+			}
+		case "endpointConfiguration":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				v.EndpointConfiguration = new(EndpointConfiguration)
+				v.EndpointConfiguration.DecodeJSONFrom(d)
+			}
+		case "id":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		case "minimumCompressionSize":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.MinimumCompressionSize = &x
+			}
+		case "name":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "policy":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Policy = &x
+			}
+		case "rootResourceId":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RootResourceId = &x
+			}
+		case "securityPolicy":
+			if seen[14] {
+				d.Fail()
+				return
+			}
+			seen[14] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.SecurityPolicy = &x
+			}
+		case "tags":
+			if seen[15] {
+				d.Fail()
+				return
+			}
+			seen[15] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "version":
+			if seen[16] {
+				d.Fail()
+				return
+			}
+			seen[16] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Version = &x
+			}
+		case "warnings":
+			if seen[17] {
+				d.Fail()
+				return
+			}
+			seen[17] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.Warnings = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type RestApis struct {
 	Items    []RestApi `json:"item,omitzero"`
 	Position *string   `json:"position,omitzero"`
@@ -4888,6 +14729,71 @@ func (v *RestApis) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *RestApis) DecodeJSON(b []byte) bool {
+	*v = RestApis{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = RestApis{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *RestApis) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "item":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []RestApi{}
+					for n0 := 0; d.More(&n0); {
+						var e RestApi
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "position":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Position = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type SdkConfigurationProperty struct {
@@ -4932,6 +14838,96 @@ func (v *SdkConfigurationProperty) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *SdkConfigurationProperty) DecodeJSON(b []byte) bool {
+	*v = SdkConfigurationProperty{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = SdkConfigurationProperty{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *SdkConfigurationProperty) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "defaultValue":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DefaultValue = &x
+			}
+		case "description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "friendlyName":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.FriendlyName = &x
+			}
+		case "name":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "required":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.Required = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type SdkResponse struct {
 	Body               []byte  `json:"-"`
 	ContentDisposition *string `json:"-"`
@@ -4945,6 +14941,40 @@ func (v *SdkResponse) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *SdkResponse) DecodeJSON(b []byte) bool {
+	*v = SdkResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = SdkResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *SdkResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type SdkType struct {
@@ -4991,6 +15021,93 @@ func (v *SdkType) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *SdkType) DecodeJSON(b []byte) bool {
+	*v = SdkType{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = SdkType{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *SdkType) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "configurationProperties":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []SdkConfigurationProperty{}
+					for n0 := 0; d.More(&n0); {
+						var e SdkConfigurationProperty
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.ConfigurationProperties = s0
+				}
+			}
+		case "description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "friendlyName":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.FriendlyName = &x
+			}
+		case "id":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type SdkTypes struct {
 	Items    []SdkType `json:"item,omitzero"`
 	Position *string   `json:"position,omitzero"`
@@ -5025,6 +15142,71 @@ func (v *SdkTypes) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *SdkTypes) DecodeJSON(b []byte) bool {
+	*v = SdkTypes{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = SdkTypes{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *SdkTypes) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "item":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []SdkType{}
+					for n0 := 0; d.More(&n0); {
+						var e SdkType
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "position":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Position = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ServiceUnavailableException struct {
 	Message           *string `json:"message,omitzero"`
 	RetryAfterSeconds *string `json:"-"`
@@ -5046,6 +15228,52 @@ func (v *ServiceUnavailableException) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ServiceUnavailableException) DecodeJSON(b []byte) bool {
+	*v = ServiceUnavailableException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ServiceUnavailableException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ServiceUnavailableException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "message":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Stage struct {
@@ -5181,6 +15409,261 @@ func (v *Stage) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Stage) DecodeJSON(b []byte) bool {
+	*v = Stage{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Stage{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Stage) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [17]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "accessLogSettings":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.AccessLogSettings = new(AccessLogSettings)
+				v.AccessLogSettings.DecodeJSONFrom(d)
+			}
+		case "cacheClusterEnabled":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.CacheClusterEnabled = &x
+			}
+		case "cacheClusterSize":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CacheClusterSize = &x
+			}
+		case "cacheClusterStatus":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CacheClusterStatus = &x
+			}
+		case "canarySettings":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				v.CanarySettings = new(CanarySettings)
+				v.CanarySettings.DecodeJSONFrom(d)
+			}
+		case "clientCertificateId":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ClientCertificateId = &x
+			}
+		case "createdDate":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "deploymentId":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentId = &x
+			}
+		case "description":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "documentationVersion":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DocumentationVersion = &x
+			}
+		case "lastUpdatedDate":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastUpdatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "methodSettings":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]MethodSetting{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 MethodSetting
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.MethodSettings = m0
+				}
+			}
+		case "stageName":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.StageName = &x
+			}
+		case "tags":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "tracingEnabled":
+			if seen[14] {
+				d.Fail()
+				return
+			}
+			seen[14] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.TracingEnabled = &x
+			}
+		case "variables":
+			if seen[15] {
+				d.Fail()
+				return
+			}
+			seen[15] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Variables = m0
+				}
+			}
+		case "webAclArn":
+			if seen[16] {
+				d.Fail()
+				return
+			}
+			seen[16] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.WebAclArn = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type StageKey struct {
 	RestApiId *string `json:"restApiId,omitzero"`
 	StageName *string `json:"stageName,omitzero"`
@@ -5206,6 +15689,63 @@ func (v *StageKey) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *StageKey) DecodeJSON(b []byte) bool {
+	*v = StageKey{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = StageKey{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *StageKey) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "restApiId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RestApiId = &x
+			}
+		case "stageName":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.StageName = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Stages struct {
@@ -5235,6 +15775,60 @@ func (v *Stages) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Stages) DecodeJSON(b []byte) bool {
+	*v = Stages{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Stages{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Stages) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "item":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Stage{}
+					for n0 := 0; d.More(&n0); {
+						var e Stage
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Item = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type TagResourceRequest struct {
@@ -5270,6 +15864,65 @@ func (v *TagResourceRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *TagResourceRequest) DecodeJSON(b []byte) bool {
+	*v = TagResourceRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = TagResourceRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *TagResourceRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "tags":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type Tags struct {
 	Tags map[string]string `json:"tags,omitzero"`
 }
@@ -5302,6 +15955,65 @@ func (v *Tags) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Tags) DecodeJSON(b []byte) bool {
+	*v = Tags{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Tags{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Tags) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "tags":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type Template struct {
 	Value *string `json:"value,omitzero"`
 }
@@ -5322,6 +16034,52 @@ func (v *Template) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Template) DecodeJSON(b []byte) bool {
+	*v = Template{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Template{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Template) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "value":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Value = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type TestInvokeAuthorizerRequest struct {
@@ -5425,6 +16183,169 @@ func (v *TestInvokeAuthorizerRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *TestInvokeAuthorizerRequest) DecodeJSON(b []byte) bool {
+	*v = TestInvokeAuthorizerRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = TestInvokeAuthorizerRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *TestInvokeAuthorizerRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "additionalContext":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.AdditionalContext = m0
+				}
+			}
+		case "body":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Body = &x
+			}
+		case "headers":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Headers = m0
+				}
+			}
+		case "multiValueHeaders":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string][]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 []string
+						if !d.Null() {
+							if d.ArrayStart() {
+								s1 := []string{}
+								for n1 := 0; d.More(&n1); {
+									var e string
+									s1 = append(s1, e)
+									if !d.Null() {
+										s1[len(s1)-1] = d.String()
+									}
+								}
+								e0 = s1
+							}
+						}
+						m0[k0] = e0
+					}
+					v.MultiValueHeaders = m0
+				}
+			}
+		case "pathWithQueryString":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PathWithQueryString = &x
+			}
+		case "stageVariables":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.StageVariables = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type TestInvokeAuthorizerResponse struct {
 	Authorization map[string][]string `json:"authorization,omitzero"`
 	Claims        map[string]string   `json:"claims,omitzero"`
@@ -5507,6 +16428,154 @@ func (v *TestInvokeAuthorizerResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *TestInvokeAuthorizerResponse) DecodeJSON(b []byte) bool {
+	*v = TestInvokeAuthorizerResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = TestInvokeAuthorizerResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *TestInvokeAuthorizerResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [7]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "authorization":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string][]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 []string
+						if !d.Null() {
+							if d.ArrayStart() {
+								s1 := []string{}
+								for n1 := 0; d.More(&n1); {
+									var e string
+									s1 = append(s1, e)
+									if !d.Null() {
+										s1[len(s1)-1] = d.String()
+									}
+								}
+								e0 = s1
+							}
+						}
+						m0[k0] = e0
+					}
+					v.Authorization = m0
+				}
+			}
+		case "claims":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Claims = m0
+				}
+			}
+		case "clientStatus":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.ClientStatus = &x
+			}
+		case "latency":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x int64
+				x = d.Int64()
+				v.Latency = &x
+			}
+		case "log":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Log = &x
+			}
+		case "policy":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Policy = &x
+			}
+		case "principalId":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PrincipalId = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type TestInvokeMethodRequest struct {
@@ -5601,6 +16670,156 @@ func (v *TestInvokeMethodRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *TestInvokeMethodRequest) DecodeJSON(b []byte) bool {
+	*v = TestInvokeMethodRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = TestInvokeMethodRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *TestInvokeMethodRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "body":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Body = &x
+			}
+		case "clientCertificateId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ClientCertificateId = &x
+			}
+		case "headers":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Headers = m0
+				}
+			}
+		case "multiValueHeaders":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string][]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 []string
+						if !d.Null() {
+							if d.ArrayStart() {
+								s1 := []string{}
+								for n1 := 0; d.More(&n1); {
+									var e string
+									s1 = append(s1, e)
+									if !d.Null() {
+										s1[len(s1)-1] = d.String()
+									}
+								}
+								e0 = s1
+							}
+						}
+						m0[k0] = e0
+					}
+					v.MultiValueHeaders = m0
+				}
+			}
+		case "pathWithQueryString":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PathWithQueryString = &x
+			}
+		case "stageVariables":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.StageVariables = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type TestInvokeMethodResponse struct {
 	Body              *string             `json:"body,omitzero"`
 	Headers           map[string]string   `json:"headers,omitzero"`
@@ -5680,6 +16899,143 @@ func (v *TestInvokeMethodResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *TestInvokeMethodResponse) DecodeJSON(b []byte) bool {
+	*v = TestInvokeMethodResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = TestInvokeMethodResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *TestInvokeMethodResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "body":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Body = &x
+			}
+		case "headers":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Headers = m0
+				}
+			}
+		case "latency":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x int64
+				x = d.Int64()
+				v.Latency = &x
+			}
+		case "log":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Log = &x
+			}
+		case "multiValueHeaders":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string][]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 []string
+						if !d.Null() {
+							if d.ArrayStart() {
+								s1 := []string{}
+								for n1 := 0; d.More(&n1); {
+									var e string
+									s1 = append(s1, e)
+									if !d.Null() {
+										s1[len(s1)-1] = d.String()
+									}
+								}
+								e0 = s1
+							}
+						}
+						m0[k0] = e0
+					}
+					v.MultiValueHeaders = m0
+				}
+			}
+		case "status":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.Status = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ThrottleSettings struct {
 	BurstLimit *int32   `json:"burstLimit,omitzero"`
 	RateLimit  *float64 `json:"rateLimit,omitzero"`
@@ -5707,6 +17063,63 @@ func (v *ThrottleSettings) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ThrottleSettings) DecodeJSON(b []byte) bool {
+	*v = ThrottleSettings{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ThrottleSettings{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ThrottleSettings) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "burstLimit":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.BurstLimit = &x
+			}
+		case "rateLimit":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x float64
+				x = d.Float64()
+				v.RateLimit = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type TlsConfig struct {
 	InsecureSkipVerification *bool `json:"insecureSkipVerification,omitzero"`
 }
@@ -5727,6 +17140,52 @@ func (v *TlsConfig) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *TlsConfig) DecodeJSON(b []byte) bool {
+	*v = TlsConfig{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = TlsConfig{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *TlsConfig) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "insecureSkipVerification":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.InsecureSkipVerification = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type TooManyRequestsException struct {
@@ -5752,6 +17211,52 @@ func (v *TooManyRequestsException) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *TooManyRequestsException) DecodeJSON(b []byte) bool {
+	*v = TooManyRequestsException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = TooManyRequestsException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *TooManyRequestsException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "message":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UnauthorizedException struct {
 	Message *string `json:"message,omitzero"`
 }
@@ -5774,6 +17279,52 @@ func (v *UnauthorizedException) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UnauthorizedException) DecodeJSON(b []byte) bool {
+	*v = UnauthorizedException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UnauthorizedException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UnauthorizedException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "message":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UntagResourceRequest struct {
 	ResourceArn string   `json:"-"`
 	TagKeys     []string `json:"-"`
@@ -5786,6 +17337,40 @@ func (v *UntagResourceRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UntagResourceRequest) DecodeJSON(b []byte) bool {
+	*v = UntagResourceRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UntagResourceRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UntagResourceRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateAccountRequest struct {
@@ -5815,6 +17400,60 @@ func (v *UpdateAccountRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateAccountRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateAccountRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateAccountRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateAccountRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateApiKeyRequest struct {
@@ -5847,6 +17486,60 @@ func (v *UpdateApiKeyRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateApiKeyRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateApiKeyRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateApiKeyRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateApiKeyRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateAuthorizerRequest struct {
 	AuthorizerId    string           `json:"-"`
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
@@ -5876,6 +17569,60 @@ func (v *UpdateAuthorizerRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateAuthorizerRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateAuthorizerRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateAuthorizerRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateAuthorizerRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateBasePathMappingRequest struct {
@@ -5910,6 +17657,60 @@ func (v *UpdateBasePathMappingRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateBasePathMappingRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateBasePathMappingRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateBasePathMappingRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateBasePathMappingRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateClientCertificateRequest struct {
 	ClientCertificateId string           `json:"-"`
 	PatchOperations     []PatchOperation `json:"patchOperations,omitzero"`
@@ -5938,6 +17739,60 @@ func (v *UpdateClientCertificateRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateClientCertificateRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateClientCertificateRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateClientCertificateRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateClientCertificateRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateDeploymentRequest struct {
@@ -5971,6 +17826,60 @@ func (v *UpdateDeploymentRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateDeploymentRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateDeploymentRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateDeploymentRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateDeploymentRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateDocumentationPartRequest struct {
 	DocumentationPartId string           `json:"-"`
 	PatchOperations     []PatchOperation `json:"patchOperations,omitzero"`
@@ -6000,6 +17909,60 @@ func (v *UpdateDocumentationPartRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateDocumentationPartRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateDocumentationPartRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateDocumentationPartRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateDocumentationPartRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateDocumentationVersionRequest struct {
@@ -6033,6 +17996,60 @@ func (v *UpdateDocumentationVersionRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateDocumentationVersionRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateDocumentationVersionRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateDocumentationVersionRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateDocumentationVersionRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateDomainNameRequest struct {
 	DomainName      string           `json:"-"`
 	DomainNameId    *string          `json:"-"`
@@ -6062,6 +18079,60 @@ func (v *UpdateDomainNameRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateDomainNameRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateDomainNameRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateDomainNameRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateDomainNameRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateGatewayResponseRequest struct {
@@ -6095,6 +18166,60 @@ func (v *UpdateGatewayResponseRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateGatewayResponseRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateGatewayResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateGatewayResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateGatewayResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateIntegrationRequest struct {
 	HttpMethod      string           `json:"-"`
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
@@ -6125,6 +18250,60 @@ func (v *UpdateIntegrationRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateIntegrationRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateIntegrationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateIntegrationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateIntegrationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateIntegrationResponseRequest struct {
@@ -6160,6 +18339,60 @@ func (v *UpdateIntegrationResponseRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateIntegrationResponseRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateIntegrationResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateIntegrationResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateIntegrationResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateMethodRequest struct {
 	HttpMethod      string           `json:"-"`
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
@@ -6190,6 +18423,60 @@ func (v *UpdateMethodRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateMethodRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateMethodRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateMethodRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateMethodRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateMethodResponseRequest struct {
@@ -6225,6 +18512,60 @@ func (v *UpdateMethodResponseRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateMethodResponseRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateMethodResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateMethodResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateMethodResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateModelRequest struct {
 	ModelName       string           `json:"-"`
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
@@ -6254,6 +18595,60 @@ func (v *UpdateModelRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateModelRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateModelRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateModelRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateModelRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateRequestValidatorRequest struct {
@@ -6287,6 +18682,60 @@ func (v *UpdateRequestValidatorRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateRequestValidatorRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateRequestValidatorRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateRequestValidatorRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateRequestValidatorRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateResourceRequest struct {
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
 	ResourceId      string           `json:"-"`
@@ -6318,6 +18767,60 @@ func (v *UpdateResourceRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateResourceRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateResourceRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateResourceRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateResourceRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateRestApiRequest struct {
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
 	RestApiId       string           `json:"-"`
@@ -6346,6 +18849,60 @@ func (v *UpdateRestApiRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateRestApiRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateRestApiRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateRestApiRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateRestApiRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateStageRequest struct {
@@ -6379,6 +18936,60 @@ func (v *UpdateStageRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateStageRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateStageRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateStageRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateStageRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateUsagePlanRequest struct {
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
 	UsagePlanId     string           `json:"-"`
@@ -6407,6 +19018,60 @@ func (v *UpdateUsagePlanRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateUsagePlanRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateUsagePlanRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateUsagePlanRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateUsagePlanRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateUsageRequest struct {
@@ -6440,6 +19105,60 @@ func (v *UpdateUsageRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateUsageRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateUsageRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateUsageRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateUsageRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateVpcLinkRequest struct {
 	PatchOperations []PatchOperation `json:"patchOperations,omitzero"`
 	VpcLinkId       string           `json:"-"`
@@ -6468,6 +19187,60 @@ func (v *UpdateVpcLinkRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateVpcLinkRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateVpcLinkRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateVpcLinkRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateVpcLinkRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "patchOperations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PatchOperation{}
+					for n0 := 0; d.More(&n0); {
+						var e PatchOperation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.PatchOperations = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Usage struct {
@@ -6545,6 +19318,129 @@ func (v *Usage) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Usage) DecodeJSON(b []byte) bool {
+	*v = Usage{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Usage{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Usage) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "endDate":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.EndDate = &x
+			}
+		case "values":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string][][]int64{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 [][]int64
+						if !d.Null() {
+							if d.ArrayStart() {
+								s1 := [][]int64{}
+								for n1 := 0; d.More(&n1); {
+									var e []int64
+									s1 = append(s1, e)
+									if !d.Null() {
+										if d.ArrayStart() {
+											s2 := []int64{}
+											for n2 := 0; d.More(&n2); {
+												var e int64
+												s2 = append(s2, e)
+												if !d.Null() {
+													s2[len(s2)-1] = d.Int64()
+												}
+											}
+											s1[len(s1)-1] = s2
+										}
+									}
+								}
+								e0 = s1
+							}
+						}
+						m0[k0] = e0
+					}
+					v.Items = m0
+				}
+			}
+		case "position":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Position = &x
+			}
+		case "startDate":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.StartDate = &x
+			}
+		case "usagePlanId":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.UsagePlanId = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UsagePlan struct {
 	ApiStages   []ApiStage        `json:"apiStages,omitzero"`
 	Description *string           `json:"description,omitzero"`
@@ -6619,6 +19515,148 @@ func (v *UsagePlan) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UsagePlan) DecodeJSON(b []byte) bool {
+	*v = UsagePlan{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UsagePlan{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UsagePlan) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [8]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiStages":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []ApiStage{}
+					for n0 := 0; d.More(&n0); {
+						var e ApiStage
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.ApiStages = s0
+				}
+			}
+		case "description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "id":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		case "name":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "productCode":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProductCode = &x
+			}
+		case "quota":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				v.Quota = new(QuotaSettings)
+				v.Quota.DecodeJSONFrom(d)
+			}
+		case "tags":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "throttle":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				v.Throttle = new(ThrottleSettings)
+				v.Throttle.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UsagePlanKey struct {
 	Id    *string `json:"id,omitzero"`
 	Name  *string `json:"name,omitzero"`
@@ -6656,6 +19694,85 @@ func (v *UsagePlanKey) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UsagePlanKey) DecodeJSON(b []byte) bool {
+	*v = UsagePlanKey{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UsagePlanKey{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UsagePlanKey) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "id":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		case "name":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "type":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Type = &x
+			}
+		case "value":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Value = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UsagePlanKeys struct {
 	Items    []UsagePlanKey `json:"item,omitzero"`
 	Position *string        `json:"position,omitzero"`
@@ -6690,6 +19807,71 @@ func (v *UsagePlanKeys) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UsagePlanKeys) DecodeJSON(b []byte) bool {
+	*v = UsagePlanKeys{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UsagePlanKeys{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UsagePlanKeys) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "item":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []UsagePlanKey{}
+					for n0 := 0; d.More(&n0); {
+						var e UsagePlanKey
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "position":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Position = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UsagePlans struct {
 	Items    []UsagePlan `json:"item,omitzero"`
 	Position *string     `json:"position,omitzero"`
@@ -6722,6 +19904,71 @@ func (v *UsagePlans) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UsagePlans) DecodeJSON(b []byte) bool {
+	*v = UsagePlans{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UsagePlans{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UsagePlans) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "item":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []UsagePlan{}
+					for n0 := 0; d.More(&n0); {
+						var e UsagePlan
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "position":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Position = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type VpcLink struct {
@@ -6793,6 +20040,139 @@ func (v *VpcLink) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *VpcLink) DecodeJSON(b []byte) bool {
+	*v = VpcLink{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = VpcLink{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *VpcLink) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [7]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "id":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		case "name":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "status":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Status = &x
+			}
+		case "statusMessage":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.StatusMessage = &x
+			}
+		case "tags":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "targetArns":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.TargetArns = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type VpcLinks struct {
 	Items    []VpcLink `json:"item,omitzero"`
 	Position *string   `json:"position,omitzero"`
@@ -6825,6 +20205,71 @@ func (v *VpcLinks) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *VpcLinks) DecodeJSON(b []byte) bool {
+	*v = VpcLinks{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = VpcLinks{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *VpcLinks) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "item":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []VpcLink{}
+					for n0 := 0; d.More(&n0); {
+						var e VpcLink
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "position":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Position = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 // ErrorCode is the x-amzn-ErrorType of BadRequestException.

@@ -38,6 +38,40 @@ func (v *DeleteConnectionRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteConnectionRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteConnectionRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteConnectionRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteConnectionRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ForbiddenException struct {
 }
 
@@ -48,6 +82,40 @@ func (v *ForbiddenException) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ForbiddenException) DecodeJSON(b []byte) bool {
+	*v = ForbiddenException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ForbiddenException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ForbiddenException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetConnectionRequest struct {
@@ -61,6 +129,40 @@ func (v *GetConnectionRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetConnectionRequest) DecodeJSON(b []byte) bool {
+	*v = GetConnectionRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetConnectionRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetConnectionRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetConnectionResponse struct {
@@ -95,6 +197,69 @@ func (v *GetConnectionResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetConnectionResponse) DecodeJSON(b []byte) bool {
+	*v = GetConnectionResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetConnectionResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetConnectionResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "connectedAt":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.ConnectedAt) // as encoding/json: through its UnmarshalJSON
+			}
+		case "identity":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				v.Identity = new(Identity)
+				v.Identity.DecodeJSONFrom(d)
+			}
+		case "lastActiveAt":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastActiveAt) // as encoding/json: through its UnmarshalJSON
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GoneException struct {
 }
 
@@ -105,6 +270,40 @@ func (v *GoneException) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GoneException) DecodeJSON(b []byte) bool {
+	*v = GoneException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GoneException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GoneException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Identity struct {
@@ -134,6 +333,63 @@ func (v *Identity) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Identity) DecodeJSON(b []byte) bool {
+	*v = Identity{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Identity{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Identity) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "sourceIp":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.SourceIp = &x
+			}
+		case "userAgent":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.UserAgent = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type LimitExceededException struct {
 }
 
@@ -144,6 +400,40 @@ func (v *LimitExceededException) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *LimitExceededException) DecodeJSON(b []byte) bool {
+	*v = LimitExceededException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = LimitExceededException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *LimitExceededException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type PayloadTooLargeException struct {
@@ -168,6 +458,52 @@ func (v *PayloadTooLargeException) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PayloadTooLargeException) DecodeJSON(b []byte) bool {
+	*v = PayloadTooLargeException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PayloadTooLargeException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PayloadTooLargeException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "message":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type PostToConnectionRequest struct {
 	ConnectionId string `json:"-"`
 	Data         []byte `json:"-"`
@@ -180,6 +516,40 @@ func (v *PostToConnectionRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PostToConnectionRequest) DecodeJSON(b []byte) bool {
+	*v = PostToConnectionRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PostToConnectionRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PostToConnectionRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 // ErrorCode is the x-amzn-ErrorType of ForbiddenException.

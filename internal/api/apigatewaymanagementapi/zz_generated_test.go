@@ -23,3 +23,20 @@ func TestAppendJSON(t *testing.T) {
 		(*PostToConnectionRequest)(nil),
 	})
 }
+
+// TestDecodeJSON compares the DecodeJSON of every generated structure with
+// json.Unmarshal, on what AppendJSON writes for many random values of each
+// and on malformed and odd variants of it.
+func TestDecodeJSON(t *testing.T) {
+	wiretest.CheckDecodeJSON(t, "zz_generated.go", []any{
+		(*DeleteConnectionRequest)(nil),
+		(*ForbiddenException)(nil),
+		(*GetConnectionRequest)(nil),
+		(*GetConnectionResponse)(nil),
+		(*GoneException)(nil),
+		(*Identity)(nil),
+		(*LimitExceededException)(nil),
+		(*PayloadTooLargeException)(nil),
+		(*PostToConnectionRequest)(nil),
+	})
+}

@@ -52,6 +52,63 @@ func (v *ACMManaged) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ACMManaged) DecodeJSON(b []byte) bool {
+	*v = ACMManaged{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ACMManaged{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ACMManaged) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "certificateArn":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CertificateArn = &x
+			}
+		case "domainName":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainName = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type AccessDeniedException struct {
 	Message *string `json:"message,omitzero"`
 }
@@ -72,6 +129,52 @@ func (v *AccessDeniedException) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *AccessDeniedException) DecodeJSON(b []byte) bool {
+	*v = AccessDeniedException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = AccessDeniedException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *AccessDeniedException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "message":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type AccessLogSettings struct {
@@ -99,6 +202,63 @@ func (v *AccessLogSettings) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *AccessLogSettings) DecodeJSON(b []byte) bool {
+	*v = AccessLogSettings{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = AccessLogSettings{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *AccessLogSettings) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "destinationArn":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DestinationArn = &x
+			}
+		case "format":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Format = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Api struct {
@@ -227,6 +387,254 @@ func (v *Api) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Api) DecodeJSON(b []byte) bool {
+	*v = Api{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Api{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Api) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [17]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiEndpoint":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiEndpoint = &x
+			}
+		case "apiGatewayManaged":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiGatewayManaged = &x
+			}
+		case "apiId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiId = &x
+			}
+		case "apiKeySelectionExpression":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiKeySelectionExpression = &x
+			}
+		case "corsConfiguration":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				v.CorsConfiguration = new(Cors)
+				v.CorsConfiguration.DecodeJSONFrom(d)
+			}
+		case "createdDate":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "description":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "disableExecuteApiEndpoint":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DisableExecuteApiEndpoint = &x
+			}
+		case "disableSchemaValidation":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DisableSchemaValidation = &x
+			}
+		case "importInfo":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.ImportInfo = s0
+				}
+			}
+		case "ipAddressType":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IpAddressType = &x
+			}
+		case "name":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "protocolType":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProtocolType = &x
+			}
+		case "routeSelectionExpression":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteSelectionExpression = &x
+			}
+		case "tags":
+			if seen[14] {
+				d.Fail()
+				return
+			}
+			seen[14] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "version":
+			if seen[15] {
+				d.Fail()
+				return
+			}
+			seen[15] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Version = &x
+			}
+		case "warnings":
+			if seen[16] {
+				d.Fail()
+				return
+			}
+			seen[16] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.Warnings = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ApiMapping struct {
 	ApiId         *string `json:"apiId,omitzero"`
 	ApiMappingId  *string `json:"apiMappingId,omitzero"`
@@ -264,6 +672,85 @@ func (v *ApiMapping) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ApiMapping) DecodeJSON(b []byte) bool {
+	*v = ApiMapping{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ApiMapping{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ApiMapping) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiId = &x
+			}
+		case "apiMappingId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiMappingId = &x
+			}
+		case "apiMappingKey":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiMappingKey = &x
+			}
+		case "stage":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Stage = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type Authorization struct {
 	CognitoConfig *CognitoConfig `json:"cognitoConfig,omitzero"`
 	None          *None          `json:"none,omitzero"`
@@ -289,6 +776,61 @@ func (v *Authorization) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Authorization) DecodeJSON(b []byte) bool {
+	*v = Authorization{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Authorization{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Authorization) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "cognitoConfig":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.CognitoConfig = new(CognitoConfig)
+				v.CognitoConfig.DecodeJSONFrom(d)
+			}
+		case "none":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				v.None = new(None)
+				v.None.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Authorizer struct {
@@ -370,6 +912,169 @@ func (v *Authorizer) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Authorizer) DecodeJSON(b []byte) bool {
+	*v = Authorizer{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Authorizer{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Authorizer) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [11]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "authorizerCredentialsArn":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerCredentialsArn = &x
+			}
+		case "authorizerId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerId = &x
+			}
+		case "authorizerPayloadFormatVersion":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerPayloadFormatVersion = &x
+			}
+		case "authorizerResultTtlInSeconds":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.AuthorizerResultTtlInSeconds = &x
+			}
+		case "authorizerType":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerType = &x
+			}
+		case "authorizerUri":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerUri = &x
+			}
+		case "enableSimpleResponses":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.EnableSimpleResponses = &x
+			}
+		case "identitySource":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.IdentitySource = s0
+				}
+			}
+		case "identityValidationExpression":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IdentityValidationExpression = &x
+			}
+		case "jwtConfiguration":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				v.JwtConfiguration = new(JWTConfiguration)
+				v.JwtConfiguration.DecodeJSONFrom(d)
+			}
+		case "name":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type BadRequestException struct {
 	Message *string `json:"message,omitzero"`
 }
@@ -390,6 +1095,52 @@ func (v *BadRequestException) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *BadRequestException) DecodeJSON(b []byte) bool {
+	*v = BadRequestException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = BadRequestException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *BadRequestException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "message":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CognitoConfig struct {
@@ -424,6 +1175,74 @@ func (v *CognitoConfig) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CognitoConfig) DecodeJSON(b []byte) bool {
+	*v = CognitoConfig{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CognitoConfig{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CognitoConfig) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "appClientId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AppClientId = &x
+			}
+		case "userPoolArn":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.UserPoolArn = &x
+			}
+		case "userPoolDomain":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.UserPoolDomain = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ConflictException struct {
 	Message *string `json:"message,omitzero"`
 }
@@ -444,6 +1263,52 @@ func (v *ConflictException) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ConflictException) DecodeJSON(b []byte) bool {
+	*v = ConflictException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ConflictException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ConflictException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "message":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Cors struct {
@@ -521,6 +1386,139 @@ func (v *Cors) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Cors) DecodeJSON(b []byte) bool {
+	*v = Cors{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Cors{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Cors) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "allowCredentials":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.AllowCredentials = &x
+			}
+		case "allowHeaders":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.AllowHeaders = s0
+				}
+			}
+		case "allowMethods":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.AllowMethods = s0
+				}
+			}
+		case "allowOrigins":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.AllowOrigins = s0
+				}
+			}
+		case "exposeHeaders":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.ExposeHeaders = s0
+				}
+			}
+		case "maxAge":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.MaxAge = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateApiMappingRequest struct {
 	ApiId         *string `json:"apiId,omitzero"`
 	ApiMappingKey *string `json:"apiMappingKey,omitzero"`
@@ -552,6 +1550,74 @@ func (v *CreateApiMappingRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateApiMappingRequest) DecodeJSON(b []byte) bool {
+	*v = CreateApiMappingRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateApiMappingRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateApiMappingRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiId = &x
+			}
+		case "apiMappingKey":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiMappingKey = &x
+			}
+		case "stage":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Stage = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateApiMappingResponse struct {
@@ -589,6 +1655,85 @@ func (v *CreateApiMappingResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateApiMappingResponse) DecodeJSON(b []byte) bool {
+	*v = CreateApiMappingResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateApiMappingResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateApiMappingResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiId = &x
+			}
+		case "apiMappingId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiMappingId = &x
+			}
+		case "apiMappingKey":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiMappingKey = &x
+			}
+		case "stage":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Stage = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateApiRequest struct {
@@ -686,6 +1831,207 @@ func (v *CreateApiRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateApiRequest) DecodeJSON(b []byte) bool {
+	*v = CreateApiRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateApiRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateApiRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [14]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiKeySelectionExpression":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiKeySelectionExpression = &x
+			}
+		case "corsConfiguration":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				v.CorsConfiguration = new(Cors)
+				v.CorsConfiguration.DecodeJSONFrom(d)
+			}
+		case "credentialsArn":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CredentialsArn = &x
+			}
+		case "description":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "disableExecuteApiEndpoint":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DisableExecuteApiEndpoint = &x
+			}
+		case "disableSchemaValidation":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DisableSchemaValidation = &x
+			}
+		case "ipAddressType":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IpAddressType = &x
+			}
+		case "name":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "protocolType":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProtocolType = &x
+			}
+		case "routeKey":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteKey = &x
+			}
+		case "routeSelectionExpression":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteSelectionExpression = &x
+			}
+		case "tags":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "target":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Target = &x
+			}
+		case "version":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Version = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateApiResponse struct {
@@ -814,6 +2160,254 @@ func (v *CreateApiResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateApiResponse) DecodeJSON(b []byte) bool {
+	*v = CreateApiResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateApiResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateApiResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [17]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiEndpoint":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiEndpoint = &x
+			}
+		case "apiGatewayManaged":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiGatewayManaged = &x
+			}
+		case "apiId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiId = &x
+			}
+		case "apiKeySelectionExpression":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiKeySelectionExpression = &x
+			}
+		case "corsConfiguration":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				v.CorsConfiguration = new(Cors)
+				v.CorsConfiguration.DecodeJSONFrom(d)
+			}
+		case "createdDate":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "description":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "disableExecuteApiEndpoint":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DisableExecuteApiEndpoint = &x
+			}
+		case "disableSchemaValidation":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DisableSchemaValidation = &x
+			}
+		case "importInfo":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.ImportInfo = s0
+				}
+			}
+		case "ipAddressType":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IpAddressType = &x
+			}
+		case "name":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "protocolType":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProtocolType = &x
+			}
+		case "routeSelectionExpression":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteSelectionExpression = &x
+			}
+		case "tags":
+			if seen[14] {
+				d.Fail()
+				return
+			}
+			seen[14] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "version":
+			if seen[15] {
+				d.Fail()
+				return
+			}
+			seen[15] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Version = &x
+			}
+		case "warnings":
+			if seen[16] {
+				d.Fail()
+				return
+			}
+			seen[16] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.Warnings = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateAuthorizerRequest struct {
 	ApiId                          string            `json:"-"`
 	AuthorizerCredentialsArn       *string           `json:"authorizerCredentialsArn,omitzero"`
@@ -887,6 +2481,158 @@ func (v *CreateAuthorizerRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateAuthorizerRequest) DecodeJSON(b []byte) bool {
+	*v = CreateAuthorizerRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateAuthorizerRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateAuthorizerRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [10]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "authorizerCredentialsArn":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerCredentialsArn = &x
+			}
+		case "authorizerPayloadFormatVersion":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerPayloadFormatVersion = &x
+			}
+		case "authorizerResultTtlInSeconds":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.AuthorizerResultTtlInSeconds = &x
+			}
+		case "authorizerType":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerType = &x
+			}
+		case "authorizerUri":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerUri = &x
+			}
+		case "enableSimpleResponses":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.EnableSimpleResponses = &x
+			}
+		case "identitySource":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.IdentitySource = s0
+				}
+			}
+		case "identityValidationExpression":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IdentityValidationExpression = &x
+			}
+		case "jwtConfiguration":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				v.JwtConfiguration = new(JWTConfiguration)
+				v.JwtConfiguration.DecodeJSONFrom(d)
+			}
+		case "name":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateAuthorizerResponse struct {
@@ -968,6 +2714,169 @@ func (v *CreateAuthorizerResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateAuthorizerResponse) DecodeJSON(b []byte) bool {
+	*v = CreateAuthorizerResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateAuthorizerResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateAuthorizerResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [11]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "authorizerCredentialsArn":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerCredentialsArn = &x
+			}
+		case "authorizerId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerId = &x
+			}
+		case "authorizerPayloadFormatVersion":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerPayloadFormatVersion = &x
+			}
+		case "authorizerResultTtlInSeconds":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.AuthorizerResultTtlInSeconds = &x
+			}
+		case "authorizerType":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerType = &x
+			}
+		case "authorizerUri":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerUri = &x
+			}
+		case "enableSimpleResponses":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.EnableSimpleResponses = &x
+			}
+		case "identitySource":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.IdentitySource = s0
+				}
+			}
+		case "identityValidationExpression":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IdentityValidationExpression = &x
+			}
+		case "jwtConfiguration":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				v.JwtConfiguration = new(JWTConfiguration)
+				v.JwtConfiguration.DecodeJSONFrom(d)
+			}
+		case "name":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateDeploymentRequest struct {
 	ApiId       string  `json:"-"`
 	Description *string `json:"description,omitzero"`
@@ -994,6 +2903,63 @@ func (v *CreateDeploymentRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateDeploymentRequest) DecodeJSON(b []byte) bool {
+	*v = CreateDeploymentRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateDeploymentRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateDeploymentRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "stageName":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.StageName = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateDeploymentResponse struct {
@@ -1041,6 +3007,105 @@ func (v *CreateDeploymentResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateDeploymentResponse) DecodeJSON(b []byte) bool {
+	*v = CreateDeploymentResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateDeploymentResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateDeploymentResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "autoDeployed":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.AutoDeployed = &x
+			}
+		case "createdDate":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "deploymentId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentId = &x
+			}
+		case "deploymentStatus":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentStatus = &x
+			}
+		case "deploymentStatusMessage":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentStatusMessage = &x
+			}
+		case "description":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateDomainNameRequest struct {
@@ -1100,6 +3165,116 @@ func (v *CreateDomainNameRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateDomainNameRequest) DecodeJSON(b []byte) bool {
+	*v = CreateDomainNameRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateDomainNameRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateDomainNameRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "domainName":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainName = &x
+			}
+		case "domainNameConfigurations":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []DomainNameConfiguration{}
+					for n0 := 0; d.More(&n0); {
+						var e DomainNameConfiguration
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.DomainNameConfigurations = s0
+				}
+			}
+		case "mutualTlsAuthentication":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				v.MutualTlsAuthentication = new(MutualTlsAuthenticationInput)
+				v.MutualTlsAuthentication.DecodeJSONFrom(d)
+			}
+		case "routingMode":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RoutingMode = &x
+			}
+		case "tags":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateDomainNameResponse struct {
@@ -1169,6 +3344,138 @@ func (v *CreateDomainNameResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateDomainNameResponse) DecodeJSON(b []byte) bool {
+	*v = CreateDomainNameResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateDomainNameResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateDomainNameResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [7]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiMappingSelectionExpression":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiMappingSelectionExpression = &x
+			}
+		case "domainName":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainName = &x
+			}
+		case "domainNameArn":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainNameArn = &x
+			}
+		case "domainNameConfigurations":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []DomainNameConfiguration{}
+					for n0 := 0; d.More(&n0); {
+						var e DomainNameConfiguration
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.DomainNameConfigurations = s0
+				}
+			}
+		case "mutualTlsAuthentication":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				v.MutualTlsAuthentication = new(MutualTlsAuthentication)
+				v.MutualTlsAuthentication.DecodeJSONFrom(d)
+			}
+		case "routingMode":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RoutingMode = &x
+			}
+		case "tags":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateIntegrationRequest struct {
@@ -1319,6 +3626,281 @@ func (v *CreateIntegrationRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateIntegrationRequest) DecodeJSON(b []byte) bool {
+	*v = CreateIntegrationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateIntegrationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateIntegrationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [17]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "connectionId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConnectionId = &x
+			}
+		case "connectionType":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConnectionType = &x
+			}
+		case "contentHandlingStrategy":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentHandlingStrategy = &x
+			}
+		case "credentialsArn":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CredentialsArn = &x
+			}
+		case "description":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "integrationMethod":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationMethod = &x
+			}
+		case "integrationSubtype":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationSubtype = &x
+			}
+		case "integrationType":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationType = &x
+			}
+		case "integrationUri":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationUri = &x
+			}
+		case "passthroughBehavior":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PassthroughBehavior = &x
+			}
+		case "payloadFormatVersion":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PayloadFormatVersion = &x
+			}
+		case "requestParameters":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestParameters = m0
+				}
+			}
+		case "requestTemplates":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestTemplates = m0
+				}
+			}
+		case "responseParameters":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 map[string]string
+						if !d.Null() {
+							if d.ObjectStart() {
+								m1 := map[string]string{}
+								for n1 := 0; ; {
+									kb, ok := d.Key(&n1)
+									if !ok {
+										break
+									}
+									k1 := string(kb)
+									var e1 string
+									if !d.Null() {
+										e1 = d.String()
+									}
+									m1[k1] = e1
+								}
+								e0 = m1
+							}
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "templateSelectionExpression":
+			if seen[14] {
+				d.Fail()
+				return
+			}
+			seen[14] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TemplateSelectionExpression = &x
+			}
+		case "timeoutInMillis":
+			if seen[15] {
+				d.Fail()
+				return
+			}
+			seen[15] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.TimeoutInMillis = &x
+			}
+		case "tlsConfig":
+			if seen[16] {
+				d.Fail()
+				return
+			}
+			seen[16] = true
+			if !d.Null() {
+				v.TlsConfig = new(TlsConfigInput)
+				v.TlsConfig.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateIntegrationResponseRequest struct {
 	ApiId                       string            `json:"-"`
 	ContentHandlingStrategy     *string           `json:"contentHandlingStrategy,omitzero"`
@@ -1381,6 +3963,122 @@ func (v *CreateIntegrationResponseRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateIntegrationResponseRequest) DecodeJSON(b []byte) bool {
+	*v = CreateIntegrationResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateIntegrationResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateIntegrationResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "contentHandlingStrategy":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentHandlingStrategy = &x
+			}
+		case "integrationResponseKey":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationResponseKey = &x
+			}
+		case "responseParameters":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "responseTemplates":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseTemplates = m0
+				}
+			}
+		case "templateSelectionExpression":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TemplateSelectionExpression = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateIntegrationResponseResponse struct {
@@ -1448,6 +4146,133 @@ func (v *CreateIntegrationResponseResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateIntegrationResponseResponse) DecodeJSON(b []byte) bool {
+	*v = CreateIntegrationResponseResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateIntegrationResponseResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateIntegrationResponseResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "contentHandlingStrategy":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentHandlingStrategy = &x
+			}
+		case "integrationResponseId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationResponseId = &x
+			}
+		case "integrationResponseKey":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationResponseKey = &x
+			}
+		case "responseParameters":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "responseTemplates":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseTemplates = m0
+				}
+			}
+		case "templateSelectionExpression":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TemplateSelectionExpression = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateIntegrationResult struct {
@@ -1612,6 +4437,314 @@ func (v *CreateIntegrationResult) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateIntegrationResult) DecodeJSON(b []byte) bool {
+	*v = CreateIntegrationResult{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateIntegrationResult{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateIntegrationResult) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [20]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiGatewayManaged":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiGatewayManaged = &x
+			}
+		case "connectionId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConnectionId = &x
+			}
+		case "connectionType":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConnectionType = &x
+			}
+		case "contentHandlingStrategy":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentHandlingStrategy = &x
+			}
+		case "credentialsArn":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CredentialsArn = &x
+			}
+		case "description":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "integrationId":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationId = &x
+			}
+		case "integrationMethod":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationMethod = &x
+			}
+		case "integrationResponseSelectionExpression":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationResponseSelectionExpression = &x
+			}
+		case "integrationSubtype":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationSubtype = &x
+			}
+		case "integrationType":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationType = &x
+			}
+		case "integrationUri":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationUri = &x
+			}
+		case "passthroughBehavior":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PassthroughBehavior = &x
+			}
+		case "payloadFormatVersion":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PayloadFormatVersion = &x
+			}
+		case "requestParameters":
+			if seen[14] {
+				d.Fail()
+				return
+			}
+			seen[14] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestParameters = m0
+				}
+			}
+		case "requestTemplates":
+			if seen[15] {
+				d.Fail()
+				return
+			}
+			seen[15] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestTemplates = m0
+				}
+			}
+		case "responseParameters":
+			if seen[16] {
+				d.Fail()
+				return
+			}
+			seen[16] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 map[string]string
+						if !d.Null() {
+							if d.ObjectStart() {
+								m1 := map[string]string{}
+								for n1 := 0; ; {
+									kb, ok := d.Key(&n1)
+									if !ok {
+										break
+									}
+									k1 := string(kb)
+									var e1 string
+									if !d.Null() {
+										e1 = d.String()
+									}
+									m1[k1] = e1
+								}
+								e0 = m1
+							}
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "templateSelectionExpression":
+			if seen[17] {
+				d.Fail()
+				return
+			}
+			seen[17] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TemplateSelectionExpression = &x
+			}
+		case "timeoutInMillis":
+			if seen[18] {
+				d.Fail()
+				return
+			}
+			seen[18] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.TimeoutInMillis = &x
+			}
+		case "tlsConfig":
+			if seen[19] {
+				d.Fail()
+				return
+			}
+			seen[19] = true
+			if !d.Null() {
+				v.TlsConfig = new(TlsConfig)
+				v.TlsConfig.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateModelRequest struct {
 	ApiId       string  `json:"-"`
 	ContentType *string `json:"contentType,omitzero"`
@@ -1648,6 +4781,85 @@ func (v *CreateModelRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateModelRequest) DecodeJSON(b []byte) bool {
+	*v = CreateModelRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateModelRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateModelRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "contentType":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentType = &x
+			}
+		case "description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "name":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "schema":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Schema = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateModelResponse struct {
@@ -1692,6 +4904,96 @@ func (v *CreateModelResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateModelResponse) DecodeJSON(b []byte) bool {
+	*v = CreateModelResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateModelResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateModelResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "contentType":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentType = &x
+			}
+		case "description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "modelId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ModelId = &x
+			}
+		case "name":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "schema":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Schema = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreatePortalProductRequest struct {
 	Description *string           `json:"description,omitzero"`
 	DisplayName *string           `json:"displayName,omitzero"`
@@ -1732,6 +5034,87 @@ func (v *CreatePortalProductRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreatePortalProductRequest) DecodeJSON(b []byte) bool {
+	*v = CreatePortalProductRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreatePortalProductRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreatePortalProductRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "displayName":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DisplayName = &x
+			}
+		case "tags":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreatePortalProductResponse struct {
@@ -1794,6 +5177,128 @@ func (v *CreatePortalProductResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreatePortalProductResponse) DecodeJSON(b []byte) bool {
+	*v = CreatePortalProductResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreatePortalProductResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreatePortalProductResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [7]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "displayName":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DisplayName = &x
+			}
+		case "displayOrder":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				v.DisplayOrder = new(DisplayOrder)
+				v.DisplayOrder.DecodeJSONFrom(d)
+			}
+		case "lastModified":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastModified) // as encoding/json: through its UnmarshalJSON
+			}
+		case "portalProductArn":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PortalProductArn = &x
+			}
+		case "portalProductId":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PortalProductId = &x
+			}
+		case "tags":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreatePortalRequest struct {
@@ -1863,6 +5368,136 @@ func (v *CreatePortalRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreatePortalRequest) DecodeJSON(b []byte) bool {
+	*v = CreatePortalRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreatePortalRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreatePortalRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [7]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "authorization":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.Authorization = new(Authorization)
+				v.Authorization.DecodeJSONFrom(d)
+			}
+		case "endpointConfiguration":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				v.EndpointConfiguration = new(EndpointConfigurationRequest)
+				v.EndpointConfiguration.DecodeJSONFrom(d)
+			}
+		case "includedPortalProductArns":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.IncludedPortalProductArns = s0
+				}
+			}
+		case "logoUri":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.LogoUri = &x
+			}
+		case "portalContent":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				v.PortalContent = new(PortalContent)
+				v.PortalContent.DecodeJSONFrom(d)
+			}
+		case "rumAppMonitorName":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RumAppMonitorName = &x
+			}
+		case "tags":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreatePortalResponse struct {
@@ -1964,6 +5599,197 @@ func (v *CreatePortalResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreatePortalResponse) DecodeJSON(b []byte) bool {
+	*v = CreatePortalResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreatePortalResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreatePortalResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [13]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "authorization":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.Authorization = new(Authorization)
+				v.Authorization.DecodeJSONFrom(d)
+			}
+		case "endpointConfiguration":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				v.EndpointConfiguration = new(EndpointConfigurationResponse)
+				v.EndpointConfiguration.DecodeJSONFrom(d)
+			}
+		case "includedPortalProductArns":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.IncludedPortalProductArns = s0
+				}
+			}
+		case "lastModified":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastModified) // as encoding/json: through its UnmarshalJSON
+			}
+		case "lastPublished":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastPublished) // as encoding/json: through its UnmarshalJSON
+			}
+		case "lastPublishedDescription":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.LastPublishedDescription = &x
+			}
+		case "portalArn":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PortalArn = &x
+			}
+		case "portalContent":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				v.PortalContent = new(PortalContent)
+				v.PortalContent.DecodeJSONFrom(d)
+			}
+		case "portalId":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PortalId = &x
+			}
+		case "publishStatus":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PublishStatus = &x
+			}
+		case "rumAppMonitorName":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RumAppMonitorName = &x
+			}
+		case "statusException":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				v.StatusException = new(StatusException)
+				v.StatusException.DecodeJSONFrom(d)
+			}
+		case "tags":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateProductPageRequest struct {
 	DisplayContent  *DisplayContent `json:"displayContent,omitzero"`
 	PortalProductId string          `json:"-"`
@@ -1985,6 +5811,51 @@ func (v *CreateProductPageRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateProductPageRequest) DecodeJSON(b []byte) bool {
+	*v = CreateProductPageRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateProductPageRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateProductPageRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "displayContent":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.DisplayContent = new(DisplayContent)
+				v.DisplayContent.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateProductPageResponse struct {
@@ -2024,6 +5895,82 @@ func (v *CreateProductPageResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateProductPageResponse) DecodeJSON(b []byte) bool {
+	*v = CreateProductPageResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateProductPageResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateProductPageResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "displayContent":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.DisplayContent = new(DisplayContent)
+				v.DisplayContent.DecodeJSONFrom(d)
+			}
+		case "lastModified":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastModified) // as encoding/json: through its UnmarshalJSON
+			}
+		case "productPageArn":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProductPageArn = &x
+			}
+		case "productPageId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProductPageId = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateProductRestEndpointPageRequest struct {
 	DisplayContent         *EndpointDisplayContent `json:"displayContent,omitzero"`
 	PortalProductId        string                  `json:"-"`
@@ -2055,6 +6002,72 @@ func (v *CreateProductRestEndpointPageRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateProductRestEndpointPageRequest) DecodeJSON(b []byte) bool {
+	*v = CreateProductRestEndpointPageRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateProductRestEndpointPageRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateProductRestEndpointPageRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "displayContent":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.DisplayContent = new(EndpointDisplayContent)
+				v.DisplayContent.DecodeJSONFrom(d)
+			}
+		case "restEndpointIdentifier":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				v.RestEndpointIdentifier = new(RestEndpointIdentifier)
+				v.RestEndpointIdentifier.DecodeJSONFrom(d)
+			}
+		case "tryItState":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TryItState = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateProductRestEndpointPageResponse struct {
@@ -2112,6 +6125,124 @@ func (v *CreateProductRestEndpointPageResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateProductRestEndpointPageResponse) DecodeJSON(b []byte) bool {
+	*v = CreateProductRestEndpointPageResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateProductRestEndpointPageResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateProductRestEndpointPageResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [8]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "displayContent":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.DisplayContent = new(EndpointDisplayContentResponse)
+				v.DisplayContent.DecodeJSONFrom(d)
+			}
+		case "lastModified":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastModified) // as encoding/json: through its UnmarshalJSON
+			}
+		case "productRestEndpointPageArn":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProductRestEndpointPageArn = &x
+			}
+		case "productRestEndpointPageId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProductRestEndpointPageId = &x
+			}
+		case "restEndpointIdentifier":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				v.RestEndpointIdentifier = new(RestEndpointIdentifier)
+				v.RestEndpointIdentifier.DecodeJSONFrom(d)
+			}
+		case "status":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Status = &x
+			}
+		case "statusException":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				v.StatusException = new(StatusException)
+				v.StatusException.DecodeJSONFrom(d)
+			}
+		case "tryItState":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TryItState = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateRouteRequest struct {
@@ -2215,6 +6346,196 @@ func (v *CreateRouteRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateRouteRequest) DecodeJSON(b []byte) bool {
+	*v = CreateRouteRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateRouteRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateRouteRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [11]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiKeyRequired":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiKeyRequired = &x
+			}
+		case "authorizationScopes":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.AuthorizationScopes = s0
+				}
+			}
+		case "authorizationType":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizationType = &x
+			}
+		case "authorizerId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerId = &x
+			}
+		case "modelSelectionExpression":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ModelSelectionExpression = &x
+			}
+		case "operationName":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.OperationName = &x
+			}
+		case "requestModels":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestModels = m0
+				}
+			}
+		case "requestParameters":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]ParameterConstraints{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 ParameterConstraints
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.RequestParameters = m0
+				}
+			}
+		case "routeKey":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteKey = &x
+			}
+		case "routeResponseSelectionExpression":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteResponseSelectionExpression = &x
+			}
+		case "target":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Target = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateRouteResponseRequest struct {
 	ApiId                    string                          `json:"-"`
 	ModelSelectionExpression *string                         `json:"modelSelectionExpression,omitzero"`
@@ -2273,6 +6594,111 @@ func (v *CreateRouteResponseRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateRouteResponseRequest) DecodeJSON(b []byte) bool {
+	*v = CreateRouteResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateRouteResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateRouteResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "modelSelectionExpression":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ModelSelectionExpression = &x
+			}
+		case "responseModels":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseModels = m0
+				}
+			}
+		case "responseParameters":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]ParameterConstraints{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 ParameterConstraints
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "routeResponseKey":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteResponseKey = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateRouteResponseResponse struct {
@@ -2336,6 +6762,122 @@ func (v *CreateRouteResponseResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateRouteResponseResponse) DecodeJSON(b []byte) bool {
+	*v = CreateRouteResponseResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateRouteResponseResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateRouteResponseResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "modelSelectionExpression":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ModelSelectionExpression = &x
+			}
+		case "responseModels":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseModels = m0
+				}
+			}
+		case "responseParameters":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]ParameterConstraints{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 ParameterConstraints
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "routeResponseId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteResponseId = &x
+			}
+		case "routeResponseKey":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteResponseKey = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateRouteResult struct {
@@ -2448,6 +6990,218 @@ func (v *CreateRouteResult) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateRouteResult) DecodeJSON(b []byte) bool {
+	*v = CreateRouteResult{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateRouteResult{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateRouteResult) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [13]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiGatewayManaged":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiGatewayManaged = &x
+			}
+		case "apiKeyRequired":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiKeyRequired = &x
+			}
+		case "authorizationScopes":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.AuthorizationScopes = s0
+				}
+			}
+		case "authorizationType":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizationType = &x
+			}
+		case "authorizerId":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerId = &x
+			}
+		case "modelSelectionExpression":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ModelSelectionExpression = &x
+			}
+		case "operationName":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.OperationName = &x
+			}
+		case "requestModels":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestModels = m0
+				}
+			}
+		case "requestParameters":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]ParameterConstraints{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 ParameterConstraints
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.RequestParameters = m0
+				}
+			}
+		case "routeId":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteId = &x
+			}
+		case "routeKey":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteKey = &x
+			}
+		case "routeResponseSelectionExpression":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteResponseSelectionExpression = &x
+			}
+		case "target":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Target = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateRoutingRuleRequest struct {
 	Actions      []RoutingRuleAction    `json:"actions,omitzero"`
 	Conditions   []RoutingRuleCondition `json:"conditions,omitzero"`
@@ -2494,6 +7248,90 @@ func (v *CreateRoutingRuleRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateRoutingRuleRequest) DecodeJSON(b []byte) bool {
+	*v = CreateRoutingRuleRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateRoutingRuleRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateRoutingRuleRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "actions":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []RoutingRuleAction{}
+					for n0 := 0; d.More(&n0); {
+						var e RoutingRuleAction
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Actions = s0
+				}
+			}
+		case "conditions":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []RoutingRuleCondition{}
+					for n0 := 0; d.More(&n0); {
+						var e RoutingRuleCondition
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Conditions = s0
+				}
+			}
+		case "priority":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.Priority = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateRoutingRuleResponse struct {
@@ -2550,6 +7388,112 @@ func (v *CreateRoutingRuleResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateRoutingRuleResponse) DecodeJSON(b []byte) bool {
+	*v = CreateRoutingRuleResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateRoutingRuleResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateRoutingRuleResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "actions":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []RoutingRuleAction{}
+					for n0 := 0; d.More(&n0); {
+						var e RoutingRuleAction
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Actions = s0
+				}
+			}
+		case "conditions":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []RoutingRuleCondition{}
+					for n0 := 0; d.More(&n0); {
+						var e RoutingRuleCondition
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Conditions = s0
+				}
+			}
+		case "priority":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.Priority = &x
+			}
+		case "routingRuleArn":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RoutingRuleArn = &x
+			}
+		case "routingRuleId":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RoutingRuleId = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateStageRequest struct {
@@ -2649,6 +7593,188 @@ func (v *CreateStageRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateStageRequest) DecodeJSON(b []byte) bool {
+	*v = CreateStageRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateStageRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateStageRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [10]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "accessLogSettings":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.AccessLogSettings = new(AccessLogSettings)
+				v.AccessLogSettings.DecodeJSONFrom(d)
+			}
+		case "autoDeploy":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.AutoDeploy = &x
+			}
+		case "clientCertificateId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ClientCertificateId = &x
+			}
+		case "defaultRouteSettings":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				v.DefaultRouteSettings = new(RouteSettings)
+				v.DefaultRouteSettings.DecodeJSONFrom(d)
+			}
+		case "deploymentId":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentId = &x
+			}
+		case "description":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "routeSettings":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]RouteSettings{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 RouteSettings
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.RouteSettings = m0
+				}
+			}
+		case "stageName":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.StageName = &x
+			}
+		case "stageVariables":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.StageVariables = m0
+				}
+			}
+		case "tags":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateStageResponse struct {
@@ -2769,6 +7895,228 @@ func (v *CreateStageResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateStageResponse) DecodeJSON(b []byte) bool {
+	*v = CreateStageResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateStageResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateStageResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [14]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "accessLogSettings":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.AccessLogSettings = new(AccessLogSettings)
+				v.AccessLogSettings.DecodeJSONFrom(d)
+			}
+		case "apiGatewayManaged":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiGatewayManaged = &x
+			}
+		case "autoDeploy":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.AutoDeploy = &x
+			}
+		case "clientCertificateId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ClientCertificateId = &x
+			}
+		case "createdDate":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "defaultRouteSettings":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				v.DefaultRouteSettings = new(RouteSettings)
+				v.DefaultRouteSettings.DecodeJSONFrom(d)
+			}
+		case "deploymentId":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentId = &x
+			}
+		case "description":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "lastDeploymentStatusMessage":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.LastDeploymentStatusMessage = &x
+			}
+		case "lastUpdatedDate":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastUpdatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "routeSettings":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]RouteSettings{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 RouteSettings
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.RouteSettings = m0
+				}
+			}
+		case "stageName":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.StageName = &x
+			}
+		case "stageVariables":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.StageVariables = m0
+				}
+			}
+		case "tags":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateVpcLinkRequest struct {
 	Name             *string           `json:"name,omitzero"`
 	SecurityGroupIds []string          `json:"securityGroupIds,omitzero"`
@@ -2828,6 +8176,114 @@ func (v *CreateVpcLinkRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateVpcLinkRequest) DecodeJSON(b []byte) bool {
+	*v = CreateVpcLinkRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateVpcLinkRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateVpcLinkRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "name":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "securityGroupIds":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.SecurityGroupIds = s0
+				}
+			}
+		case "subnetIds":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.SubnetIds = s0
+				}
+			}
+		case "tags":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateVpcLinkResponse struct {
@@ -2916,6 +8372,167 @@ func (v *CreateVpcLinkResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateVpcLinkResponse) DecodeJSON(b []byte) bool {
+	*v = CreateVpcLinkResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateVpcLinkResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateVpcLinkResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [9]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "createdDate":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "name":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "securityGroupIds":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.SecurityGroupIds = s0
+				}
+			}
+		case "subnetIds":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.SubnetIds = s0
+				}
+			}
+		case "tags":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "vpcLinkId":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.VpcLinkId = &x
+			}
+		case "vpcLinkStatus":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.VpcLinkStatus = &x
+			}
+		case "vpcLinkStatusMessage":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.VpcLinkStatusMessage = &x
+			}
+		case "vpcLinkVersion":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.VpcLinkVersion = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CustomColors struct {
 	AccentColor          *string `json:"accentColor,omitzero"`
 	BackgroundColor      *string `json:"backgroundColor,omitzero"`
@@ -2963,6 +8580,107 @@ func (v *CustomColors) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CustomColors) DecodeJSON(b []byte) bool {
+	*v = CustomColors{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CustomColors{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CustomColors) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "accentColor":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AccentColor = &x
+			}
+		case "backgroundColor":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.BackgroundColor = &x
+			}
+		case "errorValidationColor":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ErrorValidationColor = &x
+			}
+		case "headerColor":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.HeaderColor = &x
+			}
+		case "navigationColor":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NavigationColor = &x
+			}
+		case "textColor":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TextColor = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteAccessLogSettingsRequest struct {
 	ApiId     string `json:"-"`
 	StageName string `json:"-"`
@@ -2975,6 +8693,40 @@ func (v *DeleteAccessLogSettingsRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteAccessLogSettingsRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteAccessLogSettingsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteAccessLogSettingsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteAccessLogSettingsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteApiMappingRequest struct {
@@ -2991,6 +8743,40 @@ func (v *DeleteApiMappingRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteApiMappingRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteApiMappingRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteApiMappingRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteApiMappingRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteApiRequest struct {
 	ApiId string `json:"-"`
 }
@@ -3002,6 +8788,40 @@ func (v *DeleteApiRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteApiRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteApiRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteApiRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteApiRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteAuthorizerRequest struct {
@@ -3018,6 +8838,40 @@ func (v *DeleteAuthorizerRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteAuthorizerRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteAuthorizerRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteAuthorizerRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteAuthorizerRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteCorsConfigurationRequest struct {
 	ApiId string `json:"-"`
 }
@@ -3029,6 +8883,40 @@ func (v *DeleteCorsConfigurationRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteCorsConfigurationRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteCorsConfigurationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteCorsConfigurationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteCorsConfigurationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteDeploymentRequest struct {
@@ -3045,6 +8933,40 @@ func (v *DeleteDeploymentRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteDeploymentRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteDeploymentRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteDeploymentRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteDeploymentRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteDomainNameRequest struct {
 	DomainName string `json:"-"`
 }
@@ -3056,6 +8978,40 @@ func (v *DeleteDomainNameRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteDomainNameRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteDomainNameRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteDomainNameRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteDomainNameRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteIntegrationRequest struct {
@@ -3070,6 +9026,40 @@ func (v *DeleteIntegrationRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteIntegrationRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteIntegrationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteIntegrationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteIntegrationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteIntegrationResponseRequest struct {
@@ -3087,6 +9077,40 @@ func (v *DeleteIntegrationResponseRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteIntegrationResponseRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteIntegrationResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteIntegrationResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteIntegrationResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteModelRequest struct {
 	ApiId   string `json:"-"`
 	ModelId string `json:"-"`
@@ -3099,6 +9123,40 @@ func (v *DeleteModelRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteModelRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteModelRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteModelRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteModelRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeletePortalProductRequest struct {
@@ -3114,6 +9172,40 @@ func (v *DeletePortalProductRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeletePortalProductRequest) DecodeJSON(b []byte) bool {
+	*v = DeletePortalProductRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeletePortalProductRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeletePortalProductRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeletePortalProductSharingPolicyRequest struct {
 	PortalProductId string `json:"-"`
 }
@@ -3127,6 +9219,40 @@ func (v *DeletePortalProductSharingPolicyRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeletePortalProductSharingPolicyRequest) DecodeJSON(b []byte) bool {
+	*v = DeletePortalProductSharingPolicyRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeletePortalProductSharingPolicyRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeletePortalProductSharingPolicyRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeletePortalRequest struct {
 	PortalId string `json:"-"`
 }
@@ -3138,6 +9264,40 @@ func (v *DeletePortalRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeletePortalRequest) DecodeJSON(b []byte) bool {
+	*v = DeletePortalRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeletePortalRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeletePortalRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteProductPageRequest struct {
@@ -3154,6 +9314,40 @@ func (v *DeleteProductPageRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteProductPageRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteProductPageRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteProductPageRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteProductPageRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteProductRestEndpointPageRequest struct {
 	PortalProductId           string `json:"-"`
 	ProductRestEndpointPageId string `json:"-"`
@@ -3168,6 +9362,40 @@ func (v *DeleteProductRestEndpointPageRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteProductRestEndpointPageRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteProductRestEndpointPageRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteProductRestEndpointPageRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteProductRestEndpointPageRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteRouteRequest struct {
 	ApiId   string `json:"-"`
 	RouteId string `json:"-"`
@@ -3180,6 +9408,40 @@ func (v *DeleteRouteRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteRouteRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteRouteRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteRouteRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteRouteRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteRouteRequestParameterRequest struct {
@@ -3197,6 +9459,40 @@ func (v *DeleteRouteRequestParameterRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteRouteRequestParameterRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteRouteRequestParameterRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteRouteRequestParameterRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteRouteRequestParameterRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteRouteResponseRequest struct {
 	ApiId           string `json:"-"`
 	RouteId         string `json:"-"`
@@ -3210,6 +9506,40 @@ func (v *DeleteRouteResponseRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteRouteResponseRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteRouteResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteRouteResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteRouteResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteRouteSettingsRequest struct {
@@ -3227,6 +9557,40 @@ func (v *DeleteRouteSettingsRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteRouteSettingsRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteRouteSettingsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteRouteSettingsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteRouteSettingsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteRoutingRuleRequest struct {
 	DomainName    string  `json:"-"`
 	DomainNameId  *string `json:"-"`
@@ -3240,6 +9604,40 @@ func (v *DeleteRoutingRuleRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteRoutingRuleRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteRoutingRuleRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteRoutingRuleRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteRoutingRuleRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteStageRequest struct {
@@ -3256,6 +9654,40 @@ func (v *DeleteStageRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteStageRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteStageRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteStageRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteStageRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteVpcLinkRequest struct {
 	VpcLinkId string `json:"-"`
 }
@@ -3269,6 +9701,40 @@ func (v *DeleteVpcLinkRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteVpcLinkRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteVpcLinkRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteVpcLinkRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteVpcLinkRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteVpcLinkResponse struct {
 }
 
@@ -3279,6 +9745,40 @@ func (v *DeleteVpcLinkResponse) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteVpcLinkResponse) DecodeJSON(b []byte) bool {
+	*v = DeleteVpcLinkResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteVpcLinkResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteVpcLinkResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Deployment struct {
@@ -3328,6 +9828,105 @@ func (v *Deployment) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Deployment) DecodeJSON(b []byte) bool {
+	*v = Deployment{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Deployment{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Deployment) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "autoDeployed":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.AutoDeployed = &x
+			}
+		case "createdDate":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "deploymentId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentId = &x
+			}
+		case "deploymentStatus":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentStatus = &x
+			}
+		case "deploymentStatusMessage":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentStatusMessage = &x
+			}
+		case "description":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DisablePortalRequest struct {
 	PortalId string `json:"-"`
 }
@@ -3339,6 +9938,40 @@ func (v *DisablePortalRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DisablePortalRequest) DecodeJSON(b []byte) bool {
+	*v = DisablePortalRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DisablePortalRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DisablePortalRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DisplayContent struct {
@@ -3366,6 +9999,63 @@ func (v *DisplayContent) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DisplayContent) DecodeJSON(b []byte) bool {
+	*v = DisplayContent{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DisplayContent{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DisplayContent) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "body":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Body = &x
+			}
+		case "title":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Title = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DisplayContentOverrides struct {
@@ -3398,6 +10088,74 @@ func (v *DisplayContentOverrides) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DisplayContentOverrides) DecodeJSON(b []byte) bool {
+	*v = DisplayContentOverrides{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DisplayContentOverrides{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DisplayContentOverrides) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "body":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Body = &x
+			}
+		case "endpoint":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Endpoint = &x
+			}
+		case "operationName":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.OperationName = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DisplayOrder struct {
@@ -3444,6 +10202,90 @@ func (v *DisplayOrder) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DisplayOrder) DecodeJSON(b []byte) bool {
+	*v = DisplayOrder{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DisplayOrder{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DisplayOrder) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "contents":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Section{}
+					for n0 := 0; d.More(&n0); {
+						var e Section
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Contents = s0
+				}
+			}
+		case "overviewPageArn":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.OverviewPageArn = &x
+			}
+		case "productPageArns":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.ProductPageArns = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DomainName struct {
@@ -3513,6 +10355,138 @@ func (v *DomainName) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DomainName) DecodeJSON(b []byte) bool {
+	*v = DomainName{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DomainName{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DomainName) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [7]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiMappingSelectionExpression":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiMappingSelectionExpression = &x
+			}
+		case "domainName":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainName = &x
+			}
+		case "domainNameArn":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainNameArn = &x
+			}
+		case "domainNameConfigurations":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []DomainNameConfiguration{}
+					for n0 := 0; d.More(&n0); {
+						var e DomainNameConfiguration
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.DomainNameConfigurations = s0
+				}
+			}
+		case "mutualTlsAuthentication":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				v.MutualTlsAuthentication = new(MutualTlsAuthentication)
+				v.MutualTlsAuthentication.DecodeJSONFrom(d)
+			}
+		case "routingMode":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RoutingMode = &x
+			}
+		case "tags":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DomainNameConfiguration struct {
@@ -3587,6 +10561,160 @@ func (v *DomainNameConfiguration) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DomainNameConfiguration) DecodeJSON(b []byte) bool {
+	*v = DomainNameConfiguration{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DomainNameConfiguration{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DomainNameConfiguration) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [11]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiGatewayDomainName":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiGatewayDomainName = &x
+			}
+		case "certificateArn":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CertificateArn = &x
+			}
+		case "certificateName":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CertificateName = &x
+			}
+		case "certificateUploadDate":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CertificateUploadDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "domainNameStatus":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainNameStatus = &x
+			}
+		case "domainNameStatusMessage":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainNameStatusMessage = &x
+			}
+		case "endpointType":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.EndpointType = &x
+			}
+		case "hostedZoneId":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.HostedZoneId = &x
+			}
+		case "ipAddressType":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IpAddressType = &x
+			}
+		case "ownershipVerificationCertificateArn":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.OwnershipVerificationCertificateArn = &x
+			}
+		case "securityPolicy":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.SecurityPolicy = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type EndpointConfigurationRequest struct {
 	AcmManaged *ACMManaged `json:"acmManaged,omitzero"`
 	None       *None       `json:"none,omitzero"`
@@ -3612,6 +10740,61 @@ func (v *EndpointConfigurationRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *EndpointConfigurationRequest) DecodeJSON(b []byte) bool {
+	*v = EndpointConfigurationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = EndpointConfigurationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *EndpointConfigurationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "acmManaged":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.AcmManaged = new(ACMManaged)
+				v.AcmManaged.DecodeJSONFrom(d)
+			}
+		case "none":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				v.None = new(None)
+				v.None.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type EndpointConfigurationResponse struct {
@@ -3651,6 +10834,85 @@ func (v *EndpointConfigurationResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *EndpointConfigurationResponse) DecodeJSON(b []byte) bool {
+	*v = EndpointConfigurationResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = EndpointConfigurationResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *EndpointConfigurationResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "certificateArn":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CertificateArn = &x
+			}
+		case "domainName":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainName = &x
+			}
+		case "portalDefaultDomainName":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PortalDefaultDomainName = &x
+			}
+		case "portalDomainHostedZoneId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PortalDomainHostedZoneId = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type EndpointDisplayContent struct {
 	None      *None                    `json:"none,omitzero"`
 	Overrides *DisplayContentOverrides `json:"overrides,omitzero"`
@@ -3676,6 +10938,61 @@ func (v *EndpointDisplayContent) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *EndpointDisplayContent) DecodeJSON(b []byte) bool {
+	*v = EndpointDisplayContent{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = EndpointDisplayContent{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *EndpointDisplayContent) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "none":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.None = new(None)
+				v.None.DecodeJSONFrom(d)
+			}
+		case "overrides":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				v.Overrides = new(DisplayContentOverrides)
+				v.Overrides.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type EndpointDisplayContentResponse struct {
@@ -3710,6 +11027,74 @@ func (v *EndpointDisplayContentResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *EndpointDisplayContentResponse) DecodeJSON(b []byte) bool {
+	*v = EndpointDisplayContentResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = EndpointDisplayContentResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *EndpointDisplayContentResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "body":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Body = &x
+			}
+		case "endpoint":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Endpoint = &x
+			}
+		case "operationName":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.OperationName = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ExportApiRequest struct {
 	ApiId             string  `json:"-"`
 	ExportVersion     *string `json:"-"`
@@ -3728,6 +11113,40 @@ func (v *ExportApiRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ExportApiRequest) DecodeJSON(b []byte) bool {
+	*v = ExportApiRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ExportApiRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ExportApiRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ExportApiResponse struct {
 	Body []byte `json:"-"`
 }
@@ -3739,6 +11158,40 @@ func (v *ExportApiResponse) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ExportApiResponse) DecodeJSON(b []byte) bool {
+	*v = ExportApiResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ExportApiResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ExportApiResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetApiMappingRequest struct {
@@ -3753,6 +11206,40 @@ func (v *GetApiMappingRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetApiMappingRequest) DecodeJSON(b []byte) bool {
+	*v = GetApiMappingRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetApiMappingRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetApiMappingRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetApiMappingResponse struct {
@@ -3792,6 +11279,85 @@ func (v *GetApiMappingResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetApiMappingResponse) DecodeJSON(b []byte) bool {
+	*v = GetApiMappingResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetApiMappingResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetApiMappingResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiId = &x
+			}
+		case "apiMappingId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiMappingId = &x
+			}
+		case "apiMappingKey":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiMappingKey = &x
+			}
+		case "stage":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Stage = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetApiMappingsRequest struct {
 	DomainName string  `json:"-"`
 	MaxResults *string `json:"-"`
@@ -3805,6 +11371,40 @@ func (v *GetApiMappingsRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetApiMappingsRequest) DecodeJSON(b []byte) bool {
+	*v = GetApiMappingsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetApiMappingsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetApiMappingsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetApiMappingsResponse struct {
@@ -3841,6 +11441,71 @@ func (v *GetApiMappingsResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetApiMappingsResponse) DecodeJSON(b []byte) bool {
+	*v = GetApiMappingsResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetApiMappingsResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetApiMappingsResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []ApiMapping{}
+					for n0 := 0; d.More(&n0); {
+						var e ApiMapping
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "nextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetApiRequest struct {
 	ApiId string `json:"-"`
 }
@@ -3852,6 +11517,40 @@ func (v *GetApiRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetApiRequest) DecodeJSON(b []byte) bool {
+	*v = GetApiRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetApiRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetApiRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetApiResponse struct {
@@ -3980,6 +11679,254 @@ func (v *GetApiResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetApiResponse) DecodeJSON(b []byte) bool {
+	*v = GetApiResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetApiResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetApiResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [17]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiEndpoint":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiEndpoint = &x
+			}
+		case "apiGatewayManaged":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiGatewayManaged = &x
+			}
+		case "apiId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiId = &x
+			}
+		case "apiKeySelectionExpression":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiKeySelectionExpression = &x
+			}
+		case "corsConfiguration":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				v.CorsConfiguration = new(Cors)
+				v.CorsConfiguration.DecodeJSONFrom(d)
+			}
+		case "createdDate":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "description":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "disableExecuteApiEndpoint":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DisableExecuteApiEndpoint = &x
+			}
+		case "disableSchemaValidation":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DisableSchemaValidation = &x
+			}
+		case "importInfo":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.ImportInfo = s0
+				}
+			}
+		case "ipAddressType":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IpAddressType = &x
+			}
+		case "name":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "protocolType":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProtocolType = &x
+			}
+		case "routeSelectionExpression":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteSelectionExpression = &x
+			}
+		case "tags":
+			if seen[14] {
+				d.Fail()
+				return
+			}
+			seen[14] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "version":
+			if seen[15] {
+				d.Fail()
+				return
+			}
+			seen[15] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Version = &x
+			}
+		case "warnings":
+			if seen[16] {
+				d.Fail()
+				return
+			}
+			seen[16] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.Warnings = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetApisRequest struct {
 	MaxResults *string `json:"-"`
 	NextToken  *string `json:"-"`
@@ -3992,6 +11939,40 @@ func (v *GetApisRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetApisRequest) DecodeJSON(b []byte) bool {
+	*v = GetApisRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetApisRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetApisRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetApisResponse struct {
@@ -4028,6 +12009,71 @@ func (v *GetApisResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetApisResponse) DecodeJSON(b []byte) bool {
+	*v = GetApisResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetApisResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetApisResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Api{}
+					for n0 := 0; d.More(&n0); {
+						var e Api
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "nextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetAuthorizerRequest struct {
 	ApiId        string `json:"-"`
 	AuthorizerId string `json:"-"`
@@ -4040,6 +12086,40 @@ func (v *GetAuthorizerRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetAuthorizerRequest) DecodeJSON(b []byte) bool {
+	*v = GetAuthorizerRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetAuthorizerRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetAuthorizerRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetAuthorizerResponse struct {
@@ -4121,6 +12201,169 @@ func (v *GetAuthorizerResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetAuthorizerResponse) DecodeJSON(b []byte) bool {
+	*v = GetAuthorizerResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetAuthorizerResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetAuthorizerResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [11]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "authorizerCredentialsArn":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerCredentialsArn = &x
+			}
+		case "authorizerId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerId = &x
+			}
+		case "authorizerPayloadFormatVersion":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerPayloadFormatVersion = &x
+			}
+		case "authorizerResultTtlInSeconds":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.AuthorizerResultTtlInSeconds = &x
+			}
+		case "authorizerType":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerType = &x
+			}
+		case "authorizerUri":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerUri = &x
+			}
+		case "enableSimpleResponses":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.EnableSimpleResponses = &x
+			}
+		case "identitySource":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.IdentitySource = s0
+				}
+			}
+		case "identityValidationExpression":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IdentityValidationExpression = &x
+			}
+		case "jwtConfiguration":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				v.JwtConfiguration = new(JWTConfiguration)
+				v.JwtConfiguration.DecodeJSONFrom(d)
+			}
+		case "name":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetAuthorizersRequest struct {
 	ApiId      string  `json:"-"`
 	MaxResults *string `json:"-"`
@@ -4134,6 +12377,40 @@ func (v *GetAuthorizersRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetAuthorizersRequest) DecodeJSON(b []byte) bool {
+	*v = GetAuthorizersRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetAuthorizersRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetAuthorizersRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetAuthorizersResponse struct {
@@ -4170,6 +12447,71 @@ func (v *GetAuthorizersResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetAuthorizersResponse) DecodeJSON(b []byte) bool {
+	*v = GetAuthorizersResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetAuthorizersResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetAuthorizersResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Authorizer{}
+					for n0 := 0; d.More(&n0); {
+						var e Authorizer
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "nextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetDeploymentRequest struct {
 	ApiId        string `json:"-"`
 	DeploymentId string `json:"-"`
@@ -4182,6 +12524,40 @@ func (v *GetDeploymentRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetDeploymentRequest) DecodeJSON(b []byte) bool {
+	*v = GetDeploymentRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetDeploymentRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetDeploymentRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetDeploymentResponse struct {
@@ -4231,6 +12607,105 @@ func (v *GetDeploymentResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetDeploymentResponse) DecodeJSON(b []byte) bool {
+	*v = GetDeploymentResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetDeploymentResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetDeploymentResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "autoDeployed":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.AutoDeployed = &x
+			}
+		case "createdDate":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "deploymentId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentId = &x
+			}
+		case "deploymentStatus":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentStatus = &x
+			}
+		case "deploymentStatusMessage":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentStatusMessage = &x
+			}
+		case "description":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetDeploymentsRequest struct {
 	ApiId      string  `json:"-"`
 	MaxResults *string `json:"-"`
@@ -4244,6 +12719,40 @@ func (v *GetDeploymentsRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetDeploymentsRequest) DecodeJSON(b []byte) bool {
+	*v = GetDeploymentsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetDeploymentsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetDeploymentsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetDeploymentsResponse struct {
@@ -4280,6 +12789,71 @@ func (v *GetDeploymentsResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetDeploymentsResponse) DecodeJSON(b []byte) bool {
+	*v = GetDeploymentsResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetDeploymentsResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetDeploymentsResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Deployment{}
+					for n0 := 0; d.More(&n0); {
+						var e Deployment
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "nextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetDomainNameRequest struct {
 	DomainName string `json:"-"`
 }
@@ -4291,6 +12865,40 @@ func (v *GetDomainNameRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetDomainNameRequest) DecodeJSON(b []byte) bool {
+	*v = GetDomainNameRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetDomainNameRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetDomainNameRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetDomainNameResponse struct {
@@ -4362,6 +12970,138 @@ func (v *GetDomainNameResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetDomainNameResponse) DecodeJSON(b []byte) bool {
+	*v = GetDomainNameResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetDomainNameResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetDomainNameResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [7]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiMappingSelectionExpression":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiMappingSelectionExpression = &x
+			}
+		case "domainName":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainName = &x
+			}
+		case "domainNameArn":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainNameArn = &x
+			}
+		case "domainNameConfigurations":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []DomainNameConfiguration{}
+					for n0 := 0; d.More(&n0); {
+						var e DomainNameConfiguration
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.DomainNameConfigurations = s0
+				}
+			}
+		case "mutualTlsAuthentication":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				v.MutualTlsAuthentication = new(MutualTlsAuthentication)
+				v.MutualTlsAuthentication.DecodeJSONFrom(d)
+			}
+		case "routingMode":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RoutingMode = &x
+			}
+		case "tags":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetDomainNamesRequest struct {
 	MaxResults *string `json:"-"`
 	NextToken  *string `json:"-"`
@@ -4374,6 +13114,40 @@ func (v *GetDomainNamesRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetDomainNamesRequest) DecodeJSON(b []byte) bool {
+	*v = GetDomainNamesRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetDomainNamesRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetDomainNamesRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetDomainNamesResponse struct {
@@ -4410,6 +13184,71 @@ func (v *GetDomainNamesResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetDomainNamesResponse) DecodeJSON(b []byte) bool {
+	*v = GetDomainNamesResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetDomainNamesResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetDomainNamesResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []DomainName{}
+					for n0 := 0; d.More(&n0); {
+						var e DomainName
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "nextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetIntegrationRequest struct {
 	ApiId         string `json:"-"`
 	IntegrationId string `json:"-"`
@@ -4422,6 +13261,40 @@ func (v *GetIntegrationRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetIntegrationRequest) DecodeJSON(b []byte) bool {
+	*v = GetIntegrationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetIntegrationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetIntegrationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetIntegrationResponseRequest struct {
@@ -4437,6 +13310,40 @@ func (v *GetIntegrationResponseRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetIntegrationResponseRequest) DecodeJSON(b []byte) bool {
+	*v = GetIntegrationResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetIntegrationResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetIntegrationResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetIntegrationResponseResponse struct {
@@ -4506,6 +13413,133 @@ func (v *GetIntegrationResponseResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetIntegrationResponseResponse) DecodeJSON(b []byte) bool {
+	*v = GetIntegrationResponseResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetIntegrationResponseResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetIntegrationResponseResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "contentHandlingStrategy":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentHandlingStrategy = &x
+			}
+		case "integrationResponseId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationResponseId = &x
+			}
+		case "integrationResponseKey":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationResponseKey = &x
+			}
+		case "responseParameters":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "responseTemplates":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseTemplates = m0
+				}
+			}
+		case "templateSelectionExpression":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TemplateSelectionExpression = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetIntegrationResponsesRequest struct {
 	ApiId         string  `json:"-"`
 	IntegrationId string  `json:"-"`
@@ -4520,6 +13554,40 @@ func (v *GetIntegrationResponsesRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetIntegrationResponsesRequest) DecodeJSON(b []byte) bool {
+	*v = GetIntegrationResponsesRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetIntegrationResponsesRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetIntegrationResponsesRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetIntegrationResponsesResponse struct {
@@ -4554,6 +13622,71 @@ func (v *GetIntegrationResponsesResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetIntegrationResponsesResponse) DecodeJSON(b []byte) bool {
+	*v = GetIntegrationResponsesResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetIntegrationResponsesResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetIntegrationResponsesResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []IntegrationResponse{}
+					for n0 := 0; d.More(&n0); {
+						var e IntegrationResponse
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "nextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetIntegrationResult struct {
@@ -4718,6 +13851,314 @@ func (v *GetIntegrationResult) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetIntegrationResult) DecodeJSON(b []byte) bool {
+	*v = GetIntegrationResult{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetIntegrationResult{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetIntegrationResult) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [20]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiGatewayManaged":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiGatewayManaged = &x
+			}
+		case "connectionId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConnectionId = &x
+			}
+		case "connectionType":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConnectionType = &x
+			}
+		case "contentHandlingStrategy":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentHandlingStrategy = &x
+			}
+		case "credentialsArn":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CredentialsArn = &x
+			}
+		case "description":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "integrationId":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationId = &x
+			}
+		case "integrationMethod":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationMethod = &x
+			}
+		case "integrationResponseSelectionExpression":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationResponseSelectionExpression = &x
+			}
+		case "integrationSubtype":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationSubtype = &x
+			}
+		case "integrationType":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationType = &x
+			}
+		case "integrationUri":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationUri = &x
+			}
+		case "passthroughBehavior":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PassthroughBehavior = &x
+			}
+		case "payloadFormatVersion":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PayloadFormatVersion = &x
+			}
+		case "requestParameters":
+			if seen[14] {
+				d.Fail()
+				return
+			}
+			seen[14] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestParameters = m0
+				}
+			}
+		case "requestTemplates":
+			if seen[15] {
+				d.Fail()
+				return
+			}
+			seen[15] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestTemplates = m0
+				}
+			}
+		case "responseParameters":
+			if seen[16] {
+				d.Fail()
+				return
+			}
+			seen[16] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 map[string]string
+						if !d.Null() {
+							if d.ObjectStart() {
+								m1 := map[string]string{}
+								for n1 := 0; ; {
+									kb, ok := d.Key(&n1)
+									if !ok {
+										break
+									}
+									k1 := string(kb)
+									var e1 string
+									if !d.Null() {
+										e1 = d.String()
+									}
+									m1[k1] = e1
+								}
+								e0 = m1
+							}
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "templateSelectionExpression":
+			if seen[17] {
+				d.Fail()
+				return
+			}
+			seen[17] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TemplateSelectionExpression = &x
+			}
+		case "timeoutInMillis":
+			if seen[18] {
+				d.Fail()
+				return
+			}
+			seen[18] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.TimeoutInMillis = &x
+			}
+		case "tlsConfig":
+			if seen[19] {
+				d.Fail()
+				return
+			}
+			seen[19] = true
+			if !d.Null() {
+				v.TlsConfig = new(TlsConfig)
+				v.TlsConfig.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetIntegrationsRequest struct {
 	ApiId      string  `json:"-"`
 	MaxResults *string `json:"-"`
@@ -4731,6 +14172,40 @@ func (v *GetIntegrationsRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetIntegrationsRequest) DecodeJSON(b []byte) bool {
+	*v = GetIntegrationsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetIntegrationsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetIntegrationsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetIntegrationsResponse struct {
@@ -4767,6 +14242,71 @@ func (v *GetIntegrationsResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetIntegrationsResponse) DecodeJSON(b []byte) bool {
+	*v = GetIntegrationsResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetIntegrationsResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetIntegrationsResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Integration{}
+					for n0 := 0; d.More(&n0); {
+						var e Integration
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "nextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetModelRequest struct {
 	ApiId   string `json:"-"`
 	ModelId string `json:"-"`
@@ -4779,6 +14319,40 @@ func (v *GetModelRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetModelRequest) DecodeJSON(b []byte) bool {
+	*v = GetModelRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetModelRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetModelRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetModelResponse struct {
@@ -4823,6 +14397,96 @@ func (v *GetModelResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetModelResponse) DecodeJSON(b []byte) bool {
+	*v = GetModelResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetModelResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetModelResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "contentType":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentType = &x
+			}
+		case "description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "modelId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ModelId = &x
+			}
+		case "name":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "schema":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Schema = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetModelTemplateRequest struct {
 	ApiId   string `json:"-"`
 	ModelId string `json:"-"`
@@ -4835,6 +14499,40 @@ func (v *GetModelTemplateRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetModelTemplateRequest) DecodeJSON(b []byte) bool {
+	*v = GetModelTemplateRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetModelTemplateRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetModelTemplateRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetModelTemplateResponse struct {
@@ -4859,6 +14557,52 @@ func (v *GetModelTemplateResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetModelTemplateResponse) DecodeJSON(b []byte) bool {
+	*v = GetModelTemplateResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetModelTemplateResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetModelTemplateResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "value":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Value = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetModelsRequest struct {
 	ApiId      string  `json:"-"`
 	MaxResults *string `json:"-"`
@@ -4872,6 +14616,40 @@ func (v *GetModelsRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetModelsRequest) DecodeJSON(b []byte) bool {
+	*v = GetModelsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetModelsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetModelsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetModelsResponse struct {
@@ -4908,6 +14686,71 @@ func (v *GetModelsResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetModelsResponse) DecodeJSON(b []byte) bool {
+	*v = GetModelsResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetModelsResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetModelsResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Model{}
+					for n0 := 0; d.More(&n0); {
+						var e Model
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "nextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetPortalProductRequest struct {
 	PortalProductId        string  `json:"-"`
 	ResourceOwnerAccountId *string `json:"-"`
@@ -4920,6 +14763,40 @@ func (v *GetPortalProductRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetPortalProductRequest) DecodeJSON(b []byte) bool {
+	*v = GetPortalProductRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetPortalProductRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetPortalProductRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetPortalProductResponse struct {
@@ -4984,6 +14861,128 @@ func (v *GetPortalProductResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetPortalProductResponse) DecodeJSON(b []byte) bool {
+	*v = GetPortalProductResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetPortalProductResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetPortalProductResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [7]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "displayName":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DisplayName = &x
+			}
+		case "displayOrder":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				v.DisplayOrder = new(DisplayOrder)
+				v.DisplayOrder.DecodeJSONFrom(d)
+			}
+		case "lastModified":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastModified) // as encoding/json: through its UnmarshalJSON
+			}
+		case "portalProductArn":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PortalProductArn = &x
+			}
+		case "portalProductId":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PortalProductId = &x
+			}
+		case "tags":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetPortalProductSharingPolicyRequest struct {
 	PortalProductId string `json:"-"`
 }
@@ -4995,6 +14994,40 @@ func (v *GetPortalProductSharingPolicyRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetPortalProductSharingPolicyRequest) DecodeJSON(b []byte) bool {
+	*v = GetPortalProductSharingPolicyRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetPortalProductSharingPolicyRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetPortalProductSharingPolicyRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetPortalProductSharingPolicyResponse struct {
@@ -5024,6 +15057,63 @@ func (v *GetPortalProductSharingPolicyResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetPortalProductSharingPolicyResponse) DecodeJSON(b []byte) bool {
+	*v = GetPortalProductSharingPolicyResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetPortalProductSharingPolicyResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetPortalProductSharingPolicyResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "policyDocument":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PolicyDocument = &x
+			}
+		case "portalProductId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PortalProductId = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetPortalRequest struct {
 	PortalId string `json:"-"`
 }
@@ -5035,6 +15125,40 @@ func (v *GetPortalRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetPortalRequest) DecodeJSON(b []byte) bool {
+	*v = GetPortalRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetPortalRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetPortalRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetPortalResponse struct {
@@ -5141,6 +15265,207 @@ func (v *GetPortalResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetPortalResponse) DecodeJSON(b []byte) bool {
+	*v = GetPortalResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetPortalResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetPortalResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [14]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "authorization":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.Authorization = new(Authorization)
+				v.Authorization.DecodeJSONFrom(d)
+			}
+		case "endpointConfiguration":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				v.EndpointConfiguration = new(EndpointConfigurationResponse)
+				v.EndpointConfiguration.DecodeJSONFrom(d)
+			}
+		case "includedPortalProductArns":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.IncludedPortalProductArns = s0
+				}
+			}
+		case "lastModified":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastModified) // as encoding/json: through its UnmarshalJSON
+			}
+		case "lastPublished":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastPublished) // as encoding/json: through its UnmarshalJSON
+			}
+		case "lastPublishedDescription":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.LastPublishedDescription = &x
+			}
+		case "portalArn":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PortalArn = &x
+			}
+		case "portalContent":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				v.PortalContent = new(PortalContent)
+				v.PortalContent.DecodeJSONFrom(d)
+			}
+		case "portalId":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PortalId = &x
+			}
+		case "preview":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				v.Preview = new(Preview)
+				v.Preview.DecodeJSONFrom(d)
+			}
+		case "publishStatus":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PublishStatus = &x
+			}
+		case "rumAppMonitorName":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RumAppMonitorName = &x
+			}
+		case "statusException":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				v.StatusException = new(StatusException)
+				v.StatusException.DecodeJSONFrom(d)
+			}
+		case "tags":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetProductPageRequest struct {
 	PortalProductId        string  `json:"-"`
 	ProductPageId          string  `json:"-"`
@@ -5154,6 +15479,40 @@ func (v *GetProductPageRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetProductPageRequest) DecodeJSON(b []byte) bool {
+	*v = GetProductPageRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetProductPageRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetProductPageRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetProductPageResponse struct {
@@ -5193,6 +15552,82 @@ func (v *GetProductPageResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetProductPageResponse) DecodeJSON(b []byte) bool {
+	*v = GetProductPageResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetProductPageResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetProductPageResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "displayContent":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.DisplayContent = new(DisplayContent)
+				v.DisplayContent.DecodeJSONFrom(d)
+			}
+		case "lastModified":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastModified) // as encoding/json: through its UnmarshalJSON
+			}
+		case "productPageArn":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProductPageArn = &x
+			}
+		case "productPageId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProductPageId = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetProductRestEndpointPageRequest struct {
 	IncludeRawDisplayContent  *string `json:"-"`
 	PortalProductId           string  `json:"-"`
@@ -5207,6 +15642,40 @@ func (v *GetProductRestEndpointPageRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetProductRestEndpointPageRequest) DecodeJSON(b []byte) bool {
+	*v = GetProductRestEndpointPageRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetProductRestEndpointPageRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetProductRestEndpointPageRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetProductRestEndpointPageResponse struct {
@@ -5271,6 +15740,135 @@ func (v *GetProductRestEndpointPageResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetProductRestEndpointPageResponse) DecodeJSON(b []byte) bool {
+	*v = GetProductRestEndpointPageResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetProductRestEndpointPageResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetProductRestEndpointPageResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [9]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "displayContent":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.DisplayContent = new(EndpointDisplayContentResponse)
+				v.DisplayContent.DecodeJSONFrom(d)
+			}
+		case "lastModified":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastModified) // as encoding/json: through its UnmarshalJSON
+			}
+		case "productRestEndpointPageArn":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProductRestEndpointPageArn = &x
+			}
+		case "productRestEndpointPageId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProductRestEndpointPageId = &x
+			}
+		case "rawDisplayContent":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RawDisplayContent = &x
+			}
+		case "restEndpointIdentifier":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				v.RestEndpointIdentifier = new(RestEndpointIdentifier)
+				v.RestEndpointIdentifier.DecodeJSONFrom(d)
+			}
+		case "status":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Status = &x
+			}
+		case "statusException":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				v.StatusException = new(StatusException)
+				v.StatusException.DecodeJSONFrom(d)
+			}
+		case "tryItState":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TryItState = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetRouteRequest struct {
 	ApiId   string `json:"-"`
 	RouteId string `json:"-"`
@@ -5283,6 +15881,40 @@ func (v *GetRouteRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetRouteRequest) DecodeJSON(b []byte) bool {
+	*v = GetRouteRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetRouteRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetRouteRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetRouteResponseRequest struct {
@@ -5298,6 +15930,40 @@ func (v *GetRouteResponseRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetRouteResponseRequest) DecodeJSON(b []byte) bool {
+	*v = GetRouteResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetRouteResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetRouteResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetRouteResponseResponse struct {
@@ -5363,6 +16029,122 @@ func (v *GetRouteResponseResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetRouteResponseResponse) DecodeJSON(b []byte) bool {
+	*v = GetRouteResponseResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetRouteResponseResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetRouteResponseResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "modelSelectionExpression":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ModelSelectionExpression = &x
+			}
+		case "responseModels":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseModels = m0
+				}
+			}
+		case "responseParameters":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]ParameterConstraints{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 ParameterConstraints
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "routeResponseId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteResponseId = &x
+			}
+		case "routeResponseKey":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteResponseKey = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetRouteResponsesRequest struct {
 	ApiId      string  `json:"-"`
 	MaxResults *string `json:"-"`
@@ -5377,6 +16159,40 @@ func (v *GetRouteResponsesRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetRouteResponsesRequest) DecodeJSON(b []byte) bool {
+	*v = GetRouteResponsesRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetRouteResponsesRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetRouteResponsesRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetRouteResponsesResponse struct {
@@ -5411,6 +16227,71 @@ func (v *GetRouteResponsesResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetRouteResponsesResponse) DecodeJSON(b []byte) bool {
+	*v = GetRouteResponsesResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetRouteResponsesResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetRouteResponsesResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []RouteResponse{}
+					for n0 := 0; d.More(&n0); {
+						var e RouteResponse
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "nextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetRouteResult struct {
@@ -5523,6 +16404,218 @@ func (v *GetRouteResult) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetRouteResult) DecodeJSON(b []byte) bool {
+	*v = GetRouteResult{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetRouteResult{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetRouteResult) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [13]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiGatewayManaged":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiGatewayManaged = &x
+			}
+		case "apiKeyRequired":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiKeyRequired = &x
+			}
+		case "authorizationScopes":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.AuthorizationScopes = s0
+				}
+			}
+		case "authorizationType":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizationType = &x
+			}
+		case "authorizerId":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerId = &x
+			}
+		case "modelSelectionExpression":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ModelSelectionExpression = &x
+			}
+		case "operationName":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.OperationName = &x
+			}
+		case "requestModels":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestModels = m0
+				}
+			}
+		case "requestParameters":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]ParameterConstraints{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 ParameterConstraints
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.RequestParameters = m0
+				}
+			}
+		case "routeId":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteId = &x
+			}
+		case "routeKey":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteKey = &x
+			}
+		case "routeResponseSelectionExpression":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteResponseSelectionExpression = &x
+			}
+		case "target":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Target = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetRoutesRequest struct {
 	ApiId      string  `json:"-"`
 	MaxResults *string `json:"-"`
@@ -5536,6 +16629,40 @@ func (v *GetRoutesRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetRoutesRequest) DecodeJSON(b []byte) bool {
+	*v = GetRoutesRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetRoutesRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetRoutesRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetRoutesResponse struct {
@@ -5572,6 +16699,71 @@ func (v *GetRoutesResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetRoutesResponse) DecodeJSON(b []byte) bool {
+	*v = GetRoutesResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetRoutesResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetRoutesResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Route{}
+					for n0 := 0; d.More(&n0); {
+						var e Route
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "nextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetRoutingRuleRequest struct {
 	DomainName    string  `json:"-"`
 	DomainNameId  *string `json:"-"`
@@ -5585,6 +16777,40 @@ func (v *GetRoutingRuleRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetRoutingRuleRequest) DecodeJSON(b []byte) bool {
+	*v = GetRoutingRuleRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetRoutingRuleRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetRoutingRuleRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetRoutingRuleResponse struct {
@@ -5643,6 +16869,112 @@ func (v *GetRoutingRuleResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetRoutingRuleResponse) DecodeJSON(b []byte) bool {
+	*v = GetRoutingRuleResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetRoutingRuleResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetRoutingRuleResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "actions":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []RoutingRuleAction{}
+					for n0 := 0; d.More(&n0); {
+						var e RoutingRuleAction
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Actions = s0
+				}
+			}
+		case "conditions":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []RoutingRuleCondition{}
+					for n0 := 0; d.More(&n0); {
+						var e RoutingRuleCondition
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Conditions = s0
+				}
+			}
+		case "priority":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.Priority = &x
+			}
+		case "routingRuleArn":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RoutingRuleArn = &x
+			}
+		case "routingRuleId":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RoutingRuleId = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetStageRequest struct {
 	ApiId     string `json:"-"`
 	StageName string `json:"-"`
@@ -5655,6 +16987,40 @@ func (v *GetStageRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetStageRequest) DecodeJSON(b []byte) bool {
+	*v = GetStageRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetStageRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetStageRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetStageResponse struct {
@@ -5775,6 +17141,228 @@ func (v *GetStageResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetStageResponse) DecodeJSON(b []byte) bool {
+	*v = GetStageResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetStageResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetStageResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [14]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "accessLogSettings":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.AccessLogSettings = new(AccessLogSettings)
+				v.AccessLogSettings.DecodeJSONFrom(d)
+			}
+		case "apiGatewayManaged":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiGatewayManaged = &x
+			}
+		case "autoDeploy":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.AutoDeploy = &x
+			}
+		case "clientCertificateId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ClientCertificateId = &x
+			}
+		case "createdDate":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "defaultRouteSettings":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				v.DefaultRouteSettings = new(RouteSettings)
+				v.DefaultRouteSettings.DecodeJSONFrom(d)
+			}
+		case "deploymentId":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentId = &x
+			}
+		case "description":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "lastDeploymentStatusMessage":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.LastDeploymentStatusMessage = &x
+			}
+		case "lastUpdatedDate":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastUpdatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "routeSettings":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]RouteSettings{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 RouteSettings
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.RouteSettings = m0
+				}
+			}
+		case "stageName":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.StageName = &x
+			}
+		case "stageVariables":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.StageVariables = m0
+				}
+			}
+		case "tags":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetStagesRequest struct {
 	ApiId      string  `json:"-"`
 	MaxResults *string `json:"-"`
@@ -5788,6 +17376,40 @@ func (v *GetStagesRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetStagesRequest) DecodeJSON(b []byte) bool {
+	*v = GetStagesRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetStagesRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetStagesRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetStagesResponse struct {
@@ -5824,6 +17446,71 @@ func (v *GetStagesResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetStagesResponse) DecodeJSON(b []byte) bool {
+	*v = GetStagesResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetStagesResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetStagesResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Stage{}
+					for n0 := 0; d.More(&n0); {
+						var e Stage
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "nextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetTagsRequest struct {
 	ResourceArn string `json:"-"`
 }
@@ -5835,6 +17522,40 @@ func (v *GetTagsRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetTagsRequest) DecodeJSON(b []byte) bool {
+	*v = GetTagsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetTagsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetTagsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetTagsResponse struct {
@@ -5869,6 +17590,65 @@ func (v *GetTagsResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetTagsResponse) DecodeJSON(b []byte) bool {
+	*v = GetTagsResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetTagsResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetTagsResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "tags":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetVpcLinkRequest struct {
 	VpcLinkId string `json:"-"`
 }
@@ -5880,6 +17660,40 @@ func (v *GetVpcLinkRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetVpcLinkRequest) DecodeJSON(b []byte) bool {
+	*v = GetVpcLinkRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetVpcLinkRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetVpcLinkRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetVpcLinkResponse struct {
@@ -5968,6 +17782,167 @@ func (v *GetVpcLinkResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetVpcLinkResponse) DecodeJSON(b []byte) bool {
+	*v = GetVpcLinkResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetVpcLinkResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetVpcLinkResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [9]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "createdDate":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "name":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "securityGroupIds":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.SecurityGroupIds = s0
+				}
+			}
+		case "subnetIds":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.SubnetIds = s0
+				}
+			}
+		case "tags":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "vpcLinkId":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.VpcLinkId = &x
+			}
+		case "vpcLinkStatus":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.VpcLinkStatus = &x
+			}
+		case "vpcLinkStatusMessage":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.VpcLinkStatusMessage = &x
+			}
+		case "vpcLinkVersion":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.VpcLinkVersion = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetVpcLinksRequest struct {
 	MaxResults *string `json:"-"`
 	NextToken  *string `json:"-"`
@@ -5980,6 +17955,40 @@ func (v *GetVpcLinksRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetVpcLinksRequest) DecodeJSON(b []byte) bool {
+	*v = GetVpcLinksRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetVpcLinksRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetVpcLinksRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetVpcLinksResponse struct {
@@ -6014,6 +18023,71 @@ func (v *GetVpcLinksResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetVpcLinksResponse) DecodeJSON(b []byte) bool {
+	*v = GetVpcLinksResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetVpcLinksResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetVpcLinksResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []VpcLink{}
+					for n0 := 0; d.More(&n0); {
+						var e VpcLink
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "nextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type IdentifierParts struct {
@@ -6053,6 +18127,85 @@ func (v *IdentifierParts) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *IdentifierParts) DecodeJSON(b []byte) bool {
+	*v = IdentifierParts{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = IdentifierParts{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *IdentifierParts) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "method":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Method = &x
+			}
+		case "path":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Path = &x
+			}
+		case "restApiId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RestApiId = &x
+			}
+		case "stage":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Stage = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ImportApiRequest struct {
 	Basepath       *string `json:"-"`
 	Body           *string `json:"body,omitzero"`
@@ -6075,6 +18228,52 @@ func (v *ImportApiRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ImportApiRequest) DecodeJSON(b []byte) bool {
+	*v = ImportApiRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ImportApiRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ImportApiRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "body":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Body = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ImportApiResponse struct {
@@ -6201,6 +18400,254 @@ func (v *ImportApiResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ImportApiResponse) DecodeJSON(b []byte) bool {
+	*v = ImportApiResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ImportApiResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ImportApiResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [17]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiEndpoint":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiEndpoint = &x
+			}
+		case "apiGatewayManaged":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiGatewayManaged = &x
+			}
+		case "apiId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiId = &x
+			}
+		case "apiKeySelectionExpression":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiKeySelectionExpression = &x
+			}
+		case "corsConfiguration":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				v.CorsConfiguration = new(Cors)
+				v.CorsConfiguration.DecodeJSONFrom(d)
+			}
+		case "createdDate":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "description":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "disableExecuteApiEndpoint":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DisableExecuteApiEndpoint = &x
+			}
+		case "disableSchemaValidation":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DisableSchemaValidation = &x
+			}
+		case "importInfo":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.ImportInfo = s0
+				}
+			}
+		case "ipAddressType":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IpAddressType = &x
+			}
+		case "name":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "protocolType":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProtocolType = &x
+			}
+		case "routeSelectionExpression":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteSelectionExpression = &x
+			}
+		case "tags":
+			if seen[14] {
+				d.Fail()
+				return
+			}
+			seen[14] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "version":
+			if seen[15] {
+				d.Fail()
+				return
+			}
+			seen[15] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Version = &x
+			}
+		case "warnings":
+			if seen[16] {
+				d.Fail()
+				return
+			}
+			seen[16] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.Warnings = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Integration struct {
@@ -6365,6 +18812,314 @@ func (v *Integration) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Integration) DecodeJSON(b []byte) bool {
+	*v = Integration{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Integration{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Integration) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [20]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiGatewayManaged":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiGatewayManaged = &x
+			}
+		case "connectionId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConnectionId = &x
+			}
+		case "connectionType":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConnectionType = &x
+			}
+		case "contentHandlingStrategy":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentHandlingStrategy = &x
+			}
+		case "credentialsArn":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CredentialsArn = &x
+			}
+		case "description":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "integrationId":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationId = &x
+			}
+		case "integrationMethod":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationMethod = &x
+			}
+		case "integrationResponseSelectionExpression":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationResponseSelectionExpression = &x
+			}
+		case "integrationSubtype":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationSubtype = &x
+			}
+		case "integrationType":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationType = &x
+			}
+		case "integrationUri":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationUri = &x
+			}
+		case "passthroughBehavior":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PassthroughBehavior = &x
+			}
+		case "payloadFormatVersion":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PayloadFormatVersion = &x
+			}
+		case "requestParameters":
+			if seen[14] {
+				d.Fail()
+				return
+			}
+			seen[14] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestParameters = m0
+				}
+			}
+		case "requestTemplates":
+			if seen[15] {
+				d.Fail()
+				return
+			}
+			seen[15] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestTemplates = m0
+				}
+			}
+		case "responseParameters":
+			if seen[16] {
+				d.Fail()
+				return
+			}
+			seen[16] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 map[string]string
+						if !d.Null() {
+							if d.ObjectStart() {
+								m1 := map[string]string{}
+								for n1 := 0; ; {
+									kb, ok := d.Key(&n1)
+									if !ok {
+										break
+									}
+									k1 := string(kb)
+									var e1 string
+									if !d.Null() {
+										e1 = d.String()
+									}
+									m1[k1] = e1
+								}
+								e0 = m1
+							}
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "templateSelectionExpression":
+			if seen[17] {
+				d.Fail()
+				return
+			}
+			seen[17] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TemplateSelectionExpression = &x
+			}
+		case "timeoutInMillis":
+			if seen[18] {
+				d.Fail()
+				return
+			}
+			seen[18] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.TimeoutInMillis = &x
+			}
+		case "tlsConfig":
+			if seen[19] {
+				d.Fail()
+				return
+			}
+			seen[19] = true
+			if !d.Null() {
+				v.TlsConfig = new(TlsConfig)
+				v.TlsConfig.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type IntegrationResponse struct {
 	ContentHandlingStrategy     *string           `json:"contentHandlingStrategy,omitzero"`
 	IntegrationResponseId       *string           `json:"integrationResponseId,omitzero"`
@@ -6432,6 +19187,133 @@ func (v *IntegrationResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *IntegrationResponse) DecodeJSON(b []byte) bool {
+	*v = IntegrationResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = IntegrationResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *IntegrationResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "contentHandlingStrategy":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentHandlingStrategy = &x
+			}
+		case "integrationResponseId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationResponseId = &x
+			}
+		case "integrationResponseKey":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationResponseKey = &x
+			}
+		case "responseParameters":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "responseTemplates":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseTemplates = m0
+				}
+			}
+		case "templateSelectionExpression":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TemplateSelectionExpression = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type JWTConfiguration struct {
 	Audience []string `json:"audience,omitzero"`
 	Issuer   *string  `json:"issuer,omitzero"`
@@ -6466,6 +19348,71 @@ func (v *JWTConfiguration) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *JWTConfiguration) DecodeJSON(b []byte) bool {
+	*v = JWTConfiguration{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = JWTConfiguration{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *JWTConfiguration) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "audience":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.Audience = s0
+				}
+			}
+		case "issuer":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Issuer = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ListPortalProductsRequest struct {
 	MaxResults    *string `json:"-"`
 	NextToken     *string `json:"-"`
@@ -6479,6 +19426,40 @@ func (v *ListPortalProductsRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ListPortalProductsRequest) DecodeJSON(b []byte) bool {
+	*v = ListPortalProductsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ListPortalProductsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ListPortalProductsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ListPortalProductsResponse struct {
@@ -6515,6 +19496,71 @@ func (v *ListPortalProductsResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ListPortalProductsResponse) DecodeJSON(b []byte) bool {
+	*v = ListPortalProductsResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ListPortalProductsResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ListPortalProductsResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PortalProductSummary{}
+					for n0 := 0; d.More(&n0); {
+						var e PortalProductSummary
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "nextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ListPortalsRequest struct {
 	MaxResults *string `json:"-"`
 	NextToken  *string `json:"-"`
@@ -6527,6 +19573,40 @@ func (v *ListPortalsRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ListPortalsRequest) DecodeJSON(b []byte) bool {
+	*v = ListPortalsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ListPortalsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ListPortalsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ListPortalsResponse struct {
@@ -6563,6 +19643,71 @@ func (v *ListPortalsResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ListPortalsResponse) DecodeJSON(b []byte) bool {
+	*v = ListPortalsResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ListPortalsResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ListPortalsResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []PortalSummary{}
+					for n0 := 0; d.More(&n0); {
+						var e PortalSummary
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "nextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ListProductPagesRequest struct {
 	MaxResults             *string `json:"-"`
 	NextToken              *string `json:"-"`
@@ -6577,6 +19722,40 @@ func (v *ListProductPagesRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ListProductPagesRequest) DecodeJSON(b []byte) bool {
+	*v = ListProductPagesRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ListProductPagesRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ListProductPagesRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ListProductPagesResponse struct {
@@ -6613,6 +19792,71 @@ func (v *ListProductPagesResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ListProductPagesResponse) DecodeJSON(b []byte) bool {
+	*v = ListProductPagesResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ListProductPagesResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ListProductPagesResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []ProductPageSummaryNoBody{}
+					for n0 := 0; d.More(&n0); {
+						var e ProductPageSummaryNoBody
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "nextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ListProductRestEndpointPagesRequest struct {
 	MaxResults             *string `json:"-"`
 	NextToken              *string `json:"-"`
@@ -6627,6 +19871,40 @@ func (v *ListProductRestEndpointPagesRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ListProductRestEndpointPagesRequest) DecodeJSON(b []byte) bool {
+	*v = ListProductRestEndpointPagesRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ListProductRestEndpointPagesRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ListProductRestEndpointPagesRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ListProductRestEndpointPagesResponse struct {
@@ -6663,6 +19941,71 @@ func (v *ListProductRestEndpointPagesResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ListProductRestEndpointPagesResponse) DecodeJSON(b []byte) bool {
+	*v = ListProductRestEndpointPagesResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ListProductRestEndpointPagesResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ListProductRestEndpointPagesResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []ProductRestEndpointPageSummaryNoBody{}
+					for n0 := 0; d.More(&n0); {
+						var e ProductRestEndpointPageSummaryNoBody
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "nextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ListRoutingRulesRequest struct {
 	DomainName   string  `json:"-"`
 	DomainNameId *string `json:"-"`
@@ -6677,6 +20020,40 @@ func (v *ListRoutingRulesRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ListRoutingRulesRequest) DecodeJSON(b []byte) bool {
+	*v = ListRoutingRulesRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ListRoutingRulesRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ListRoutingRulesRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ListRoutingRulesResponse struct {
@@ -6711,6 +20088,71 @@ func (v *ListRoutingRulesResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ListRoutingRulesResponse) DecodeJSON(b []byte) bool {
+	*v = ListRoutingRulesResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ListRoutingRulesResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ListRoutingRulesResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "nextToken":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		case "routingRules":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []RoutingRule{}
+					for n0 := 0; d.More(&n0); {
+						var e RoutingRule
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.RoutingRules = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Model struct {
@@ -6755,6 +20197,96 @@ func (v *Model) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Model) DecodeJSON(b []byte) bool {
+	*v = Model{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Model{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Model) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "contentType":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentType = &x
+			}
+		case "description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "modelId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ModelId = &x
+			}
+		case "name":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "schema":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Schema = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type MutualTlsAuthentication struct {
 	TruststoreUri      *string  `json:"truststoreUri,omitzero"`
 	TruststoreVersion  *string  `json:"truststoreVersion,omitzero"`
@@ -6794,6 +20326,82 @@ func (v *MutualTlsAuthentication) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *MutualTlsAuthentication) DecodeJSON(b []byte) bool {
+	*v = MutualTlsAuthentication{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = MutualTlsAuthentication{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *MutualTlsAuthentication) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "truststoreUri":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TruststoreUri = &x
+			}
+		case "truststoreVersion":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TruststoreVersion = &x
+			}
+		case "truststoreWarnings":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.TruststoreWarnings = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type MutualTlsAuthenticationInput struct {
 	TruststoreUri     *string `json:"truststoreUri,omitzero"`
 	TruststoreVersion *string `json:"truststoreVersion,omitzero"`
@@ -6821,6 +20429,63 @@ func (v *MutualTlsAuthenticationInput) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *MutualTlsAuthenticationInput) DecodeJSON(b []byte) bool {
+	*v = MutualTlsAuthenticationInput{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = MutualTlsAuthenticationInput{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *MutualTlsAuthenticationInput) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "truststoreUri":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TruststoreUri = &x
+			}
+		case "truststoreVersion":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TruststoreVersion = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type None struct {
 }
 
@@ -6831,6 +20496,40 @@ func (v *None) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *None) DecodeJSON(b []byte) bool {
+	*v = None{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = None{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *None) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type NotFoundException struct {
@@ -6860,6 +20559,63 @@ func (v *NotFoundException) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *NotFoundException) DecodeJSON(b []byte) bool {
+	*v = NotFoundException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = NotFoundException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *NotFoundException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "message":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		case "resourceType":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ResourceType = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ParameterConstraints struct {
 	Required *bool `json:"required,omitzero"`
 }
@@ -6880,6 +20636,52 @@ func (v *ParameterConstraints) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ParameterConstraints) DecodeJSON(b []byte) bool {
+	*v = ParameterConstraints{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ParameterConstraints{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ParameterConstraints) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "required":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.Required = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type PortalContent struct {
@@ -6912,6 +20714,73 @@ func (v *PortalContent) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PortalContent) DecodeJSON(b []byte) bool {
+	*v = PortalContent{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PortalContent{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PortalContent) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "displayName":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DisplayName = &x
+			}
+		case "theme":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				v.Theme = new(PortalTheme)
+				v.Theme.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type PortalProductSummary struct {
@@ -6969,6 +20838,118 @@ func (v *PortalProductSummary) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PortalProductSummary) DecodeJSON(b []byte) bool {
+	*v = PortalProductSummary{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PortalProductSummary{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PortalProductSummary) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "displayName":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DisplayName = &x
+			}
+		case "lastModified":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastModified) // as encoding/json: through its UnmarshalJSON
+			}
+		case "portalProductArn":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PortalProductArn = &x
+			}
+		case "portalProductId":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PortalProductId = &x
+			}
+		case "tags":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type PortalSummary struct {
@@ -7075,6 +21056,207 @@ func (v *PortalSummary) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PortalSummary) DecodeJSON(b []byte) bool {
+	*v = PortalSummary{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PortalSummary{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PortalSummary) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [14]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "authorization":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.Authorization = new(Authorization)
+				v.Authorization.DecodeJSONFrom(d)
+			}
+		case "endpointConfiguration":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				v.EndpointConfiguration = new(EndpointConfigurationResponse)
+				v.EndpointConfiguration.DecodeJSONFrom(d)
+			}
+		case "includedPortalProductArns":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.IncludedPortalProductArns = s0
+				}
+			}
+		case "lastModified":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastModified) // as encoding/json: through its UnmarshalJSON
+			}
+		case "lastPublished":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastPublished) // as encoding/json: through its UnmarshalJSON
+			}
+		case "lastPublishedDescription":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.LastPublishedDescription = &x
+			}
+		case "portalArn":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PortalArn = &x
+			}
+		case "portalContent":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				v.PortalContent = new(PortalContent)
+				v.PortalContent.DecodeJSONFrom(d)
+			}
+		case "portalId":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PortalId = &x
+			}
+		case "preview":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				v.Preview = new(Preview)
+				v.Preview.DecodeJSONFrom(d)
+			}
+		case "publishStatus":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PublishStatus = &x
+			}
+		case "rumAppMonitorName":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RumAppMonitorName = &x
+			}
+		case "statusException":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				v.StatusException = new(StatusException)
+				v.StatusException.DecodeJSONFrom(d)
+			}
+		case "tags":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type PortalTheme struct {
 	CustomColors     *CustomColors `json:"customColors,omitzero"`
 	LogoLastUploaded wire.ISOTime  `json:"logoLastUploaded,omitzero"`
@@ -7100,6 +21282,60 @@ func (v *PortalTheme) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PortalTheme) DecodeJSON(b []byte) bool {
+	*v = PortalTheme{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PortalTheme{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PortalTheme) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "customColors":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.CustomColors = new(CustomColors)
+				v.CustomColors.DecodeJSONFrom(d)
+			}
+		case "logoLastUploaded":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LogoLastUploaded) // as encoding/json: through its UnmarshalJSON
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Preview struct {
@@ -7134,6 +21370,73 @@ func (v *Preview) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Preview) DecodeJSON(b []byte) bool {
+	*v = Preview{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Preview{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Preview) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "previewStatus":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PreviewStatus = &x
+			}
+		case "previewUrl":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PreviewUrl = &x
+			}
+		case "statusException":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				v.StatusException = new(StatusException)
+				v.StatusException.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type PreviewPortalRequest struct {
 	PortalId string `json:"-"`
 }
@@ -7147,6 +21450,40 @@ func (v *PreviewPortalRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PreviewPortalRequest) DecodeJSON(b []byte) bool {
+	*v = PreviewPortalRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PreviewPortalRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PreviewPortalRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type PreviewPortalResponse struct {
 }
 
@@ -7157,6 +21494,40 @@ func (v *PreviewPortalResponse) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PreviewPortalResponse) DecodeJSON(b []byte) bool {
+	*v = PreviewPortalResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PreviewPortalResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PreviewPortalResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ProductPageSummaryNoBody struct {
@@ -7194,6 +21565,83 @@ func (v *ProductPageSummaryNoBody) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ProductPageSummaryNoBody) DecodeJSON(b []byte) bool {
+	*v = ProductPageSummaryNoBody{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ProductPageSummaryNoBody{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ProductPageSummaryNoBody) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "lastModified":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastModified) // as encoding/json: through its UnmarshalJSON
+			}
+		case "pageTitle":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PageTitle = &x
+			}
+		case "productPageArn":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProductPageArn = &x
+			}
+		case "productPageId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProductPageId = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ProductRestEndpointPageSummaryNoBody struct {
@@ -7258,6 +21706,136 @@ func (v *ProductRestEndpointPageSummaryNoBody) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ProductRestEndpointPageSummaryNoBody) DecodeJSON(b []byte) bool {
+	*v = ProductRestEndpointPageSummaryNoBody{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ProductRestEndpointPageSummaryNoBody{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ProductRestEndpointPageSummaryNoBody) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [9]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "endpoint":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Endpoint = &x
+			}
+		case "lastModified":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastModified) // as encoding/json: through its UnmarshalJSON
+			}
+		case "operationName":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.OperationName = &x
+			}
+		case "productRestEndpointPageArn":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProductRestEndpointPageArn = &x
+			}
+		case "productRestEndpointPageId":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProductRestEndpointPageId = &x
+			}
+		case "restEndpointIdentifier":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				v.RestEndpointIdentifier = new(RestEndpointIdentifier)
+				v.RestEndpointIdentifier.DecodeJSONFrom(d)
+			}
+		case "status":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Status = &x
+			}
+		case "statusException":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				v.StatusException = new(StatusException)
+				v.StatusException.DecodeJSONFrom(d)
+			}
+		case "tryItState":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TryItState = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type PublishPortalRequest struct {
 	Description *string `json:"description,omitzero"`
 	PortalId    string  `json:"-"`
@@ -7281,6 +21859,52 @@ func (v *PublishPortalRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PublishPortalRequest) DecodeJSON(b []byte) bool {
+	*v = PublishPortalRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PublishPortalRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PublishPortalRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type PublishPortalResponse struct {
 }
 
@@ -7291,6 +21915,40 @@ func (v *PublishPortalResponse) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PublishPortalResponse) DecodeJSON(b []byte) bool {
+	*v = PublishPortalResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PublishPortalResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PublishPortalResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type PutPortalProductSharingPolicyRequest struct {
@@ -7316,6 +21974,52 @@ func (v *PutPortalProductSharingPolicyRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PutPortalProductSharingPolicyRequest) DecodeJSON(b []byte) bool {
+	*v = PutPortalProductSharingPolicyRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PutPortalProductSharingPolicyRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PutPortalProductSharingPolicyRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "policyDocument":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PolicyDocument = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type PutPortalProductSharingPolicyResponse struct {
 }
 
@@ -7326,6 +22030,40 @@ func (v *PutPortalProductSharingPolicyResponse) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PutPortalProductSharingPolicyResponse) DecodeJSON(b []byte) bool {
+	*v = PutPortalProductSharingPolicyResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PutPortalProductSharingPolicyResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PutPortalProductSharingPolicyResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type PutRoutingRuleRequest struct {
@@ -7375,6 +22113,90 @@ func (v *PutRoutingRuleRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PutRoutingRuleRequest) DecodeJSON(b []byte) bool {
+	*v = PutRoutingRuleRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PutRoutingRuleRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PutRoutingRuleRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "actions":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []RoutingRuleAction{}
+					for n0 := 0; d.More(&n0); {
+						var e RoutingRuleAction
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Actions = s0
+				}
+			}
+		case "conditions":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []RoutingRuleCondition{}
+					for n0 := 0; d.More(&n0); {
+						var e RoutingRuleCondition
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Conditions = s0
+				}
+			}
+		case "priority":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.Priority = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type PutRoutingRuleResponse struct {
@@ -7433,6 +22255,112 @@ func (v *PutRoutingRuleResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PutRoutingRuleResponse) DecodeJSON(b []byte) bool {
+	*v = PutRoutingRuleResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PutRoutingRuleResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PutRoutingRuleResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "actions":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []RoutingRuleAction{}
+					for n0 := 0; d.More(&n0); {
+						var e RoutingRuleAction
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Actions = s0
+				}
+			}
+		case "conditions":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []RoutingRuleCondition{}
+					for n0 := 0; d.More(&n0); {
+						var e RoutingRuleCondition
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Conditions = s0
+				}
+			}
+		case "priority":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.Priority = &x
+			}
+		case "routingRuleArn":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RoutingRuleArn = &x
+			}
+		case "routingRuleId":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RoutingRuleId = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ReimportApiRequest struct {
 	ApiId          string  `json:"-"`
 	Basepath       *string `json:"-"`
@@ -7456,6 +22384,52 @@ func (v *ReimportApiRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ReimportApiRequest) DecodeJSON(b []byte) bool {
+	*v = ReimportApiRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ReimportApiRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ReimportApiRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "body":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Body = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ReimportApiResponse struct {
@@ -7584,6 +22558,254 @@ func (v *ReimportApiResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ReimportApiResponse) DecodeJSON(b []byte) bool {
+	*v = ReimportApiResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ReimportApiResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ReimportApiResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [17]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiEndpoint":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiEndpoint = &x
+			}
+		case "apiGatewayManaged":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiGatewayManaged = &x
+			}
+		case "apiId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiId = &x
+			}
+		case "apiKeySelectionExpression":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiKeySelectionExpression = &x
+			}
+		case "corsConfiguration":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				v.CorsConfiguration = new(Cors)
+				v.CorsConfiguration.DecodeJSONFrom(d)
+			}
+		case "createdDate":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "description":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "disableExecuteApiEndpoint":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DisableExecuteApiEndpoint = &x
+			}
+		case "disableSchemaValidation":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DisableSchemaValidation = &x
+			}
+		case "importInfo":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.ImportInfo = s0
+				}
+			}
+		case "ipAddressType":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IpAddressType = &x
+			}
+		case "name":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "protocolType":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProtocolType = &x
+			}
+		case "routeSelectionExpression":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteSelectionExpression = &x
+			}
+		case "tags":
+			if seen[14] {
+				d.Fail()
+				return
+			}
+			seen[14] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "version":
+			if seen[15] {
+				d.Fail()
+				return
+			}
+			seen[15] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Version = &x
+			}
+		case "warnings":
+			if seen[16] {
+				d.Fail()
+				return
+			}
+			seen[16] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.Warnings = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ResetAuthorizersCacheRequest struct {
 	ApiId     string `json:"-"`
 	StageName string `json:"-"`
@@ -7596,6 +22818,40 @@ func (v *ResetAuthorizersCacheRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ResetAuthorizersCacheRequest) DecodeJSON(b []byte) bool {
+	*v = ResetAuthorizersCacheRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ResetAuthorizersCacheRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ResetAuthorizersCacheRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type RestEndpointIdentifier struct {
@@ -7618,6 +22874,51 @@ func (v *RestEndpointIdentifier) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *RestEndpointIdentifier) DecodeJSON(b []byte) bool {
+	*v = RestEndpointIdentifier{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = RestEndpointIdentifier{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *RestEndpointIdentifier) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "identifierParts":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.IdentifierParts = new(IdentifierParts)
+				v.IdentifierParts.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Route struct {
@@ -7730,6 +23031,218 @@ func (v *Route) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Route) DecodeJSON(b []byte) bool {
+	*v = Route{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Route{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Route) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [13]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiGatewayManaged":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiGatewayManaged = &x
+			}
+		case "apiKeyRequired":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiKeyRequired = &x
+			}
+		case "authorizationScopes":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.AuthorizationScopes = s0
+				}
+			}
+		case "authorizationType":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizationType = &x
+			}
+		case "authorizerId":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerId = &x
+			}
+		case "modelSelectionExpression":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ModelSelectionExpression = &x
+			}
+		case "operationName":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.OperationName = &x
+			}
+		case "requestModels":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestModels = m0
+				}
+			}
+		case "requestParameters":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]ParameterConstraints{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 ParameterConstraints
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.RequestParameters = m0
+				}
+			}
+		case "routeId":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteId = &x
+			}
+		case "routeKey":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteKey = &x
+			}
+		case "routeResponseSelectionExpression":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteResponseSelectionExpression = &x
+			}
+		case "target":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Target = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type RouteResponse struct {
 	ModelSelectionExpression *string                         `json:"modelSelectionExpression,omitzero"`
 	ResponseModels           map[string]string               `json:"responseModels,omitzero"`
@@ -7793,6 +23306,122 @@ func (v *RouteResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *RouteResponse) DecodeJSON(b []byte) bool {
+	*v = RouteResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = RouteResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *RouteResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "modelSelectionExpression":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ModelSelectionExpression = &x
+			}
+		case "responseModels":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseModels = m0
+				}
+			}
+		case "responseParameters":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]ParameterConstraints{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 ParameterConstraints
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "routeResponseId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteResponseId = &x
+			}
+		case "routeResponseKey":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteResponseKey = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type RouteSettings struct {
 	DataTraceEnabled       *bool    `json:"dataTraceEnabled,omitzero"`
 	DetailedMetricsEnabled *bool    `json:"detailedMetricsEnabled,omitzero"`
@@ -7833,6 +23462,96 @@ func (v *RouteSettings) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *RouteSettings) DecodeJSON(b []byte) bool {
+	*v = RouteSettings{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = RouteSettings{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *RouteSettings) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "dataTraceEnabled":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DataTraceEnabled = &x
+			}
+		case "detailedMetricsEnabled":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DetailedMetricsEnabled = &x
+			}
+		case "loggingLevel":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.LoggingLevel = &x
+			}
+		case "throttlingBurstLimit":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.ThrottlingBurstLimit = &x
+			}
+		case "throttlingRateLimit":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x float64
+				x = d.Float64()
+				v.ThrottlingRateLimit = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type RoutingRule struct {
@@ -7891,6 +23610,112 @@ func (v *RoutingRule) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *RoutingRule) DecodeJSON(b []byte) bool {
+	*v = RoutingRule{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = RoutingRule{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *RoutingRule) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "actions":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []RoutingRuleAction{}
+					for n0 := 0; d.More(&n0); {
+						var e RoutingRuleAction
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Actions = s0
+				}
+			}
+		case "conditions":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []RoutingRuleCondition{}
+					for n0 := 0; d.More(&n0); {
+						var e RoutingRuleCondition
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Conditions = s0
+				}
+			}
+		case "priority":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.Priority = &x
+			}
+		case "routingRuleArn":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RoutingRuleArn = &x
+			}
+		case "routingRuleId":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RoutingRuleId = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type RoutingRuleAction struct {
 	InvokeApi *RoutingRuleActionInvokeApi `json:"invokeApi,omitzero"`
 }
@@ -7911,6 +23736,51 @@ func (v *RoutingRuleAction) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *RoutingRuleAction) DecodeJSON(b []byte) bool {
+	*v = RoutingRuleAction{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = RoutingRuleAction{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *RoutingRuleAction) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "invokeApi":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.InvokeApi = new(RoutingRuleActionInvokeApi)
+				v.InvokeApi.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type RoutingRuleActionInvokeApi struct {
@@ -7945,6 +23815,74 @@ func (v *RoutingRuleActionInvokeApi) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *RoutingRuleActionInvokeApi) DecodeJSON(b []byte) bool {
+	*v = RoutingRuleActionInvokeApi{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = RoutingRuleActionInvokeApi{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *RoutingRuleActionInvokeApi) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiId = &x
+			}
+		case "stage":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Stage = &x
+			}
+		case "stripBasePath":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.StripBasePath = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type RoutingRuleCondition struct {
 	MatchBasePaths *RoutingRuleMatchBasePaths `json:"matchBasePaths,omitzero"`
 	MatchHeaders   *RoutingRuleMatchHeaders   `json:"matchHeaders,omitzero"`
@@ -7970,6 +23908,61 @@ func (v *RoutingRuleCondition) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *RoutingRuleCondition) DecodeJSON(b []byte) bool {
+	*v = RoutingRuleCondition{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = RoutingRuleCondition{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *RoutingRuleCondition) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "matchBasePaths":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.MatchBasePaths = new(RoutingRuleMatchBasePaths)
+				v.MatchBasePaths.DecodeJSONFrom(d)
+			}
+		case "matchHeaders":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				v.MatchHeaders = new(RoutingRuleMatchHeaders)
+				v.MatchHeaders.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type RoutingRuleMatchBasePaths struct {
@@ -8001,6 +23994,60 @@ func (v *RoutingRuleMatchBasePaths) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *RoutingRuleMatchBasePaths) DecodeJSON(b []byte) bool {
+	*v = RoutingRuleMatchBasePaths{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = RoutingRuleMatchBasePaths{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *RoutingRuleMatchBasePaths) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "anyOf":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.AnyOf = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type RoutingRuleMatchHeaderValue struct {
 	Header    *string `json:"header,omitzero"`
 	ValueGlob *string `json:"valueGlob,omitzero"`
@@ -8026,6 +24073,63 @@ func (v *RoutingRuleMatchHeaderValue) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *RoutingRuleMatchHeaderValue) DecodeJSON(b []byte) bool {
+	*v = RoutingRuleMatchHeaderValue{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = RoutingRuleMatchHeaderValue{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *RoutingRuleMatchHeaderValue) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "header":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Header = &x
+			}
+		case "valueGlob":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ValueGlob = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type RoutingRuleMatchHeaders struct {
@@ -8055,6 +24159,60 @@ func (v *RoutingRuleMatchHeaders) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *RoutingRuleMatchHeaders) DecodeJSON(b []byte) bool {
+	*v = RoutingRuleMatchHeaders{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = RoutingRuleMatchHeaders{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *RoutingRuleMatchHeaders) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "anyOf":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []RoutingRuleMatchHeaderValue{}
+					for n0 := 0; d.More(&n0); {
+						var e RoutingRuleMatchHeaderValue
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.AnyOf = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Section struct {
@@ -8089,6 +24247,71 @@ func (v *Section) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Section) DecodeJSON(b []byte) bool {
+	*v = Section{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Section{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Section) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "productRestEndpointPageArns":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.ProductRestEndpointPageArns = s0
+				}
+			}
+		case "sectionName":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.SectionName = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Stage struct {
@@ -8209,6 +24432,228 @@ func (v *Stage) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Stage) DecodeJSON(b []byte) bool {
+	*v = Stage{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Stage{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Stage) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [14]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "accessLogSettings":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.AccessLogSettings = new(AccessLogSettings)
+				v.AccessLogSettings.DecodeJSONFrom(d)
+			}
+		case "apiGatewayManaged":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiGatewayManaged = &x
+			}
+		case "autoDeploy":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.AutoDeploy = &x
+			}
+		case "clientCertificateId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ClientCertificateId = &x
+			}
+		case "createdDate":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "defaultRouteSettings":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				v.DefaultRouteSettings = new(RouteSettings)
+				v.DefaultRouteSettings.DecodeJSONFrom(d)
+			}
+		case "deploymentId":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentId = &x
+			}
+		case "description":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "lastDeploymentStatusMessage":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.LastDeploymentStatusMessage = &x
+			}
+		case "lastUpdatedDate":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastUpdatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "routeSettings":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]RouteSettings{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 RouteSettings
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.RouteSettings = m0
+				}
+			}
+		case "stageName":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.StageName = &x
+			}
+		case "stageVariables":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.StageVariables = m0
+				}
+			}
+		case "tags":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type StatusException struct {
 	Exception *string `json:"exception,omitzero"`
 	Message   *string `json:"message,omitzero"`
@@ -8234,6 +24679,63 @@ func (v *StatusException) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *StatusException) DecodeJSON(b []byte) bool {
+	*v = StatusException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = StatusException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *StatusException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "exception":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Exception = &x
+			}
+		case "message":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type TagResourceRequest struct {
@@ -8269,6 +24771,65 @@ func (v *TagResourceRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *TagResourceRequest) DecodeJSON(b []byte) bool {
+	*v = TagResourceRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = TagResourceRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *TagResourceRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "tags":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type TagResourceResponse struct {
 }
 
@@ -8279,6 +24840,40 @@ func (v *TagResourceResponse) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *TagResourceResponse) DecodeJSON(b []byte) bool {
+	*v = TagResourceResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = TagResourceResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *TagResourceResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type TlsConfig struct {
@@ -8303,6 +24898,52 @@ func (v *TlsConfig) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *TlsConfig) DecodeJSON(b []byte) bool {
+	*v = TlsConfig{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = TlsConfig{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *TlsConfig) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "serverNameToVerify":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ServerNameToVerify = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type TlsConfigInput struct {
 	ServerNameToVerify *string `json:"serverNameToVerify,omitzero"`
 }
@@ -8323,6 +24964,52 @@ func (v *TlsConfigInput) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *TlsConfigInput) DecodeJSON(b []byte) bool {
+	*v = TlsConfigInput{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = TlsConfigInput{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *TlsConfigInput) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "serverNameToVerify":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ServerNameToVerify = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type TooManyRequestsException struct {
@@ -8352,6 +25039,63 @@ func (v *TooManyRequestsException) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *TooManyRequestsException) DecodeJSON(b []byte) bool {
+	*v = TooManyRequestsException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = TooManyRequestsException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *TooManyRequestsException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "limitType":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.LimitType = &x
+			}
+		case "message":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UntagResourceRequest struct {
 	ResourceArn string   `json:"-"`
 	TagKeys     []string `json:"-"`
@@ -8364,6 +25108,40 @@ func (v *UntagResourceRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UntagResourceRequest) DecodeJSON(b []byte) bool {
+	*v = UntagResourceRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UntagResourceRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UntagResourceRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateApiMappingRequest struct {
@@ -8398,6 +25176,74 @@ func (v *UpdateApiMappingRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateApiMappingRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateApiMappingRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateApiMappingRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateApiMappingRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiId = &x
+			}
+		case "apiMappingKey":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiMappingKey = &x
+			}
+		case "stage":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Stage = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateApiMappingResponse struct {
@@ -8435,6 +25281,85 @@ func (v *UpdateApiMappingResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateApiMappingResponse) DecodeJSON(b []byte) bool {
+	*v = UpdateApiMappingResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateApiMappingResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateApiMappingResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiId = &x
+			}
+		case "apiMappingId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiMappingId = &x
+			}
+		case "apiMappingKey":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiMappingKey = &x
+			}
+		case "stage":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Stage = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateApiRequest struct {
@@ -8513,6 +25438,172 @@ func (v *UpdateApiRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateApiRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateApiRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateApiRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateApiRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [12]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiKeySelectionExpression":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiKeySelectionExpression = &x
+			}
+		case "corsConfiguration":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				v.CorsConfiguration = new(Cors)
+				v.CorsConfiguration.DecodeJSONFrom(d)
+			}
+		case "credentialsArn":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CredentialsArn = &x
+			}
+		case "description":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "disableExecuteApiEndpoint":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DisableExecuteApiEndpoint = &x
+			}
+		case "disableSchemaValidation":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DisableSchemaValidation = &x
+			}
+		case "ipAddressType":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IpAddressType = &x
+			}
+		case "name":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "routeKey":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteKey = &x
+			}
+		case "routeSelectionExpression":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteSelectionExpression = &x
+			}
+		case "target":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Target = &x
+			}
+		case "version":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Version = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateApiResponse struct {
@@ -8641,6 +25732,254 @@ func (v *UpdateApiResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateApiResponse) DecodeJSON(b []byte) bool {
+	*v = UpdateApiResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateApiResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateApiResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [17]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiEndpoint":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiEndpoint = &x
+			}
+		case "apiGatewayManaged":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiGatewayManaged = &x
+			}
+		case "apiId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiId = &x
+			}
+		case "apiKeySelectionExpression":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiKeySelectionExpression = &x
+			}
+		case "corsConfiguration":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				v.CorsConfiguration = new(Cors)
+				v.CorsConfiguration.DecodeJSONFrom(d)
+			}
+		case "createdDate":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "description":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "disableExecuteApiEndpoint":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DisableExecuteApiEndpoint = &x
+			}
+		case "disableSchemaValidation":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.DisableSchemaValidation = &x
+			}
+		case "importInfo":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.ImportInfo = s0
+				}
+			}
+		case "ipAddressType":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IpAddressType = &x
+			}
+		case "name":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "protocolType":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProtocolType = &x
+			}
+		case "routeSelectionExpression":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteSelectionExpression = &x
+			}
+		case "tags":
+			if seen[14] {
+				d.Fail()
+				return
+			}
+			seen[14] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "version":
+			if seen[15] {
+				d.Fail()
+				return
+			}
+			seen[15] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Version = &x
+			}
+		case "warnings":
+			if seen[16] {
+				d.Fail()
+				return
+			}
+			seen[16] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.Warnings = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateAuthorizerRequest struct {
 	ApiId                          string            `json:"-"`
 	AuthorizerCredentialsArn       *string           `json:"authorizerCredentialsArn,omitzero"`
@@ -8715,6 +26054,158 @@ func (v *UpdateAuthorizerRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateAuthorizerRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateAuthorizerRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateAuthorizerRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateAuthorizerRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [10]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "authorizerCredentialsArn":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerCredentialsArn = &x
+			}
+		case "authorizerPayloadFormatVersion":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerPayloadFormatVersion = &x
+			}
+		case "authorizerResultTtlInSeconds":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.AuthorizerResultTtlInSeconds = &x
+			}
+		case "authorizerType":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerType = &x
+			}
+		case "authorizerUri":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerUri = &x
+			}
+		case "enableSimpleResponses":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.EnableSimpleResponses = &x
+			}
+		case "identitySource":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.IdentitySource = s0
+				}
+			}
+		case "identityValidationExpression":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IdentityValidationExpression = &x
+			}
+		case "jwtConfiguration":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				v.JwtConfiguration = new(JWTConfiguration)
+				v.JwtConfiguration.DecodeJSONFrom(d)
+			}
+		case "name":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateAuthorizerResponse struct {
@@ -8796,6 +26287,169 @@ func (v *UpdateAuthorizerResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateAuthorizerResponse) DecodeJSON(b []byte) bool {
+	*v = UpdateAuthorizerResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateAuthorizerResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateAuthorizerResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [11]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "authorizerCredentialsArn":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerCredentialsArn = &x
+			}
+		case "authorizerId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerId = &x
+			}
+		case "authorizerPayloadFormatVersion":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerPayloadFormatVersion = &x
+			}
+		case "authorizerResultTtlInSeconds":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.AuthorizerResultTtlInSeconds = &x
+			}
+		case "authorizerType":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerType = &x
+			}
+		case "authorizerUri":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerUri = &x
+			}
+		case "enableSimpleResponses":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.EnableSimpleResponses = &x
+			}
+		case "identitySource":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.IdentitySource = s0
+				}
+			}
+		case "identityValidationExpression":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IdentityValidationExpression = &x
+			}
+		case "jwtConfiguration":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				v.JwtConfiguration = new(JWTConfiguration)
+				v.JwtConfiguration.DecodeJSONFrom(d)
+			}
+		case "name":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateDeploymentRequest struct {
 	ApiId        string  `json:"-"`
 	DeploymentId string  `json:"-"`
@@ -8818,6 +26472,52 @@ func (v *UpdateDeploymentRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateDeploymentRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateDeploymentRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateDeploymentRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateDeploymentRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateDeploymentResponse struct {
@@ -8867,6 +26567,105 @@ func (v *UpdateDeploymentResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateDeploymentResponse) DecodeJSON(b []byte) bool {
+	*v = UpdateDeploymentResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateDeploymentResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateDeploymentResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "autoDeployed":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.AutoDeployed = &x
+			}
+		case "createdDate":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "deploymentId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentId = &x
+			}
+		case "deploymentStatus":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentStatus = &x
+			}
+		case "deploymentStatusMessage":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentStatusMessage = &x
+			}
+		case "description":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateDomainNameRequest struct {
 	DomainName               string                        `json:"-"`
 	DomainNameConfigurations []DomainNameConfiguration     `json:"domainNameConfigurations,omitzero"`
@@ -8905,6 +26704,81 @@ func (v *UpdateDomainNameRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateDomainNameRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateDomainNameRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateDomainNameRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateDomainNameRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "domainNameConfigurations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []DomainNameConfiguration{}
+					for n0 := 0; d.More(&n0); {
+						var e DomainNameConfiguration
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.DomainNameConfigurations = s0
+				}
+			}
+		case "mutualTlsAuthentication":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				v.MutualTlsAuthentication = new(MutualTlsAuthenticationInput)
+				v.MutualTlsAuthentication.DecodeJSONFrom(d)
+			}
+		case "routingMode":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RoutingMode = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateDomainNameResponse struct {
@@ -8974,6 +26848,138 @@ func (v *UpdateDomainNameResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateDomainNameResponse) DecodeJSON(b []byte) bool {
+	*v = UpdateDomainNameResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateDomainNameResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateDomainNameResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [7]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiMappingSelectionExpression":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApiMappingSelectionExpression = &x
+			}
+		case "domainName":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainName = &x
+			}
+		case "domainNameArn":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DomainNameArn = &x
+			}
+		case "domainNameConfigurations":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []DomainNameConfiguration{}
+					for n0 := 0; d.More(&n0); {
+						var e DomainNameConfiguration
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.DomainNameConfigurations = s0
+				}
+			}
+		case "mutualTlsAuthentication":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				v.MutualTlsAuthentication = new(MutualTlsAuthentication)
+				v.MutualTlsAuthentication.DecodeJSONFrom(d)
+			}
+		case "routingMode":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RoutingMode = &x
+			}
+		case "tags":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateIntegrationRequest struct {
@@ -9125,6 +27131,281 @@ func (v *UpdateIntegrationRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateIntegrationRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateIntegrationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateIntegrationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateIntegrationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [17]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "connectionId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConnectionId = &x
+			}
+		case "connectionType":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConnectionType = &x
+			}
+		case "contentHandlingStrategy":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentHandlingStrategy = &x
+			}
+		case "credentialsArn":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CredentialsArn = &x
+			}
+		case "description":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "integrationMethod":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationMethod = &x
+			}
+		case "integrationSubtype":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationSubtype = &x
+			}
+		case "integrationType":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationType = &x
+			}
+		case "integrationUri":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationUri = &x
+			}
+		case "passthroughBehavior":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PassthroughBehavior = &x
+			}
+		case "payloadFormatVersion":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PayloadFormatVersion = &x
+			}
+		case "requestParameters":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestParameters = m0
+				}
+			}
+		case "requestTemplates":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestTemplates = m0
+				}
+			}
+		case "responseParameters":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 map[string]string
+						if !d.Null() {
+							if d.ObjectStart() {
+								m1 := map[string]string{}
+								for n1 := 0; ; {
+									kb, ok := d.Key(&n1)
+									if !ok {
+										break
+									}
+									k1 := string(kb)
+									var e1 string
+									if !d.Null() {
+										e1 = d.String()
+									}
+									m1[k1] = e1
+								}
+								e0 = m1
+							}
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "templateSelectionExpression":
+			if seen[14] {
+				d.Fail()
+				return
+			}
+			seen[14] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TemplateSelectionExpression = &x
+			}
+		case "timeoutInMillis":
+			if seen[15] {
+				d.Fail()
+				return
+			}
+			seen[15] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.TimeoutInMillis = &x
+			}
+		case "tlsConfig":
+			if seen[16] {
+				d.Fail()
+				return
+			}
+			seen[16] = true
+			if !d.Null() {
+				v.TlsConfig = new(TlsConfigInput)
+				v.TlsConfig.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateIntegrationResponseRequest struct {
 	ApiId                       string            `json:"-"`
 	ContentHandlingStrategy     *string           `json:"contentHandlingStrategy,omitzero"`
@@ -9188,6 +27469,122 @@ func (v *UpdateIntegrationResponseRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateIntegrationResponseRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateIntegrationResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateIntegrationResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateIntegrationResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "contentHandlingStrategy":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentHandlingStrategy = &x
+			}
+		case "integrationResponseKey":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationResponseKey = &x
+			}
+		case "responseParameters":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "responseTemplates":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseTemplates = m0
+				}
+			}
+		case "templateSelectionExpression":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TemplateSelectionExpression = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateIntegrationResponseResponse struct {
@@ -9255,6 +27652,133 @@ func (v *UpdateIntegrationResponseResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateIntegrationResponseResponse) DecodeJSON(b []byte) bool {
+	*v = UpdateIntegrationResponseResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateIntegrationResponseResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateIntegrationResponseResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "contentHandlingStrategy":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentHandlingStrategy = &x
+			}
+		case "integrationResponseId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationResponseId = &x
+			}
+		case "integrationResponseKey":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationResponseKey = &x
+			}
+		case "responseParameters":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "responseTemplates":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseTemplates = m0
+				}
+			}
+		case "templateSelectionExpression":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TemplateSelectionExpression = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateIntegrationResult struct {
@@ -9419,6 +27943,314 @@ func (v *UpdateIntegrationResult) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateIntegrationResult) DecodeJSON(b []byte) bool {
+	*v = UpdateIntegrationResult{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateIntegrationResult{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateIntegrationResult) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [20]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiGatewayManaged":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiGatewayManaged = &x
+			}
+		case "connectionId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConnectionId = &x
+			}
+		case "connectionType":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConnectionType = &x
+			}
+		case "contentHandlingStrategy":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentHandlingStrategy = &x
+			}
+		case "credentialsArn":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.CredentialsArn = &x
+			}
+		case "description":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "integrationId":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationId = &x
+			}
+		case "integrationMethod":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationMethod = &x
+			}
+		case "integrationResponseSelectionExpression":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationResponseSelectionExpression = &x
+			}
+		case "integrationSubtype":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationSubtype = &x
+			}
+		case "integrationType":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationType = &x
+			}
+		case "integrationUri":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.IntegrationUri = &x
+			}
+		case "passthroughBehavior":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PassthroughBehavior = &x
+			}
+		case "payloadFormatVersion":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PayloadFormatVersion = &x
+			}
+		case "requestParameters":
+			if seen[14] {
+				d.Fail()
+				return
+			}
+			seen[14] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestParameters = m0
+				}
+			}
+		case "requestTemplates":
+			if seen[15] {
+				d.Fail()
+				return
+			}
+			seen[15] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestTemplates = m0
+				}
+			}
+		case "responseParameters":
+			if seen[16] {
+				d.Fail()
+				return
+			}
+			seen[16] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 map[string]string
+						if !d.Null() {
+							if d.ObjectStart() {
+								m1 := map[string]string{}
+								for n1 := 0; ; {
+									kb, ok := d.Key(&n1)
+									if !ok {
+										break
+									}
+									k1 := string(kb)
+									var e1 string
+									if !d.Null() {
+										e1 = d.String()
+									}
+									m1[k1] = e1
+								}
+								e0 = m1
+							}
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "templateSelectionExpression":
+			if seen[17] {
+				d.Fail()
+				return
+			}
+			seen[17] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TemplateSelectionExpression = &x
+			}
+		case "timeoutInMillis":
+			if seen[18] {
+				d.Fail()
+				return
+			}
+			seen[18] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.TimeoutInMillis = &x
+			}
+		case "tlsConfig":
+			if seen[19] {
+				d.Fail()
+				return
+			}
+			seen[19] = true
+			if !d.Null() {
+				v.TlsConfig = new(TlsConfig)
+				v.TlsConfig.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateModelRequest struct {
 	ApiId       string  `json:"-"`
 	ContentType *string `json:"contentType,omitzero"`
@@ -9456,6 +28288,85 @@ func (v *UpdateModelRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateModelRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateModelRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateModelRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateModelRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "contentType":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentType = &x
+			}
+		case "description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "name":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "schema":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Schema = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateModelResponse struct {
@@ -9500,6 +28411,96 @@ func (v *UpdateModelResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateModelResponse) DecodeJSON(b []byte) bool {
+	*v = UpdateModelResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateModelResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateModelResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "contentType":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentType = &x
+			}
+		case "description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "modelId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ModelId = &x
+			}
+		case "name":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "schema":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Schema = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdatePortalProductRequest struct {
 	Description     *string       `json:"description,omitzero"`
 	DisplayName     *string       `json:"displayName,omitzero"`
@@ -9531,6 +28532,73 @@ func (v *UpdatePortalProductRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdatePortalProductRequest) DecodeJSON(b []byte) bool {
+	*v = UpdatePortalProductRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdatePortalProductRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdatePortalProductRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "displayName":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DisplayName = &x
+			}
+		case "displayOrder":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				v.DisplayOrder = new(DisplayOrder)
+				v.DisplayOrder.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdatePortalProductResponse struct {
@@ -9595,6 +28663,128 @@ func (v *UpdatePortalProductResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdatePortalProductResponse) DecodeJSON(b []byte) bool {
+	*v = UpdatePortalProductResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdatePortalProductResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdatePortalProductResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [7]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "displayName":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DisplayName = &x
+			}
+		case "displayOrder":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				v.DisplayOrder = new(DisplayOrder)
+				v.DisplayOrder.DecodeJSONFrom(d)
+			}
+		case "lastModified":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastModified) // as encoding/json: through its UnmarshalJSON
+			}
+		case "portalProductArn":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PortalProductArn = &x
+			}
+		case "portalProductId":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PortalProductId = &x
+			}
+		case "tags":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdatePortalRequest struct {
 	Authorization             *Authorization                `json:"authorization,omitzero"`
 	EndpointConfiguration     *EndpointConfigurationRequest `json:"endpointConfiguration,omitzero"`
@@ -9648,6 +28838,112 @@ func (v *UpdatePortalRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdatePortalRequest) DecodeJSON(b []byte) bool {
+	*v = UpdatePortalRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdatePortalRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdatePortalRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "authorization":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.Authorization = new(Authorization)
+				v.Authorization.DecodeJSONFrom(d)
+			}
+		case "endpointConfiguration":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				v.EndpointConfiguration = new(EndpointConfigurationRequest)
+				v.EndpointConfiguration.DecodeJSONFrom(d)
+			}
+		case "includedPortalProductArns":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.IncludedPortalProductArns = s0
+				}
+			}
+		case "logoUri":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.LogoUri = &x
+			}
+		case "portalContent":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				v.PortalContent = new(PortalContent)
+				v.PortalContent.DecodeJSONFrom(d)
+			}
+		case "rumAppMonitorName":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RumAppMonitorName = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdatePortalResponse struct {
@@ -9754,6 +29050,207 @@ func (v *UpdatePortalResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdatePortalResponse) DecodeJSON(b []byte) bool {
+	*v = UpdatePortalResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdatePortalResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdatePortalResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [14]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "authorization":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.Authorization = new(Authorization)
+				v.Authorization.DecodeJSONFrom(d)
+			}
+		case "endpointConfiguration":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				v.EndpointConfiguration = new(EndpointConfigurationResponse)
+				v.EndpointConfiguration.DecodeJSONFrom(d)
+			}
+		case "includedPortalProductArns":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.IncludedPortalProductArns = s0
+				}
+			}
+		case "lastModified":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastModified) // as encoding/json: through its UnmarshalJSON
+			}
+		case "lastPublished":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastPublished) // as encoding/json: through its UnmarshalJSON
+			}
+		case "lastPublishedDescription":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.LastPublishedDescription = &x
+			}
+		case "portalArn":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PortalArn = &x
+			}
+		case "portalContent":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				v.PortalContent = new(PortalContent)
+				v.PortalContent.DecodeJSONFrom(d)
+			}
+		case "portalId":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PortalId = &x
+			}
+		case "preview":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				v.Preview = new(Preview)
+				v.Preview.DecodeJSONFrom(d)
+			}
+		case "publishStatus":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.PublishStatus = &x
+			}
+		case "rumAppMonitorName":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RumAppMonitorName = &x
+			}
+		case "statusException":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				v.StatusException = new(StatusException)
+				v.StatusException.DecodeJSONFrom(d)
+			}
+		case "tags":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateProductPageRequest struct {
 	DisplayContent  *DisplayContent `json:"displayContent,omitzero"`
 	PortalProductId string          `json:"-"`
@@ -9776,6 +29273,51 @@ func (v *UpdateProductPageRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateProductPageRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateProductPageRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateProductPageRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateProductPageRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "displayContent":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.DisplayContent = new(DisplayContent)
+				v.DisplayContent.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateProductPageResponse struct {
@@ -9815,6 +29357,82 @@ func (v *UpdateProductPageResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateProductPageResponse) DecodeJSON(b []byte) bool {
+	*v = UpdateProductPageResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateProductPageResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateProductPageResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "displayContent":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.DisplayContent = new(DisplayContent)
+				v.DisplayContent.DecodeJSONFrom(d)
+			}
+		case "lastModified":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastModified) // as encoding/json: through its UnmarshalJSON
+			}
+		case "productPageArn":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProductPageArn = &x
+			}
+		case "productPageId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProductPageId = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateProductRestEndpointPageRequest struct {
 	DisplayContent            *EndpointDisplayContent `json:"displayContent,omitzero"`
 	PortalProductId           string                  `json:"-"`
@@ -9842,6 +29460,62 @@ func (v *UpdateProductRestEndpointPageRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateProductRestEndpointPageRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateProductRestEndpointPageRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateProductRestEndpointPageRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateProductRestEndpointPageRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "displayContent":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.DisplayContent = new(EndpointDisplayContent)
+				v.DisplayContent.DecodeJSONFrom(d)
+			}
+		case "tryItState":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TryItState = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateProductRestEndpointPageResponse struct {
@@ -9899,6 +29573,124 @@ func (v *UpdateProductRestEndpointPageResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateProductRestEndpointPageResponse) DecodeJSON(b []byte) bool {
+	*v = UpdateProductRestEndpointPageResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateProductRestEndpointPageResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateProductRestEndpointPageResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [8]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "displayContent":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.DisplayContent = new(EndpointDisplayContentResponse)
+				v.DisplayContent.DecodeJSONFrom(d)
+			}
+		case "lastModified":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastModified) // as encoding/json: through its UnmarshalJSON
+			}
+		case "productRestEndpointPageArn":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProductRestEndpointPageArn = &x
+			}
+		case "productRestEndpointPageId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ProductRestEndpointPageId = &x
+			}
+		case "restEndpointIdentifier":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				v.RestEndpointIdentifier = new(RestEndpointIdentifier)
+				v.RestEndpointIdentifier.DecodeJSONFrom(d)
+			}
+		case "status":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Status = &x
+			}
+		case "statusException":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				v.StatusException = new(StatusException)
+				v.StatusException.DecodeJSONFrom(d)
+			}
+		case "tryItState":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TryItState = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateRouteRequest struct {
@@ -10003,6 +29795,196 @@ func (v *UpdateRouteRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateRouteRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateRouteRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateRouteRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateRouteRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [11]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiKeyRequired":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiKeyRequired = &x
+			}
+		case "authorizationScopes":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.AuthorizationScopes = s0
+				}
+			}
+		case "authorizationType":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizationType = &x
+			}
+		case "authorizerId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerId = &x
+			}
+		case "modelSelectionExpression":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ModelSelectionExpression = &x
+			}
+		case "operationName":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.OperationName = &x
+			}
+		case "requestModels":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestModels = m0
+				}
+			}
+		case "requestParameters":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]ParameterConstraints{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 ParameterConstraints
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.RequestParameters = m0
+				}
+			}
+		case "routeKey":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteKey = &x
+			}
+		case "routeResponseSelectionExpression":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteResponseSelectionExpression = &x
+			}
+		case "target":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Target = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateRouteResponseRequest struct {
 	ApiId                    string                          `json:"-"`
 	ModelSelectionExpression *string                         `json:"modelSelectionExpression,omitzero"`
@@ -10062,6 +30044,111 @@ func (v *UpdateRouteResponseRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateRouteResponseRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateRouteResponseRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateRouteResponseRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateRouteResponseRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "modelSelectionExpression":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ModelSelectionExpression = &x
+			}
+		case "responseModels":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseModels = m0
+				}
+			}
+		case "responseParameters":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]ParameterConstraints{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 ParameterConstraints
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "routeResponseKey":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteResponseKey = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateRouteResponseResponse struct {
@@ -10125,6 +30212,122 @@ func (v *UpdateRouteResponseResponse) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateRouteResponseResponse) DecodeJSON(b []byte) bool {
+	*v = UpdateRouteResponseResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateRouteResponseResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateRouteResponseResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "modelSelectionExpression":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ModelSelectionExpression = &x
+			}
+		case "responseModels":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ResponseModels = m0
+				}
+			}
+		case "responseParameters":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]ParameterConstraints{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 ParameterConstraints
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.ResponseParameters = m0
+				}
+			}
+		case "routeResponseId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteResponseId = &x
+			}
+		case "routeResponseKey":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteResponseKey = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateRouteResult struct {
@@ -10237,6 +30440,218 @@ func (v *UpdateRouteResult) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateRouteResult) DecodeJSON(b []byte) bool {
+	*v = UpdateRouteResult{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateRouteResult{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateRouteResult) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [13]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "apiGatewayManaged":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiGatewayManaged = &x
+			}
+		case "apiKeyRequired":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiKeyRequired = &x
+			}
+		case "authorizationScopes":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.AuthorizationScopes = s0
+				}
+			}
+		case "authorizationType":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizationType = &x
+			}
+		case "authorizerId":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AuthorizerId = &x
+			}
+		case "modelSelectionExpression":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ModelSelectionExpression = &x
+			}
+		case "operationName":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.OperationName = &x
+			}
+		case "requestModels":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.RequestModels = m0
+				}
+			}
+		case "requestParameters":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]ParameterConstraints{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 ParameterConstraints
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.RequestParameters = m0
+				}
+			}
+		case "routeId":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteId = &x
+			}
+		case "routeKey":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteKey = &x
+			}
+		case "routeResponseSelectionExpression":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RouteResponseSelectionExpression = &x
+			}
+		case "target":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Target = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateStageRequest struct {
 	AccessLogSettings    *AccessLogSettings       `json:"accessLogSettings,omitzero"`
 	ApiId                string                   `json:"-"`
@@ -10315,6 +30730,153 @@ func (v *UpdateStageRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateStageRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateStageRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateStageRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateStageRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [8]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "accessLogSettings":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.AccessLogSettings = new(AccessLogSettings)
+				v.AccessLogSettings.DecodeJSONFrom(d)
+			}
+		case "autoDeploy":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.AutoDeploy = &x
+			}
+		case "clientCertificateId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ClientCertificateId = &x
+			}
+		case "defaultRouteSettings":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				v.DefaultRouteSettings = new(RouteSettings)
+				v.DefaultRouteSettings.DecodeJSONFrom(d)
+			}
+		case "deploymentId":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentId = &x
+			}
+		case "description":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "routeSettings":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]RouteSettings{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 RouteSettings
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.RouteSettings = m0
+				}
+			}
+		case "stageVariables":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.StageVariables = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateStageResponse struct {
@@ -10435,6 +30997,228 @@ func (v *UpdateStageResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateStageResponse) DecodeJSON(b []byte) bool {
+	*v = UpdateStageResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateStageResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateStageResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [14]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "accessLogSettings":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.AccessLogSettings = new(AccessLogSettings)
+				v.AccessLogSettings.DecodeJSONFrom(d)
+			}
+		case "apiGatewayManaged":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.ApiGatewayManaged = &x
+			}
+		case "autoDeploy":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.AutoDeploy = &x
+			}
+		case "clientCertificateId":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ClientCertificateId = &x
+			}
+		case "createdDate":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "defaultRouteSettings":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				v.DefaultRouteSettings = new(RouteSettings)
+				v.DefaultRouteSettings.DecodeJSONFrom(d)
+			}
+		case "deploymentId":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentId = &x
+			}
+		case "description":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "lastDeploymentStatusMessage":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.LastDeploymentStatusMessage = &x
+			}
+		case "lastUpdatedDate":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.LastUpdatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "routeSettings":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]RouteSettings{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 RouteSettings
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.RouteSettings = m0
+				}
+			}
+		case "stageName":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.StageName = &x
+			}
+		case "stageVariables":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.StageVariables = m0
+				}
+			}
+		case "tags":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateVpcLinkRequest struct {
 	Name      *string `json:"name,omitzero"`
 	VpcLinkId string  `json:"-"`
@@ -10456,6 +31240,52 @@ func (v *UpdateVpcLinkRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateVpcLinkRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateVpcLinkRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateVpcLinkRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateVpcLinkRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "name":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateVpcLinkResponse struct {
@@ -10544,6 +31374,167 @@ func (v *UpdateVpcLinkResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateVpcLinkResponse) DecodeJSON(b []byte) bool {
+	*v = UpdateVpcLinkResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateVpcLinkResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateVpcLinkResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [9]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "createdDate":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "name":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "securityGroupIds":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.SecurityGroupIds = s0
+				}
+			}
+		case "subnetIds":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.SubnetIds = s0
+				}
+			}
+		case "tags":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "vpcLinkId":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.VpcLinkId = &x
+			}
+		case "vpcLinkStatus":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.VpcLinkStatus = &x
+			}
+		case "vpcLinkStatusMessage":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.VpcLinkStatusMessage = &x
+			}
+		case "vpcLinkVersion":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.VpcLinkVersion = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type VpcLink struct {
 	CreatedDate          wire.ISOTime      `json:"createdDate,omitzero"`
 	Name                 *string           `json:"name,omitzero"`
@@ -10628,6 +31619,167 @@ func (v *VpcLink) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *VpcLink) DecodeJSON(b []byte) bool {
+	*v = VpcLink{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = VpcLink{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *VpcLink) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [9]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "createdDate":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CreatedDate) // as encoding/json: through its UnmarshalJSON
+			}
+		case "name":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "securityGroupIds":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.SecurityGroupIds = s0
+				}
+			}
+		case "subnetIds":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.SubnetIds = s0
+				}
+			}
+		case "tags":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "vpcLinkId":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.VpcLinkId = &x
+			}
+		case "vpcLinkStatus":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.VpcLinkStatus = &x
+			}
+		case "vpcLinkStatusMessage":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.VpcLinkStatusMessage = &x
+			}
+		case "vpcLinkVersion":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.VpcLinkVersion = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 // ErrorCode is the x-amzn-ErrorType of AccessDeniedException.

@@ -47,6 +47,51 @@ func (v *AccountSettings) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *AccountSettings) DecodeJSON(b []byte) bool {
+	*v = AccountSettings{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = AccountSettings{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *AccountSettings) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "DeletionProtection":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.DeletionProtection = new(DeletionProtectionSettings)
+				v.DeletionProtection.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type Action struct {
 	Description *string `json:"Description,omitzero"`
 	Name        *string `json:"Name,omitzero"`
@@ -82,6 +127,85 @@ func (v *Action) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Action) DecodeJSON(b []byte) bool {
+	*v = Action{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Action{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Action) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "Name":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "RoleArn":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RoleArn = &x
+			}
+		case "Uri":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Uri = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ActionInvocation struct {
@@ -136,6 +260,118 @@ func (v *ActionInvocation) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ActionInvocation) DecodeJSON(b []byte) bool {
+	*v = ActionInvocation{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ActionInvocation{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ActionInvocation) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [7]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "ActionName":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ActionName = &x
+			}
+		case "ErrorCode":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ErrorCode = &x
+			}
+		case "ErrorMessage":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ErrorMessage = &x
+			}
+		case "ExtensionIdentifier":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ExtensionIdentifier = &x
+			}
+		case "InvocationId":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.InvocationId = &x
+			}
+		case "RoleArn":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RoleArn = &x
+			}
+		case "Uri":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Uri = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type Application struct {
 	Description *string `json:"Description,omitzero"`
 	Id          *string `json:"Id,omitzero"`
@@ -166,6 +402,74 @@ func (v *Application) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Application) DecodeJSON(b []byte) bool {
+	*v = Application{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Application{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Application) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "Id":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		case "Name":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Applications struct {
@@ -200,6 +504,71 @@ func (v *Applications) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Applications) DecodeJSON(b []byte) bool {
+	*v = Applications{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Applications{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Applications) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Application{}
+					for n0 := 0; d.More(&n0); {
+						var e Application
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "NextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type AppliedExtension struct {
@@ -249,6 +618,98 @@ func (v *AppliedExtension) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *AppliedExtension) DecodeJSON(b []byte) bool {
+	*v = AppliedExtension{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = AppliedExtension{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *AppliedExtension) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "ExtensionAssociationId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ExtensionAssociationId = &x
+			}
+		case "ExtensionId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ExtensionId = &x
+			}
+		case "Parameters":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Parameters = m0
+				}
+			}
+		case "VersionNumber":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.VersionNumber = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type BadRequestDetails struct {
 	InvalidConfiguration []InvalidConfigurationDetail `json:"InvalidConfiguration,omitzero"`
 }
@@ -276,6 +737,60 @@ func (v *BadRequestDetails) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *BadRequestDetails) DecodeJSON(b []byte) bool {
+	*v = BadRequestDetails{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = BadRequestDetails{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *BadRequestDetails) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "InvalidConfiguration":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []InvalidConfigurationDetail{}
+					for n0 := 0; d.More(&n0); {
+						var e InvalidConfigurationDetail
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.InvalidConfiguration = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type BadRequestException struct {
@@ -310,6 +825,73 @@ func (v *BadRequestException) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *BadRequestException) DecodeJSON(b []byte) bool {
+	*v = BadRequestException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = BadRequestException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *BadRequestException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Details":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.Details = new(BadRequestDetails)
+				v.Details.DecodeJSONFrom(d)
+			}
+		case "Message":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		case "Reason":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Reason = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type Configuration struct {
 	ConfigurationVersion *string `json:"-"`
 	Content              []byte  `json:"-"`
@@ -323,6 +905,40 @@ func (v *Configuration) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Configuration) DecodeJSON(b []byte) bool {
+	*v = Configuration{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Configuration{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Configuration) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ConfigurationProfile struct {
@@ -399,6 +1015,159 @@ func (v *ConfigurationProfile) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ConfigurationProfile) DecodeJSON(b []byte) bool {
+	*v = ConfigurationProfile{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ConfigurationProfile{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ConfigurationProfile) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [10]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "ApplicationId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApplicationId = &x
+			}
+		case "Description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "Id":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		case "KmsKeyArn":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.KmsKeyArn = &x
+			}
+		case "KmsKeyIdentifier":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.KmsKeyIdentifier = &x
+			}
+		case "LocationUri":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.LocationUri = &x
+			}
+		case "Name":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "RetrievalRoleArn":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RetrievalRoleArn = &x
+			}
+		case "Type":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Type = &x
+			}
+		case "Validators":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Validator{}
+					for n0 := 0; d.More(&n0); {
+						var e Validator
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Validators = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ConfigurationProfileSummary struct {
 	ApplicationId  *string  `json:"ApplicationId,omitzero"`
 	Id             *string  `json:"Id,omitzero"`
@@ -453,6 +1222,115 @@ func (v *ConfigurationProfileSummary) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ConfigurationProfileSummary) DecodeJSON(b []byte) bool {
+	*v = ConfigurationProfileSummary{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ConfigurationProfileSummary{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ConfigurationProfileSummary) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "ApplicationId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApplicationId = &x
+			}
+		case "Id":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		case "LocationUri":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.LocationUri = &x
+			}
+		case "Name":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "Type":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Type = &x
+			}
+		case "ValidatorTypes":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []string{}
+					for n0 := 0; d.More(&n0); {
+						var e string
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1] = d.String()
+						}
+					}
+					v.ValidatorTypes = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ConfigurationProfiles struct {
 	Items     []ConfigurationProfileSummary `json:"Items,omitzero"`
 	NextToken *string                       `json:"NextToken,omitzero"`
@@ -487,6 +1365,71 @@ func (v *ConfigurationProfiles) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ConfigurationProfiles) DecodeJSON(b []byte) bool {
+	*v = ConfigurationProfiles{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ConfigurationProfiles{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ConfigurationProfiles) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []ConfigurationProfileSummary{}
+					for n0 := 0; d.More(&n0); {
+						var e ConfigurationProfileSummary
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "NextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ConflictException struct {
 	Message *string `json:"Message,omitzero"`
 }
@@ -507,6 +1450,52 @@ func (v *ConflictException) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ConflictException) DecodeJSON(b []byte) bool {
+	*v = ConflictException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ConflictException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ConflictException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Message":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateApplicationRequest struct {
@@ -549,6 +1538,87 @@ func (v *CreateApplicationRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateApplicationRequest) DecodeJSON(b []byte) bool {
+	*v = CreateApplicationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateApplicationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateApplicationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "Name":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "Tags":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateConfigurationProfileRequest struct {
@@ -626,6 +1696,150 @@ func (v *CreateConfigurationProfileRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateConfigurationProfileRequest) DecodeJSON(b []byte) bool {
+	*v = CreateConfigurationProfileRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateConfigurationProfileRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateConfigurationProfileRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [8]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "KmsKeyIdentifier":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.KmsKeyIdentifier = &x
+			}
+		case "LocationUri":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.LocationUri = &x
+			}
+		case "Name":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "RetrievalRoleArn":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RetrievalRoleArn = &x
+			}
+		case "Tags":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		case "Type":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Type = &x
+			}
+		case "Validators":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Validator{}
+					for n0 := 0; d.More(&n0); {
+						var e Validator
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Validators = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateDeploymentStrategyRequest struct {
 	DeploymentDurationInMinutes *int32            `json:"DeploymentDurationInMinutes,omitzero"`
 	Description                 *string           `json:"Description,omitzero"`
@@ -693,6 +1907,142 @@ func (v *CreateDeploymentStrategyRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateDeploymentStrategyRequest) DecodeJSON(b []byte) bool {
+	*v = CreateDeploymentStrategyRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateDeploymentStrategyRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateDeploymentStrategyRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [8]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "DeploymentDurationInMinutes":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.DeploymentDurationInMinutes = &x
+			}
+		case "Description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "FinalBakeTimeInMinutes":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.FinalBakeTimeInMinutes = &x
+			}
+		case "GrowthFactor":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x float32
+				x = d.Float32()
+				v.GrowthFactor = &x
+			}
+		case "GrowthType":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.GrowthType = &x
+			}
+		case "Name":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "ReplicateTo":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ReplicateTo = &x
+			}
+		case "Tags":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateEnvironmentRequest struct {
 	ApplicationId string            `json:"-"`
 	Description   *string           `json:"Description,omitzero"`
@@ -746,6 +2096,106 @@ func (v *CreateEnvironmentRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateEnvironmentRequest) DecodeJSON(b []byte) bool {
+	*v = CreateEnvironmentRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateEnvironmentRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateEnvironmentRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "Monitors":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Monitor{}
+					for n0 := 0; d.More(&n0); {
+						var e Monitor
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Monitors = s0
+				}
+			}
+		case "Name":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "Tags":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateExtensionAssociationRequest struct {
@@ -808,6 +2258,122 @@ func (v *CreateExtensionAssociationRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateExtensionAssociationRequest) DecodeJSON(b []byte) bool {
+	*v = CreateExtensionAssociationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateExtensionAssociationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateExtensionAssociationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "ExtensionIdentifier":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ExtensionIdentifier = &x
+			}
+		case "ExtensionVersionNumber":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.ExtensionVersionNumber = &x
+			}
+		case "Parameters":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Parameters = m0
+				}
+			}
+		case "ResourceIdentifier":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ResourceIdentifier = &x
+			}
+		case "Tags":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type CreateExtensionRequest struct {
@@ -896,6 +2462,145 @@ func (v *CreateExtensionRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateExtensionRequest) DecodeJSON(b []byte) bool {
+	*v = CreateExtensionRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateExtensionRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateExtensionRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Actions":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string][]Action{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 []Action
+						if !d.Null() {
+							if d.ArrayStart() {
+								s1 := []Action{}
+								for n1 := 0; d.More(&n1); {
+									var e Action
+									s1 = append(s1, e)
+									if !d.Null() {
+										s1[len(s1)-1].DecodeJSONFrom(d)
+									}
+								}
+								e0 = s1
+							}
+						}
+						m0[k0] = e0
+					}
+					v.Actions = m0
+				}
+			}
+		case "Description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "Name":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "Parameters":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]Parameter{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 Parameter
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.Parameters = m0
+				}
+			}
+		case "Tags":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type CreateHostedConfigurationVersionRequest struct {
 	ApplicationId          string  `json:"-"`
 	ConfigurationProfileId string  `json:"-"`
@@ -915,6 +2620,40 @@ func (v *CreateHostedConfigurationVersionRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *CreateHostedConfigurationVersionRequest) DecodeJSON(b []byte) bool {
+	*v = CreateHostedConfigurationVersionRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = CreateHostedConfigurationVersionRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *CreateHostedConfigurationVersionRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteApplicationRequest struct {
 	ApplicationId string `json:"-"`
 }
@@ -926,6 +2665,40 @@ func (v *DeleteApplicationRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteApplicationRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteApplicationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteApplicationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteApplicationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteConfigurationProfileRequest struct {
@@ -943,6 +2716,40 @@ func (v *DeleteConfigurationProfileRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteConfigurationProfileRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteConfigurationProfileRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteConfigurationProfileRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteConfigurationProfileRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteDeploymentStrategyRequest struct {
 	DeploymentStrategyId string `json:"-"`
 }
@@ -954,6 +2761,40 @@ func (v *DeleteDeploymentStrategyRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteDeploymentStrategyRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteDeploymentStrategyRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteDeploymentStrategyRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteDeploymentStrategyRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteEnvironmentRequest struct {
@@ -971,6 +2812,40 @@ func (v *DeleteEnvironmentRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteEnvironmentRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteEnvironmentRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteEnvironmentRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteEnvironmentRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteExtensionAssociationRequest struct {
 	ExtensionAssociationId string `json:"-"`
 }
@@ -982,6 +2857,40 @@ func (v *DeleteExtensionAssociationRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteExtensionAssociationRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteExtensionAssociationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteExtensionAssociationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteExtensionAssociationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeleteExtensionRequest struct {
@@ -998,6 +2907,40 @@ func (v *DeleteExtensionRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteExtensionRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteExtensionRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteExtensionRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteExtensionRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeleteHostedConfigurationVersionRequest struct {
 	ApplicationId          string `json:"-"`
 	ConfigurationProfileId string `json:"-"`
@@ -1011,6 +2954,40 @@ func (v *DeleteHostedConfigurationVersionRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeleteHostedConfigurationVersionRequest) DecodeJSON(b []byte) bool {
+	*v = DeleteHostedConfigurationVersionRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeleteHostedConfigurationVersionRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeleteHostedConfigurationVersionRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeletionProtectionSettings struct {
@@ -1038,6 +3015,63 @@ func (v *DeletionProtectionSettings) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeletionProtectionSettings) DecodeJSON(b []byte) bool {
+	*v = DeletionProtectionSettings{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeletionProtectionSettings{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeletionProtectionSettings) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Enabled":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.Enabled = &x
+			}
+		case "ProtectionPeriodInMinutes":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.ProtectionPeriodInMinutes = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Deployment struct {
@@ -1181,6 +3215,295 @@ func (v *Deployment) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Deployment) DecodeJSON(b []byte) bool {
+	*v = Deployment{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Deployment{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Deployment) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [22]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "ApplicationId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApplicationId = &x
+			}
+		case "AppliedExtensions":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []AppliedExtension{}
+					for n0 := 0; d.More(&n0); {
+						var e AppliedExtension
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.AppliedExtensions = s0
+				}
+			}
+		case "CompletedAt":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CompletedAt) // as encoding/json: through its UnmarshalJSON
+			}
+		case "ConfigurationLocationUri":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConfigurationLocationUri = &x
+			}
+		case "ConfigurationName":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConfigurationName = &x
+			}
+		case "ConfigurationProfileId":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConfigurationProfileId = &x
+			}
+		case "ConfigurationVersion":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConfigurationVersion = &x
+			}
+		case "DeploymentDurationInMinutes":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.DeploymentDurationInMinutes = &x
+			}
+		case "DeploymentNumber":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.DeploymentNumber = &x
+			}
+		case "DeploymentStrategyId":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentStrategyId = &x
+			}
+		case "Description":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "EnvironmentId":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.EnvironmentId = &x
+			}
+		case "EventLog":
+			if seen[12] {
+				d.Fail()
+				return
+			}
+			seen[12] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []DeploymentEvent{}
+					for n0 := 0; d.More(&n0); {
+						var e DeploymentEvent
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.EventLog = s0
+				}
+			}
+		case "FinalBakeTimeInMinutes":
+			if seen[13] {
+				d.Fail()
+				return
+			}
+			seen[13] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.FinalBakeTimeInMinutes = &x
+			}
+		case "GrowthFactor":
+			if seen[14] {
+				d.Fail()
+				return
+			}
+			seen[14] = true
+			if !d.Null() {
+				var x float32
+				x = d.Float32()
+				v.GrowthFactor = &x
+			}
+		case "GrowthType":
+			if seen[15] {
+				d.Fail()
+				return
+			}
+			seen[15] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.GrowthType = &x
+			}
+		case "KmsKeyArn":
+			if seen[16] {
+				d.Fail()
+				return
+			}
+			seen[16] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.KmsKeyArn = &x
+			}
+		case "KmsKeyIdentifier":
+			if seen[17] {
+				d.Fail()
+				return
+			}
+			seen[17] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.KmsKeyIdentifier = &x
+			}
+		case "PercentageComplete":
+			if seen[18] {
+				d.Fail()
+				return
+			}
+			seen[18] = true
+			if !d.Null() {
+				var x float32
+				x = d.Float32()
+				v.PercentageComplete = &x
+			}
+		case "StartedAt":
+			if seen[19] {
+				d.Fail()
+				return
+			}
+			seen[19] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.StartedAt) // as encoding/json: through its UnmarshalJSON
+			}
+		case "State":
+			if seen[20] {
+				d.Fail()
+				return
+			}
+			seen[20] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.State = &x
+			}
+		case "VersionLabel":
+			if seen[21] {
+				d.Fail()
+				return
+			}
+			seen[21] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.VersionLabel = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeploymentEvent struct {
 	ActionInvocations []ActionInvocation `json:"ActionInvocations,omitzero"`
 	Description       *string            `json:"Description,omitzero"`
@@ -1230,6 +3553,102 @@ func (v *DeploymentEvent) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeploymentEvent) DecodeJSON(b []byte) bool {
+	*v = DeploymentEvent{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeploymentEvent{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeploymentEvent) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "ActionInvocations":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []ActionInvocation{}
+					for n0 := 0; d.More(&n0); {
+						var e ActionInvocation
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.ActionInvocations = s0
+				}
+			}
+		case "Description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "EventType":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.EventType = &x
+			}
+		case "OccurredAt":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.OccurredAt) // as encoding/json: through its UnmarshalJSON
+			}
+		case "TriggeredBy":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.TriggeredBy = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type DeploymentStrategies struct {
 	Items     []DeploymentStrategy `json:"Items,omitzero"`
 	NextToken *string              `json:"NextToken,omitzero"`
@@ -1262,6 +3681,71 @@ func (v *DeploymentStrategies) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeploymentStrategies) DecodeJSON(b []byte) bool {
+	*v = DeploymentStrategies{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeploymentStrategies{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeploymentStrategies) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []DeploymentStrategy{}
+					for n0 := 0; d.More(&n0); {
+						var e DeploymentStrategy
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "NextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeploymentStrategy struct {
@@ -1319,6 +3803,129 @@ func (v *DeploymentStrategy) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeploymentStrategy) DecodeJSON(b []byte) bool {
+	*v = DeploymentStrategy{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeploymentStrategy{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeploymentStrategy) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [8]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "DeploymentDurationInMinutes":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.DeploymentDurationInMinutes = &x
+			}
+		case "Description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "FinalBakeTimeInMinutes":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.FinalBakeTimeInMinutes = &x
+			}
+		case "GrowthFactor":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x float32
+				x = d.Float32()
+				v.GrowthFactor = &x
+			}
+		case "GrowthType":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.GrowthType = &x
+			}
+		case "Id":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		case "Name":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "ReplicateTo":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ReplicateTo = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type DeploymentSummary struct {
@@ -1398,6 +4005,169 @@ func (v *DeploymentSummary) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *DeploymentSummary) DecodeJSON(b []byte) bool {
+	*v = DeploymentSummary{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = DeploymentSummary{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *DeploymentSummary) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [12]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "CompletedAt":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.CompletedAt) // as encoding/json: through its UnmarshalJSON
+			}
+		case "ConfigurationName":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConfigurationName = &x
+			}
+		case "ConfigurationVersion":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConfigurationVersion = &x
+			}
+		case "DeploymentDurationInMinutes":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.DeploymentDurationInMinutes = &x
+			}
+		case "DeploymentNumber":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.DeploymentNumber = &x
+			}
+		case "FinalBakeTimeInMinutes":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.FinalBakeTimeInMinutes = &x
+			}
+		case "GrowthFactor":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x float32
+				x = d.Float32()
+				v.GrowthFactor = &x
+			}
+		case "GrowthType":
+			if seen[7] {
+				d.Fail()
+				return
+			}
+			seen[7] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.GrowthType = &x
+			}
+		case "PercentageComplete":
+			if seen[8] {
+				d.Fail()
+				return
+			}
+			seen[8] = true
+			if !d.Null() {
+				var x float32
+				x = d.Float32()
+				v.PercentageComplete = &x
+			}
+		case "StartedAt":
+			if seen[9] {
+				d.Fail()
+				return
+			}
+			seen[9] = true
+			if !d.Null() {
+				d.Unmarshaler(&v.StartedAt) // as encoding/json: through its UnmarshalJSON
+			}
+		case "State":
+			if seen[10] {
+				d.Fail()
+				return
+			}
+			seen[10] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.State = &x
+			}
+		case "VersionLabel":
+			if seen[11] {
+				d.Fail()
+				return
+			}
+			seen[11] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.VersionLabel = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type Deployments struct {
 	Items     []DeploymentSummary `json:"Items,omitzero"`
 	NextToken *string             `json:"NextToken,omitzero"`
@@ -1430,6 +4200,71 @@ func (v *Deployments) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Deployments) DecodeJSON(b []byte) bool {
+	*v = Deployments{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Deployments{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Deployments) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []DeploymentSummary{}
+					for n0 := 0; d.More(&n0); {
+						var e DeploymentSummary
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "NextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Environment struct {
@@ -1486,6 +4321,115 @@ func (v *Environment) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Environment) DecodeJSON(b []byte) bool {
+	*v = Environment{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Environment{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Environment) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "ApplicationId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApplicationId = &x
+			}
+		case "Description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "Id":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		case "Monitors":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Monitor{}
+					for n0 := 0; d.More(&n0); {
+						var e Monitor
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Monitors = s0
+				}
+			}
+		case "Name":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "State":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.State = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type Environments struct {
 	Items     []Environment `json:"Items,omitzero"`
 	NextToken *string       `json:"NextToken,omitzero"`
@@ -1518,6 +4462,71 @@ func (v *Environments) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Environments) DecodeJSON(b []byte) bool {
+	*v = Environments{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Environments{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Environments) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Environment{}
+					for n0 := 0; d.More(&n0); {
+						var e Environment
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "NextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Extension struct {
@@ -1605,6 +4614,154 @@ func (v *Extension) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Extension) DecodeJSON(b []byte) bool {
+	*v = Extension{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Extension{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Extension) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [7]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Actions":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string][]Action{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 []Action
+						if !d.Null() {
+							if d.ArrayStart() {
+								s1 := []Action{}
+								for n1 := 0; d.More(&n1); {
+									var e Action
+									s1 = append(s1, e)
+									if !d.Null() {
+										s1[len(s1)-1].DecodeJSONFrom(d)
+									}
+								}
+								e0 = s1
+							}
+						}
+						m0[k0] = e0
+					}
+					v.Actions = m0
+				}
+			}
+		case "Arn":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Arn = &x
+			}
+		case "Description":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "Id":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		case "Name":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "Parameters":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]Parameter{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 Parameter
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.Parameters = m0
+				}
+			}
+		case "VersionNumber":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.VersionNumber = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ExtensionAssociation struct {
 	Arn                    *string           `json:"Arn,omitzero"`
 	ExtensionArn           *string           `json:"ExtensionArn,omitzero"`
@@ -1662,6 +4819,120 @@ func (v *ExtensionAssociation) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ExtensionAssociation) DecodeJSON(b []byte) bool {
+	*v = ExtensionAssociation{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ExtensionAssociation{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ExtensionAssociation) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [6]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Arn":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Arn = &x
+			}
+		case "ExtensionArn":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ExtensionArn = &x
+			}
+		case "ExtensionVersionNumber":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.ExtensionVersionNumber = &x
+			}
+		case "Id":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		case "Parameters":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Parameters = m0
+				}
+			}
+		case "ResourceArn":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ResourceArn = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ExtensionAssociationSummary struct {
 	ExtensionArn *string `json:"ExtensionArn,omitzero"`
 	Id           *string `json:"Id,omitzero"`
@@ -1692,6 +4963,74 @@ func (v *ExtensionAssociationSummary) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ExtensionAssociationSummary) DecodeJSON(b []byte) bool {
+	*v = ExtensionAssociationSummary{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ExtensionAssociationSummary{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ExtensionAssociationSummary) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "ExtensionArn":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ExtensionArn = &x
+			}
+		case "Id":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		case "ResourceArn":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ResourceArn = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ExtensionAssociations struct {
@@ -1726,6 +5065,71 @@ func (v *ExtensionAssociations) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ExtensionAssociations) DecodeJSON(b []byte) bool {
+	*v = ExtensionAssociations{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ExtensionAssociations{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ExtensionAssociations) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []ExtensionAssociationSummary{}
+					for n0 := 0; d.More(&n0); {
+						var e ExtensionAssociationSummary
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "NextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ExtensionSummary struct {
@@ -1770,6 +5174,96 @@ func (v *ExtensionSummary) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ExtensionSummary) DecodeJSON(b []byte) bool {
+	*v = ExtensionSummary{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ExtensionSummary{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ExtensionSummary) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Arn":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Arn = &x
+			}
+		case "Description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "Id":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Id = &x
+			}
+		case "Name":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "VersionNumber":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.VersionNumber = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type Extensions struct {
 	Items     []ExtensionSummary `json:"Items,omitzero"`
 	NextToken *string            `json:"NextToken,omitzero"`
@@ -1804,6 +5298,71 @@ func (v *Extensions) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Extensions) DecodeJSON(b []byte) bool {
+	*v = Extensions{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Extensions{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Extensions) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []ExtensionSummary{}
+					for n0 := 0; d.More(&n0); {
+						var e ExtensionSummary
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "NextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetApplicationRequest struct {
 	ApplicationId string `json:"-"`
 }
@@ -1815,6 +5374,40 @@ func (v *GetApplicationRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetApplicationRequest) DecodeJSON(b []byte) bool {
+	*v = GetApplicationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetApplicationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetApplicationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetConfigurationProfileRequest struct {
@@ -1829,6 +5422,40 @@ func (v *GetConfigurationProfileRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetConfigurationProfileRequest) DecodeJSON(b []byte) bool {
+	*v = GetConfigurationProfileRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetConfigurationProfileRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetConfigurationProfileRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetConfigurationRequest struct {
@@ -1848,6 +5475,40 @@ func (v *GetConfigurationRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetConfigurationRequest) DecodeJSON(b []byte) bool {
+	*v = GetConfigurationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetConfigurationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetConfigurationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetDeploymentRequest struct {
 	ApplicationId    string `json:"-"`
 	DeploymentNumber int32  `json:"-"`
@@ -1863,6 +5524,40 @@ func (v *GetDeploymentRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetDeploymentRequest) DecodeJSON(b []byte) bool {
+	*v = GetDeploymentRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetDeploymentRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetDeploymentRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetDeploymentStrategyRequest struct {
 	DeploymentStrategyId string `json:"-"`
 }
@@ -1874,6 +5569,40 @@ func (v *GetDeploymentStrategyRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetDeploymentStrategyRequest) DecodeJSON(b []byte) bool {
+	*v = GetDeploymentStrategyRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetDeploymentStrategyRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetDeploymentStrategyRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetEnvironmentRequest struct {
@@ -1890,6 +5619,40 @@ func (v *GetEnvironmentRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetEnvironmentRequest) DecodeJSON(b []byte) bool {
+	*v = GetEnvironmentRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetEnvironmentRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetEnvironmentRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetExtensionAssociationRequest struct {
 	ExtensionAssociationId string `json:"-"`
 }
@@ -1901,6 +5664,40 @@ func (v *GetExtensionAssociationRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetExtensionAssociationRequest) DecodeJSON(b []byte) bool {
+	*v = GetExtensionAssociationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetExtensionAssociationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetExtensionAssociationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetExtensionRequest struct {
@@ -1917,6 +5714,40 @@ func (v *GetExtensionRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetExtensionRequest) DecodeJSON(b []byte) bool {
+	*v = GetExtensionRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetExtensionRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetExtensionRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetHostedConfigurationVersionRequest struct {
 	ApplicationId          string `json:"-"`
 	ConfigurationProfileId string `json:"-"`
@@ -1930,6 +5761,40 @@ func (v *GetHostedConfigurationVersionRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetHostedConfigurationVersionRequest) DecodeJSON(b []byte) bool {
+	*v = GetHostedConfigurationVersionRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetHostedConfigurationVersionRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetHostedConfigurationVersionRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type HostedConfigurationVersion struct {
@@ -1950,6 +5815,40 @@ func (v *HostedConfigurationVersion) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *HostedConfigurationVersion) DecodeJSON(b []byte) bool {
+	*v = HostedConfigurationVersion{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = HostedConfigurationVersion{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *HostedConfigurationVersion) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type HostedConfigurationVersionSummary struct {
@@ -2004,6 +5903,118 @@ func (v *HostedConfigurationVersionSummary) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *HostedConfigurationVersionSummary) DecodeJSON(b []byte) bool {
+	*v = HostedConfigurationVersionSummary{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = HostedConfigurationVersionSummary{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *HostedConfigurationVersionSummary) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [7]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "ApplicationId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApplicationId = &x
+			}
+		case "ConfigurationProfileId":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConfigurationProfileId = &x
+			}
+		case "ContentType":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ContentType = &x
+			}
+		case "Description":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "KmsKeyArn":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.KmsKeyArn = &x
+			}
+		case "VersionLabel":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.VersionLabel = &x
+			}
+		case "VersionNumber":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.VersionNumber = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type HostedConfigurationVersions struct {
 	Items     []HostedConfigurationVersionSummary `json:"Items,omitzero"`
 	NextToken *string                             `json:"NextToken,omitzero"`
@@ -2038,6 +6049,71 @@ func (v *HostedConfigurationVersions) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *HostedConfigurationVersions) DecodeJSON(b []byte) bool {
+	*v = HostedConfigurationVersions{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = HostedConfigurationVersions{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *HostedConfigurationVersions) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Items":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []HostedConfigurationVersionSummary{}
+					for n0 := 0; d.More(&n0); {
+						var e HostedConfigurationVersionSummary
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Items = s0
+				}
+			}
+		case "NextToken":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.NextToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type InternalServerException struct {
 	Message *string `json:"Message,omitzero"`
 }
@@ -2058,6 +6134,52 @@ func (v *InternalServerException) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *InternalServerException) DecodeJSON(b []byte) bool {
+	*v = InternalServerException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = InternalServerException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *InternalServerException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Message":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type InvalidConfigurationDetail struct {
@@ -2102,6 +6224,96 @@ func (v *InvalidConfigurationDetail) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *InvalidConfigurationDetail) DecodeJSON(b []byte) bool {
+	*v = InvalidConfigurationDetail{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = InvalidConfigurationDetail{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *InvalidConfigurationDetail) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Constraint":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Constraint = &x
+			}
+		case "Location":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Location = &x
+			}
+		case "Reason":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Reason = &x
+			}
+		case "Type":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Type = &x
+			}
+		case "Value":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Value = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ListApplicationsRequest struct {
 	MaxResults *int32  `json:"-"`
 	NextToken  *string `json:"-"`
@@ -2114,6 +6326,40 @@ func (v *ListApplicationsRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ListApplicationsRequest) DecodeJSON(b []byte) bool {
+	*v = ListApplicationsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ListApplicationsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ListApplicationsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ListConfigurationProfilesRequest struct {
@@ -2132,6 +6378,40 @@ func (v *ListConfigurationProfilesRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ListConfigurationProfilesRequest) DecodeJSON(b []byte) bool {
+	*v = ListConfigurationProfilesRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ListConfigurationProfilesRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ListConfigurationProfilesRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ListDeploymentStrategiesRequest struct {
 	MaxResults *int32  `json:"-"`
 	NextToken  *string `json:"-"`
@@ -2144,6 +6424,40 @@ func (v *ListDeploymentStrategiesRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ListDeploymentStrategiesRequest) DecodeJSON(b []byte) bool {
+	*v = ListDeploymentStrategiesRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ListDeploymentStrategiesRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ListDeploymentStrategiesRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ListDeploymentsRequest struct {
@@ -2162,6 +6476,40 @@ func (v *ListDeploymentsRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ListDeploymentsRequest) DecodeJSON(b []byte) bool {
+	*v = ListDeploymentsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ListDeploymentsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ListDeploymentsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ListEnvironmentsRequest struct {
 	ApplicationId string  `json:"-"`
 	MaxResults    *int32  `json:"-"`
@@ -2175,6 +6523,40 @@ func (v *ListEnvironmentsRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ListEnvironmentsRequest) DecodeJSON(b []byte) bool {
+	*v = ListEnvironmentsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ListEnvironmentsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ListEnvironmentsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ListExtensionAssociationsRequest struct {
@@ -2194,6 +6576,40 @@ func (v *ListExtensionAssociationsRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ListExtensionAssociationsRequest) DecodeJSON(b []byte) bool {
+	*v = ListExtensionAssociationsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ListExtensionAssociationsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ListExtensionAssociationsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ListExtensionsRequest struct {
 	MaxResults *int32  `json:"-"`
 	Name       *string `json:"-"`
@@ -2207,6 +6623,40 @@ func (v *ListExtensionsRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ListExtensionsRequest) DecodeJSON(b []byte) bool {
+	*v = ListExtensionsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ListExtensionsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ListExtensionsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ListHostedConfigurationVersionsRequest struct {
@@ -2226,6 +6676,40 @@ func (v *ListHostedConfigurationVersionsRequest) AppendJSON(b []byte) []byte {
 	return append(b, "{}"...)
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ListHostedConfigurationVersionsRequest) DecodeJSON(b []byte) bool {
+	*v = ListHostedConfigurationVersionsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ListHostedConfigurationVersionsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ListHostedConfigurationVersionsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ListTagsForResourceRequest struct {
 	ResourceArn string `json:"-"`
 }
@@ -2237,6 +6721,40 @@ func (v *ListTagsForResourceRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ListTagsForResourceRequest) DecodeJSON(b []byte) bool {
+	*v = ListTagsForResourceRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ListTagsForResourceRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ListTagsForResourceRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Monitor struct {
@@ -2264,6 +6782,63 @@ func (v *Monitor) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Monitor) DecodeJSON(b []byte) bool {
+	*v = Monitor{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Monitor{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Monitor) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "AlarmArn":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AlarmArn = &x
+			}
+		case "AlarmRoleArn":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.AlarmRoleArn = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Parameter struct {
@@ -2296,6 +6871,74 @@ func (v *Parameter) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Parameter) DecodeJSON(b []byte) bool {
+	*v = Parameter{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Parameter{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Parameter) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "Dynamic":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.Dynamic = &x
+			}
+		case "Required":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x bool
+				x = d.Bool()
+				v.Required = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type PayloadTooLargeException struct {
@@ -2335,6 +6978,85 @@ func (v *PayloadTooLargeException) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *PayloadTooLargeException) DecodeJSON(b []byte) bool {
+	*v = PayloadTooLargeException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = PayloadTooLargeException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *PayloadTooLargeException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Limit":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x float32
+				x = d.Float32()
+				v.Limit = &x
+			}
+		case "Measure":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Measure = &x
+			}
+		case "Message":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		case "Size":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x float32
+				x = d.Float32()
+				v.Size = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ResourceNotFoundException struct {
 	Message      *string `json:"Message,omitzero"`
 	ResourceName *string `json:"ResourceName,omitzero"`
@@ -2360,6 +7082,63 @@ func (v *ResourceNotFoundException) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ResourceNotFoundException) DecodeJSON(b []byte) bool {
+	*v = ResourceNotFoundException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ResourceNotFoundException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ResourceNotFoundException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Message":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		case "ResourceName":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ResourceName = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ResourceTags struct {
@@ -2394,6 +7173,65 @@ func (v *ResourceTags) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ResourceTags) DecodeJSON(b []byte) bool {
+	*v = ResourceTags{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ResourceTags{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ResourceTags) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Tags":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ServiceQuotaExceededException struct {
 	Message *string `json:"Message,omitzero"`
 }
@@ -2414,6 +7252,52 @@ func (v *ServiceQuotaExceededException) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ServiceQuotaExceededException) DecodeJSON(b []byte) bool {
+	*v = ServiceQuotaExceededException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ServiceQuotaExceededException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ServiceQuotaExceededException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Message":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type StartDeploymentRequest struct {
@@ -2490,6 +7374,144 @@ func (v *StartDeploymentRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *StartDeploymentRequest) DecodeJSON(b []byte) bool {
+	*v = StartDeploymentRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = StartDeploymentRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *StartDeploymentRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [7]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "ConfigurationProfileId":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConfigurationProfileId = &x
+			}
+		case "ConfigurationVersion":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConfigurationVersion = &x
+			}
+		case "DeploymentStrategyId":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.DeploymentStrategyId = &x
+			}
+		case "Description":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "DynamicExtensionParameters":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.DynamicExtensionParameters = m0
+				}
+			}
+		case "KmsKeyIdentifier":
+			if seen[5] {
+				d.Fail()
+				return
+			}
+			seen[5] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.KmsKeyIdentifier = &x
+			}
+		case "Tags":
+			if seen[6] {
+				d.Fail()
+				return
+			}
+			seen[6] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type StopDeploymentRequest struct {
 	AllowRevert      *bool  `json:"-"`
 	ApplicationId    string `json:"-"`
@@ -2504,6 +7526,40 @@ func (v *StopDeploymentRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *StopDeploymentRequest) DecodeJSON(b []byte) bool {
+	*v = StopDeploymentRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = StopDeploymentRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *StopDeploymentRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type TagResourceRequest struct {
@@ -2539,6 +7595,65 @@ func (v *TagResourceRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *TagResourceRequest) DecodeJSON(b []byte) bool {
+	*v = TagResourceRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = TagResourceRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *TagResourceRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Tags":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Tags = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UntagResourceRequest struct {
 	ResourceArn string   `json:"-"`
 	TagKeys     []string `json:"-"`
@@ -2551,6 +7666,40 @@ func (v *UntagResourceRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UntagResourceRequest) DecodeJSON(b []byte) bool {
+	*v = UntagResourceRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UntagResourceRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UntagResourceRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateAccountSettingsRequest struct {
@@ -2573,6 +7722,51 @@ func (v *UpdateAccountSettingsRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateAccountSettingsRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateAccountSettingsRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateAccountSettingsRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateAccountSettingsRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "DeletionProtection":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.DeletionProtection = new(DeletionProtectionSettings)
+				v.DeletionProtection.DecodeJSONFrom(d)
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateApplicationRequest struct {
@@ -2601,6 +7795,63 @@ func (v *UpdateApplicationRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateApplicationRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateApplicationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateApplicationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateApplicationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "Name":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateConfigurationProfileRequest struct {
@@ -2654,6 +7905,104 @@ func (v *UpdateConfigurationProfileRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateConfigurationProfileRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateConfigurationProfileRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateConfigurationProfileRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateConfigurationProfileRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "KmsKeyIdentifier":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.KmsKeyIdentifier = &x
+			}
+		case "Name":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		case "RetrievalRoleArn":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.RetrievalRoleArn = &x
+			}
+		case "Validators":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Validator{}
+					for n0 := 0; d.More(&n0); {
+						var e Validator
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Validators = s0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateDeploymentStrategyRequest struct {
 	DeploymentDurationInMinutes *int32   `json:"DeploymentDurationInMinutes,omitzero"`
 	DeploymentStrategyId        string   `json:"-"`
@@ -2697,6 +8046,96 @@ func (v *UpdateDeploymentStrategyRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateDeploymentStrategyRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateDeploymentStrategyRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateDeploymentStrategyRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateDeploymentStrategyRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [5]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "DeploymentDurationInMinutes":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.DeploymentDurationInMinutes = &x
+			}
+		case "Description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "FinalBakeTimeInMinutes":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.FinalBakeTimeInMinutes = &x
+			}
+		case "GrowthFactor":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x float32
+				x = d.Float32()
+				v.GrowthFactor = &x
+			}
+		case "GrowthType":
+			if seen[4] {
+				d.Fail()
+				return
+			}
+			seen[4] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.GrowthType = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateEnvironmentRequest struct {
 	ApplicationId string    `json:"-"`
 	Description   *string   `json:"Description,omitzero"`
@@ -2738,6 +8177,82 @@ func (v *UpdateEnvironmentRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateEnvironmentRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateEnvironmentRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateEnvironmentRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateEnvironmentRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Description":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "Monitors":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ArrayStart() {
+					s0 := []Monitor{}
+					for n0 := 0; d.More(&n0); {
+						var e Monitor
+						s0 = append(s0, e)
+						if !d.Null() {
+							s0[len(s0)-1].DecodeJSONFrom(d)
+						}
+					}
+					v.Monitors = s0
+				}
+			}
+		case "Name":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Name = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type UpdateExtensionAssociationRequest struct {
 	ExtensionAssociationId string            `json:"-"`
 	Parameters             map[string]string `json:"Parameters,omitzero"`
@@ -2769,6 +8284,65 @@ func (v *UpdateExtensionAssociationRequest) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateExtensionAssociationRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateExtensionAssociationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateExtensionAssociationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateExtensionAssociationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Parameters":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.Parameters = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type UpdateExtensionRequest struct {
@@ -2842,6 +8416,121 @@ func (v *UpdateExtensionRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *UpdateExtensionRequest) DecodeJSON(b []byte) bool {
+	*v = UpdateExtensionRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = UpdateExtensionRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *UpdateExtensionRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Actions":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string][]Action{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 []Action
+						if !d.Null() {
+							if d.ArrayStart() {
+								s1 := []Action{}
+								for n1 := 0; d.More(&n1); {
+									var e Action
+									s1 = append(s1, e)
+									if !d.Null() {
+										s1[len(s1)-1].DecodeJSONFrom(d)
+									}
+								}
+								e0 = s1
+							}
+						}
+						m0[k0] = e0
+					}
+					v.Actions = m0
+				}
+			}
+		case "Description":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Description = &x
+			}
+		case "Parameters":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]Parameter{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 Parameter
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.Parameters = m0
+				}
+			}
+		case "VersionNumber":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.VersionNumber = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ValidateConfigurationRequest struct {
 	ApplicationId          string  `json:"-"`
 	ConfigurationProfileId string  `json:"-"`
@@ -2855,6 +8544,40 @@ func (v *ValidateConfigurationRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ValidateConfigurationRequest) DecodeJSON(b []byte) bool {
+	*v = ValidateConfigurationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ValidateConfigurationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ValidateConfigurationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type Validator struct {
@@ -2882,6 +8605,63 @@ func (v *Validator) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *Validator) DecodeJSON(b []byte) bool {
+	*v = Validator{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = Validator{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *Validator) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [2]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Content":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Content = &x
+			}
+		case "Type":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Type = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 // ErrorCode is the x-amzn-ErrorType of BadRequestException.

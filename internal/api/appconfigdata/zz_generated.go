@@ -58,6 +58,65 @@ func (v *BadRequestDetails) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *BadRequestDetails) DecodeJSON(b []byte) bool {
+	*v = BadRequestDetails{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = BadRequestDetails{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *BadRequestDetails) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "InvalidParameters":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]InvalidParameterDetail{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 InvalidParameterDetail
+						if !d.Null() {
+							e0.DecodeJSONFrom(d)
+						}
+						m0[k0] = e0
+					}
+					v.InvalidParameters = m0
+				}
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type BadRequestException struct {
 	Details *BadRequestDetails `json:"Details,omitzero"`
 	Message *string            `json:"Message,omitzero"`
@@ -90,6 +149,73 @@ func (v *BadRequestException) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *BadRequestException) DecodeJSON(b []byte) bool {
+	*v = BadRequestException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = BadRequestException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *BadRequestException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Details":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				v.Details = new(BadRequestDetails)
+				v.Details.DecodeJSONFrom(d)
+			}
+		case "Message":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		case "Reason":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Reason = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type GetLatestConfigurationRequest struct {
 	ConfigurationToken *string `json:"-"`
 }
@@ -101,6 +227,40 @@ func (v *GetLatestConfigurationRequest) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetLatestConfigurationRequest) DecodeJSON(b []byte) bool {
+	*v = GetLatestConfigurationRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetLatestConfigurationRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetLatestConfigurationRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type GetLatestConfigurationResponse struct {
@@ -118,6 +278,40 @@ func (v *GetLatestConfigurationResponse) AppendJSON(b []byte) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, "{}"...)
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *GetLatestConfigurationResponse) DecodeJSON(b []byte) bool {
+	*v = GetLatestConfigurationResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = GetLatestConfigurationResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *GetLatestConfigurationResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type InternalServerException struct {
@@ -142,6 +336,52 @@ func (v *InternalServerException) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *InternalServerException) DecodeJSON(b []byte) bool {
+	*v = InternalServerException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = InternalServerException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *InternalServerException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Message":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type InvalidParameterDetail struct {
 	Problem *string `json:"Problem,omitzero"`
 }
@@ -162,6 +402,52 @@ func (v *InvalidParameterDetail) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *InvalidParameterDetail) DecodeJSON(b []byte) bool {
+	*v = InvalidParameterDetail{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = InvalidParameterDetail{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *InvalidParameterDetail) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Problem":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Problem = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 type ResourceNotFoundException struct {
@@ -206,6 +492,87 @@ func (v *ResourceNotFoundException) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ResourceNotFoundException) DecodeJSON(b []byte) bool {
+	*v = ResourceNotFoundException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ResourceNotFoundException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ResourceNotFoundException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [3]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Message":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		case "ReferencedBy":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				if d.ObjectStart() {
+					m0 := map[string]string{}
+					for n0 := 0; ; {
+						kb, ok := d.Key(&n0)
+						if !ok {
+							break
+						}
+						k0 := string(kb)
+						var e0 string
+						if !d.Null() {
+							e0 = d.String()
+						}
+						m0[k0] = e0
+					}
+					v.ReferencedBy = m0
+				}
+			}
+		case "ResourceType":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ResourceType = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type StartConfigurationSessionRequest struct {
 	ApplicationIdentifier                *string `json:"ApplicationIdentifier,omitzero"`
 	ConfigurationProfileIdentifier       *string `json:"ConfigurationProfileIdentifier,omitzero"`
@@ -243,6 +610,85 @@ func (v *StartConfigurationSessionRequest) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *StartConfigurationSessionRequest) DecodeJSON(b []byte) bool {
+	*v = StartConfigurationSessionRequest{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = StartConfigurationSessionRequest{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *StartConfigurationSessionRequest) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [4]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "ApplicationIdentifier":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ApplicationIdentifier = &x
+			}
+		case "ConfigurationProfileIdentifier":
+			if seen[1] {
+				d.Fail()
+				return
+			}
+			seen[1] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.ConfigurationProfileIdentifier = &x
+			}
+		case "EnvironmentIdentifier":
+			if seen[2] {
+				d.Fail()
+				return
+			}
+			seen[2] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.EnvironmentIdentifier = &x
+			}
+		case "RequiredMinimumPollIntervalInSeconds":
+			if seen[3] {
+				d.Fail()
+				return
+			}
+			seen[3] = true
+			if !d.Null() {
+				var x int32
+				x = d.Int32()
+				v.RequiredMinimumPollIntervalInSeconds = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type StartConfigurationSessionResponse struct {
 	InitialConfigurationToken *string `json:"InitialConfigurationToken,omitzero"`
 }
@@ -265,6 +711,52 @@ func (v *StartConfigurationSessionResponse) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *StartConfigurationSessionResponse) DecodeJSON(b []byte) bool {
+	*v = StartConfigurationSessionResponse{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = StartConfigurationSessionResponse{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *StartConfigurationSessionResponse) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "InitialConfigurationToken":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.InitialConfigurationToken = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
+}
+
 type ThrottlingException struct {
 	Message *string `json:"Message,omitzero"`
 }
@@ -285,6 +777,52 @@ func (v *ThrottlingException) AppendJSON(b []byte) []byte {
 	}
 	b[start] = '{'
 	return append(b, '}')
+}
+
+// DecodeJSON decodes b into v as json.Unmarshal decodes it into a zero
+// value, or reports false and leaves v zero (see wire.JSONDecoder).
+func (v *ThrottlingException) DecodeJSON(b []byte) bool {
+	*v = ThrottlingException{}
+	d := wire.NewDecoder(b)
+	if !d.Null() {
+		v.DecodeJSONFrom(&d)
+	}
+	if !d.End() {
+		*v = ThrottlingException{}
+		return false
+	}
+	return true
+}
+
+// DecodeJSONFrom decodes the object d holds next into v, a zero value,
+// failing d on anything DecodeJSON declines.
+func (v *ThrottlingException) DecodeJSONFrom(d *wire.Decoder) {
+	if !d.ObjectStart() {
+		return
+	}
+	var seen [1]bool
+	for n := 0; ; {
+		k, ok := d.Key(&n)
+		if !ok {
+			return
+		}
+		switch string(k) {
+		case "Message":
+			if seen[0] {
+				d.Fail()
+				return
+			}
+			seen[0] = true
+			if !d.Null() {
+				var x string
+				x = d.String()
+				v.Message = &x
+			}
+		default:
+			d.Fail()
+			return
+		}
+	}
 }
 
 // ErrorCode is the x-amzn-ErrorType of BadRequestException.

@@ -24,3 +24,21 @@ func TestAppendJSON(t *testing.T) {
 		(*ThrottlingException)(nil),
 	})
 }
+
+// TestDecodeJSON compares the DecodeJSON of every generated structure with
+// json.Unmarshal, on what AppendJSON writes for many random values of each
+// and on malformed and odd variants of it.
+func TestDecodeJSON(t *testing.T) {
+	wiretest.CheckDecodeJSON(t, "zz_generated.go", []any{
+		(*BadRequestDetails)(nil),
+		(*BadRequestException)(nil),
+		(*GetLatestConfigurationRequest)(nil),
+		(*GetLatestConfigurationResponse)(nil),
+		(*InternalServerException)(nil),
+		(*InvalidParameterDetail)(nil),
+		(*ResourceNotFoundException)(nil),
+		(*StartConfigurationSessionRequest)(nil),
+		(*StartConfigurationSessionResponse)(nil),
+		(*ThrottlingException)(nil),
+	})
+}
