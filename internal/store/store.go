@@ -19,7 +19,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"github.com/stagecraft/stagecraft/internal/wire"
 	"strings"
@@ -99,7 +98,7 @@ func GetJSON[T any](tx Tx, table, key string) (*T, error) {
 		return nil, err
 	}
 	v := new(T)
-	if err := json.Unmarshal(b, v); err != nil {
+	if err := wire.Unmarshal(b, v); err != nil { // the generated decoder when T has one
 		return nil, err
 	}
 	return v, nil
@@ -120,7 +119,7 @@ func ScanJSON[T any](tx Tx, table, prefix string) ([]*T, error) {
 	var decErr error
 	err := tx.Scan(table, prefix, func(_ string, b []byte) bool {
 		v := new(T)
-		if decErr = json.Unmarshal(b, v); decErr != nil {
+		if decErr = wire.Unmarshal(b, v); decErr != nil {
 			return false
 		}
 		out = append(out, v)

@@ -14,7 +14,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -103,7 +102,7 @@ func (c *docCache[T]) decodeRaw(k string, raw []byte) (*T, []byte, error) {
 		return e.v, e.raw, nil
 	}
 	v := new(T)
-	if err := json.Unmarshal(raw, v); err != nil {
+	if err := wire.Unmarshal(raw, v); err != nil { // the generated decoder when T has one
 		return nil, nil, err
 	}
 	own := bytes.Clone(raw)
@@ -284,7 +283,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 func scanPage[T any](tx store.Tx, table, pfx string, position *string, limit *int32) ([]*T, *string, error) {
 	return scanPageWith(tx, table, pfx, position, limit, func(_ string, v []byte) (*T, error) {
 		item := new(T)
-		if err := json.Unmarshal(v, item); err != nil {
+		if err := wire.Unmarshal(v, item); err != nil {
 			return nil, err
 		}
 		return item, nil
