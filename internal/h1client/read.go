@@ -29,6 +29,7 @@ func headerTooLarge(limit int) error {
 // appendLine appends the next line, without its CRLF or LF, to buf.
 // The whole head must stay within limit bytes.
 func appendLine(br *bufio.Reader, buf []byte, limit int) ([]byte, error) {
+	start := len(buf)
 	for {
 		frag, err := br.ReadSlice('\n')
 		if len(buf)+len(frag) > limit {
@@ -46,7 +47,9 @@ func appendLine(br *bufio.Reader, buf []byte, limit int) ([]byte, error) {
 		}
 	}
 	buf = buf[:len(buf)-1]
-	if n := len(buf); n > 0 && buf[n-1] == '\r' {
+	// Only this line's own CR: a bare LF line must not eat the CR that
+	// ends the line before it (the fuzzer's "…\r\r\n\n" head).
+	if n := len(buf); n > start && buf[n-1] == '\r' {
 		buf = buf[:n-1]
 	}
 	return buf, nil
