@@ -25,11 +25,24 @@ func acctErrNoBasePath() error {
 }
 
 // acctDomain loads a domain name or answers AWS's 404.
-func acctDomain(ctx context.Context, tx store.Tx, name string) (*api.DomainName, error) {
+//
+// id is the request's domainNameId. AWS requires it for a private custom
+// domain name and supports it only for those [D: GetDomainName's
+// domainNameId], so a private domain asked for without its id, or any
+// domain asked for with an id that is not its own, is not found [?: that
+// AWS answers these with its usual 404 rather than a 400].
+func acctDomain(ctx context.Context, tx store.Tx, name string, id *string) (*api.DomainName, error) {
 	if !acctPlain(name) {
 		return nil, acctErrNoDomain()
 	}
-	return get[api.DomainName](tx, tDomainNames, key(ctx, name), acctErrNoDomain())
+	d, err := get[api.DomainName](tx, tDomainNames, key(ctx, name), acctErrNoDomain())
+	if err != nil {
+		return nil, err
+	}
+	if str(id) != str(d.DomainNameId) {
+		return nil, acctErrNoDomain()
+	}
+	return d, nil
 }
 
 // CloudFront's hosted zone, the alias target of every edge-optimized
@@ -158,7 +171,7 @@ func (s *Service) CreateDomainName(ctx context.Context, in *api.CreateDomainName
 func (s *Service) GetDomainName(ctx context.Context, in *api.GetDomainNameRequest) (*api.DomainName, error) {
 	var out *api.DomainName
 	err := s.st.View(ctx, func(tx store.Tx) (err error) {
-		out, err = acctDomain(ctx, tx, in.DomainName)
+		out, err = acctDomain(ctx, tx, in.DomainName, in.DomainNameId)
 		return err
 	})
 	return out, err
@@ -204,7 +217,7 @@ var acctDomainPatch = []patchRule{
 func (s *Service) UpdateDomainName(ctx context.Context, in *api.UpdateDomainNameRequest) (*api.DomainName, error) {
 	var out *api.DomainName
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		d, err := acctDomain(ctx, tx, in.DomainName)
+		d, err := acctDomain(ctx, tx, in.DomainName, in.DomainNameId)
 		if err != nil {
 			return err
 		}
@@ -233,7 +246,7 @@ func (s *Service) UpdateDomainName(ctx context.Context, in *api.UpdateDomainName
 
 func (s *Service) DeleteDomainName(ctx context.Context, in *api.DeleteDomainNameRequest) error {
 	return s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := acctDomain(ctx, tx, in.DomainName); err != nil {
+		if _, err := acctDomain(ctx, tx, in.DomainName, in.DomainNameId); err != nil {
 			return err
 		}
 		if _, err := tx.DeletePrefix(tBasePaths, prefix(ctx, in.DomainName)); err != nil {
@@ -318,7 +331,7 @@ func (s *Service) CreateBasePathMapping(ctx context.Context, in *api.CreateBaseP
 		m.Stage = in.Stage
 	}
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		d, err := acctDomain(ctx, tx, in.DomainName)
+		d, err := acctDomain(ctx, tx, in.DomainName, in.DomainNameId)
 		if err != nil {
 			return err
 		}
@@ -354,8 +367,8 @@ func acctBasePathLabel(p string) string {
 	return p
 }
 
-func acctMapping(ctx context.Context, tx store.Tx, domain, basePath string) (*api.BasePathMapping, error) {
-	if _, err := acctDomain(ctx, tx, domain); err != nil {
+func acctMapping(ctx context.Context, tx store.Tx, domain string, domainID *string, basePath string) (*api.BasePathMapping, error) {
+	if _, err := acctDomain(ctx, tx, domain, domainID); err != nil {
 		return nil, err
 	}
 	bp := acctBasePathLabel(basePath)
@@ -368,7 +381,7 @@ func acctMapping(ctx context.Context, tx store.Tx, domain, basePath string) (*ap
 func (s *Service) GetBasePathMapping(ctx context.Context, in *api.GetBasePathMappingRequest) (*api.BasePathMapping, error) {
 	var out *api.BasePathMapping
 	err := s.st.View(ctx, func(tx store.Tx) (err error) {
-		out, err = acctMapping(ctx, tx, in.DomainName, in.BasePath)
+		out, err = acctMapping(ctx, tx, in.DomainName, in.DomainNameId, in.BasePath)
 		return err
 	})
 	return out, err
@@ -379,7 +392,7 @@ func (s *Service) GetBasePathMapping(ctx context.Context, in *api.GetBasePathMap
 func (s *Service) GetBasePathMappings(ctx context.Context, in *api.GetBasePathMappingsRequest) (*api.BasePathMappings, error) {
 	var all []*api.BasePathMapping
 	err := s.st.View(ctx, func(tx store.Tx) (err error) {
-		if _, err := acctDomain(ctx, tx, in.DomainName); err != nil {
+		if _, err := acctDomain(ctx, tx, in.DomainName, in.DomainNameId); err != nil {
 			return err
 		}
 		all, err = store.ScanJSON[api.BasePathMapping](tx, tBasePaths, prefix(ctx, in.DomainName))
@@ -406,7 +419,7 @@ func (s *Service) GetBasePathMappings(ctx context.Context, in *api.GetBasePathMa
 func (s *Service) UpdateBasePathMapping(ctx context.Context, in *api.UpdateBasePathMappingRequest) (*api.BasePathMapping, error) {
 	var out *api.BasePathMapping
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		m, err := acctMapping(ctx, tx, in.DomainName, in.BasePath)
+		m, err := acctMapping(ctx, tx, in.DomainName, in.DomainNameId, in.BasePath)
 		if err != nil {
 			return err
 		}
@@ -459,7 +472,7 @@ func (s *Service) UpdateBasePathMapping(ctx context.Context, in *api.UpdateBaseP
 
 func (s *Service) DeleteBasePathMapping(ctx context.Context, in *api.DeleteBasePathMappingRequest) error {
 	return s.st.Update(ctx, func(tx store.Tx) error {
-		m, err := acctMapping(ctx, tx, in.DomainName, in.BasePath)
+		m, err := acctMapping(ctx, tx, in.DomainName, in.DomainNameId, in.BasePath)
 		if err != nil {
 			return err
 		}

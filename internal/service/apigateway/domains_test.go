@@ -201,3 +201,88 @@ func TestBasePathMappings(t *testing.T) {
 		t.Fatalf("%v %+v", err, list)
 	}
 }
+
+// A private custom domain name is addressed by its name and its
+// domainNameId: every call without the id, or with another, is 404, and a
+// public domain takes no id.
+func TestPrivateDomainNameID(t *testing.T) {
+	env := testenv.Start(t)
+	c := env.APIGateway()
+	ctx := context.Background()
+	apiID := acctStage(t, c, "prod")
+	priv, err := c.CreateDomainName(ctx, &sdk.CreateDomainNameInput{DomainName: aws.String("private.example.com"),
+		CertificateArn:        aws.String("arn:aws:acm:us-east-1:000000000000:certificate/abc"),
+		EndpointConfiguration: &types.EndpointConfiguration{Types: []types.EndpointType{types.EndpointTypePrivate}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := c.CreateDomainName(ctx, &sdk.CreateDomainNameInput{DomainName: aws.String("public.example.com")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, id := priv.DomainName, priv.DomainNameId
+
+	if got, err := c.GetDomainName(ctx, &sdk.GetDomainNameInput{DomainName: name, DomainNameId: id}); err != nil || *got.DomainNameId != *id {
+		t.Fatalf("get with its id: %v %+v", err, got)
+	}
+	m, err := c.CreateBasePathMapping(ctx, &sdk.CreateBasePathMappingInput{DomainName: name, DomainNameId: id,
+		RestApiId: aws.String(apiID), BasePath: aws.String("v1"), Stage: aws.String("prod")})
+	if err != nil || *m.BasePath != "v1" {
+		t.Fatalf("mapping with the id: %v %+v", err, m)
+	}
+	if got, err := c.GetBasePathMappings(ctx, &sdk.GetBasePathMappingsInput{DomainName: name, DomainNameId: id}); err != nil || len(got.Items) != 1 {
+		t.Fatalf("mappings with the id: %v %+v", err, got)
+	}
+	if _, err := c.GetBasePathMapping(ctx, &sdk.GetBasePathMappingInput{DomainName: name, DomainNameId: id, BasePath: aws.String("v1")}); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, wrong := range []*string{nil, aws.String("zzzzzzzzzz")} {
+		for i, call := range []func() error{
+			func() error {
+				_, err := c.GetDomainName(ctx, &sdk.GetDomainNameInput{DomainName: name, DomainNameId: wrong})
+				return err
+			},
+			func() error {
+				_, err := c.UpdateDomainName(ctx, &sdk.UpdateDomainNameInput{DomainName: name, DomainNameId: wrong,
+					PatchOperations: []types.PatchOperation{acctOp(types.OpReplace, "/securityPolicy", "TLS_1_2")}})
+				return err
+			},
+			func() error {
+				_, err := c.DeleteDomainName(ctx, &sdk.DeleteDomainNameInput{DomainName: name, DomainNameId: wrong})
+				return err
+			},
+			func() error {
+				_, err := c.CreateBasePathMapping(ctx, &sdk.CreateBasePathMappingInput{DomainName: name, DomainNameId: wrong, RestApiId: aws.String(apiID)})
+				return err
+			},
+			func() error {
+				_, err := c.GetBasePathMappings(ctx, &sdk.GetBasePathMappingsInput{DomainName: name, DomainNameId: wrong})
+				return err
+			},
+			func() error {
+				_, err := c.GetBasePathMapping(ctx, &sdk.GetBasePathMappingInput{DomainName: name, DomainNameId: wrong, BasePath: aws.String("v1")})
+				return err
+			},
+			func() error {
+				_, err := c.DeleteBasePathMapping(ctx, &sdk.DeleteBasePathMappingInput{DomainName: name, DomainNameId: wrong, BasePath: aws.String("v1")})
+				return err
+			},
+		} {
+			if err := call(); err == nil {
+				t.Fatalf("call %d with domainNameId %q succeeded", i, aws.ToString(wrong))
+			} else {
+				apiErr(t, err, "NotFoundException", "Invalid domain name identifier specified")
+			}
+		}
+	}
+	if _, err := c.GetDomainName(ctx, &sdk.GetDomainNameInput{DomainName: pub.DomainName, DomainNameId: id}); err == nil {
+		t.Fatal("a public domain name was found with a domainNameId")
+	}
+	if _, err := c.DeleteBasePathMapping(ctx, &sdk.DeleteBasePathMappingInput{DomainName: name, DomainNameId: id, BasePath: aws.String("v1")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteDomainName(ctx, &sdk.DeleteDomainNameInput{DomainName: name, DomainNameId: id}); err != nil {
+		t.Fatal(err)
+	}
+}
