@@ -8,35 +8,28 @@ import (
 	"github.com/stagecraft/stagecraft/internal/wire/wiretest"
 )
 
+// structures lists every structure zz_generated.go declares.
+var structures = []any{
+	(*DeleteConnectionRequest)(nil),
+	(*ForbiddenException)(nil),
+	(*GetConnectionRequest)(nil),
+	(*GetConnectionResponse)(nil),
+	(*GoneException)(nil),
+	(*Identity)(nil),
+	(*LimitExceededException)(nil),
+	(*PayloadTooLargeException)(nil),
+	(*PostToConnectionRequest)(nil),
+}
+
 // TestAppendJSON compares the AppendJSON of every generated structure with
 // json.Marshal, on many random values of each.
 func TestAppendJSON(t *testing.T) {
-	wiretest.CheckAppendJSON(t, "zz_generated.go", []any{
-		(*DeleteConnectionRequest)(nil),
-		(*ForbiddenException)(nil),
-		(*GetConnectionRequest)(nil),
-		(*GetConnectionResponse)(nil),
-		(*GoneException)(nil),
-		(*Identity)(nil),
-		(*LimitExceededException)(nil),
-		(*PayloadTooLargeException)(nil),
-		(*PostToConnectionRequest)(nil),
-	})
+	wiretest.CheckAppendJSON(t, "zz_generated.go", structures)
 }
 
 // TestDecodeJSON compares the DecodeJSON of every generated structure with
 // json.Unmarshal, on what AppendJSON writes for many random values of each
 // and on malformed and odd variants of it.
 func TestDecodeJSON(t *testing.T) {
-	wiretest.CheckDecodeJSON(t, "zz_generated.go", []any{
-		(*DeleteConnectionRequest)(nil),
-		(*ForbiddenException)(nil),
-		(*GetConnectionRequest)(nil),
-		(*GetConnectionResponse)(nil),
-		(*GoneException)(nil),
-		(*Identity)(nil),
-		(*LimitExceededException)(nil),
-		(*PayloadTooLargeException)(nil),
-		(*PostToConnectionRequest)(nil),
-	})
+	wiretest.CheckDecodeJSON(t, "zz_generated.go", structures)
 }

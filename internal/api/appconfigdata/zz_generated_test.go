@@ -8,37 +8,29 @@ import (
 	"github.com/stagecraft/stagecraft/internal/wire/wiretest"
 )
 
+// structures lists every structure zz_generated.go declares.
+var structures = []any{
+	(*BadRequestDetails)(nil),
+	(*BadRequestException)(nil),
+	(*GetLatestConfigurationRequest)(nil),
+	(*GetLatestConfigurationResponse)(nil),
+	(*InternalServerException)(nil),
+	(*InvalidParameterDetail)(nil),
+	(*ResourceNotFoundException)(nil),
+	(*StartConfigurationSessionRequest)(nil),
+	(*StartConfigurationSessionResponse)(nil),
+	(*ThrottlingException)(nil),
+}
+
 // TestAppendJSON compares the AppendJSON of every generated structure with
 // json.Marshal, on many random values of each.
 func TestAppendJSON(t *testing.T) {
-	wiretest.CheckAppendJSON(t, "zz_generated.go", []any{
-		(*BadRequestDetails)(nil),
-		(*BadRequestException)(nil),
-		(*GetLatestConfigurationRequest)(nil),
-		(*GetLatestConfigurationResponse)(nil),
-		(*InternalServerException)(nil),
-		(*InvalidParameterDetail)(nil),
-		(*ResourceNotFoundException)(nil),
-		(*StartConfigurationSessionRequest)(nil),
-		(*StartConfigurationSessionResponse)(nil),
-		(*ThrottlingException)(nil),
-	})
+	wiretest.CheckAppendJSON(t, "zz_generated.go", structures)
 }
 
 // TestDecodeJSON compares the DecodeJSON of every generated structure with
 // json.Unmarshal, on what AppendJSON writes for many random values of each
 // and on malformed and odd variants of it.
 func TestDecodeJSON(t *testing.T) {
-	wiretest.CheckDecodeJSON(t, "zz_generated.go", []any{
-		(*BadRequestDetails)(nil),
-		(*BadRequestException)(nil),
-		(*GetLatestConfigurationRequest)(nil),
-		(*GetLatestConfigurationResponse)(nil),
-		(*InternalServerException)(nil),
-		(*InvalidParameterDetail)(nil),
-		(*ResourceNotFoundException)(nil),
-		(*StartConfigurationSessionRequest)(nil),
-		(*StartConfigurationSessionResponse)(nil),
-		(*ThrottlingException)(nil),
-	})
+	wiretest.CheckDecodeJSON(t, "zz_generated.go", structures)
 }
