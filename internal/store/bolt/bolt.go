@@ -105,10 +105,9 @@ type Store struct {
 	db          *bbolt.DB
 	groupCommit bool
 
-	// closeMu is held shared by every operation and exclusively by Close,
-	// so Close waits for running transactions and nothing starts after it.
-	closeMu sync.RWMutex
-	closed  bool
+	// gate is entered by every operation and closed by Close, which so
+	// waits for running transactions.
+	gate store.Gate
 
 	revs store.Revisions // newest committed revision and its watchers
 
@@ -196,14 +195,10 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 }
 
 func (s *Store) update(ctx context.Context, fn func(t *tx) error) error {
-	if err := ctx.Err(); err != nil {
+	if err := s.gate.Enter(ctx, ErrClosed); err != nil {
 		return err
 	}
-	s.closeMu.RLock()
-	defer s.closeMu.RUnlock()
-	if s.closed {
-		return ErrClosed
-	}
+	defer s.gate.Leave()
 	// With group commit this may run several times, in different bbolt
 	// transactions; only the run in the committed transaction sets rev
 	// last, because a rolled back batch is rerun.
@@ -242,14 +237,10 @@ func (s *Store) update(ctx context.Context, fn func(t *tx) error) error {
 // Scan point into the memory-mapped file and must not be used after fn
 // returns.
 func (s *Store) View(ctx context.Context, fn func(tx store.Tx) error) error {
-	if err := ctx.Err(); err != nil {
+	if err := s.gate.Enter(ctx, ErrClosed); err != nil {
 		return err
 	}
-	s.closeMu.RLock()
-	defer s.closeMu.RUnlock()
-	if s.closed {
-		return ErrClosed
-	}
+	defer s.gate.Leave()
 	return s.db.View(func(btx *bbolt.Tx) error {
 		t := &tx{btx: btx}
 		defer func() { t.done = true }()
@@ -259,14 +250,10 @@ func (s *Store) View(ctx context.Context, fn func(tx store.Tx) error) error {
 
 // Revision returns the newest committed revision. It is 0 for a new file.
 func (s *Store) Revision(ctx context.Context) (uint64, error) {
-	if err := ctx.Err(); err != nil {
+	if err := s.gate.Enter(ctx, ErrClosed); err != nil {
 		return 0, err
 	}
-	s.closeMu.RLock()
-	defer s.closeMu.RUnlock()
-	if s.closed {
-		return 0, ErrClosed
-	}
+	defer s.gate.Leave()
 	return s.revs.Load(), nil
 }
 
@@ -307,14 +294,10 @@ func (s *Store) Reset(ctx context.Context) error {
 // releases the file. Methods called afterwards return ErrClosed; a second
 // Close returns nil.
 func (s *Store) Close() error {
-	s.closeMu.Lock()
-	defer s.closeMu.Unlock()
-	if s.closed {
-		return nil
-	}
-	s.closed = true
-	s.revs.Close()
-	return s.db.Close()
+	return s.gate.Close(func() error {
+		s.revs.Close()
+		return s.db.Close()
+	})
 }
 
 func bumpRevision(btx *bbolt.Tx) (uint64, error) {
@@ -349,14 +332,10 @@ func getU64(b []byte) (uint64, error) {
 // takes over a bolt file's state. The value given to put is only valid
 // during the call.
 func (s *Store) Export(ctx context.Context, put func(table, key string, value []byte) error, seq func(table, name string, n uint64) error) (rev uint64, err error) {
-	if err := ctx.Err(); err != nil {
+	if err := s.gate.Enter(ctx, ErrClosed); err != nil {
 		return 0, err
 	}
-	s.closeMu.RLock()
-	defer s.closeMu.RUnlock()
-	if s.closed {
-		return 0, ErrClosed
-	}
+	defer s.gate.Leave()
 	err = s.db.View(func(btx *bbolt.Tx) error {
 		meta := btx.Bucket(metaBucket)
 		if meta == nil {

@@ -48,7 +48,7 @@ func (s *Store) commitQueued(run func(*bbolt.Tx) error) error {
 }
 
 // committer runs for the life of the process; Close waits for running
-// Updates (closeMu) before closing the file, so no commit is in flight
+// Updates (the gate) before closing the file, so no commit is in flight
 // then, and the idle goroutine blocks on the channel harmlessly.
 func (s *Store) committer() {
 	for first := range s.commits {

@@ -99,10 +99,9 @@ type Store struct {
 
 	cur atomic.Pointer[state] // the committed, published state
 
-	// closeMu is held shared by every Update, View and Revision and
-	// exclusively by Close, so Close waits for running transactions.
-	closeMu sync.RWMutex
-	closed  bool
+	// gate is entered by every Update, View and Revision and closed by
+	// Close, which so waits for running transactions.
+	gate store.Gate
 
 	revs store.Revisions // newest committed revision and its watchers
 
@@ -278,28 +277,20 @@ func (s *Store) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 }
 
 func (s *Store) update(ctx context.Context, fn func(t *tx) error) error {
-	if err := ctx.Err(); err != nil {
+	if err := s.gate.Enter(ctx, ErrClosed); err != nil {
 		return err
 	}
-	s.closeMu.RLock()
-	defer s.closeMu.RUnlock()
-	if s.closed {
-		return ErrClosed
-	}
+	defer s.gate.Leave()
 	return s.commitQueued(fn)
 }
 
 // View runs fn on the newest committed state; it takes no lock that an
 // Update holds, and Views run concurrently with each other and with commits.
 func (s *Store) View(ctx context.Context, fn func(tx store.Tx) error) error {
-	if err := ctx.Err(); err != nil {
+	if err := s.gate.Enter(ctx, ErrClosed); err != nil {
 		return err
 	}
-	s.closeMu.RLock()
-	defer s.closeMu.RUnlock()
-	if s.closed {
-		return ErrClosed
-	}
+	defer s.gate.Leave()
 	t := &tx{st: s.cur.Load()}
 	defer func() { t.done = true }()
 	return fn(t)
@@ -307,14 +298,10 @@ func (s *Store) View(ctx context.Context, fn func(tx store.Tx) error) error {
 
 // Revision returns the newest committed revision. It is 0 for a new store.
 func (s *Store) Revision(ctx context.Context) (uint64, error) {
-	if err := ctx.Err(); err != nil {
+	if err := s.gate.Enter(ctx, ErrClosed); err != nil {
 		return 0, err
 	}
-	s.closeMu.RLock()
-	defer s.closeMu.RUnlock()
-	if s.closed {
-		return 0, ErrClosed
-	}
+	defer s.gate.Leave()
 	return s.revs.Load(), nil
 }
 
@@ -363,18 +350,14 @@ func (s *Store) Import(ctx context.Context, rev uint64, fn func(im Importer) err
 // Watch channel and releases the directory. Methods called afterwards return
 // ErrClosed; a second Close returns nil.
 func (s *Store) Close() error {
-	s.closeMu.Lock()
-	defer s.closeMu.Unlock()
-	if s.closed {
-		return nil
-	}
-	s.closed = true
-	s.revs.Close()
-	// No Update is running (they hold closeMu shared), so no leader is
-	// committing or compacting and the queue is empty.
-	err := s.log.Close()
-	if cerr := s.lock.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return s.gate.Close(func() error {
+		s.revs.Close()
+		// No Update is running (they hold the gate shared), so no leader
+		// is committing or compacting and the queue is empty.
+		err := s.log.Close()
+		if cerr := s.lock.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
 }
