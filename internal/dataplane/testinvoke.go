@@ -155,15 +155,8 @@ func (h *Handler) TestAuthorize(ctx context.Context, account, region, apiID stri
 	c.api, c.se, c.vars = ae, &stageEntry{name: testAuthorizeStage, nameAny: testAuthorizeStage, vars: vars}, vars
 
 	out := &apigateway.TestAuthorizeOutput{}
-	var b strings.Builder
-	at := c.now.UTC().Format("Mon Jan 02 15:04:05 MST 2006")
-	line := func(format string, args ...any) {
-		b.WriteString(at)
-		b.WriteString(" : ")
-		fmt.Fprintf(&b, format, args...)
-		b.WriteByte('\n')
-	}
-	fmt.Fprintf(&b, "Execution log for request %s\n", c.reqID)
+	b := c.newExecLog()
+	line := b.line
 	line("Starting authorizer: %s for request: %s", ca.id, c.reqID)
 	start := time.Now()
 	deny := func(err error) {
@@ -236,7 +229,7 @@ func (h *Handler) TestAuthorize(ctx context.Context, account, region, apiID stri
 		line("Successfully completed authorizer execution")
 	}
 	line("Authorizer completed with client status: %d", out.ClientStatus)
-	out.Log = b.String()
+	out.Log = b.b.String()
 	return out, nil
 }
 
@@ -309,18 +302,31 @@ func (w *captureWriter) Write(b []byte) (int, error) {
 	return w.body.Write(b)
 }
 
+// execLog builds a log in the shape of API Gateway's execution logs: a
+// header line, then one timestamped line per step.
+type execLog struct {
+	b  strings.Builder
+	at string
+}
+
+func (c *call) newExecLog() *execLog {
+	l := &execLog{at: c.now.UTC().Format("Mon Jan 02 15:04:05 MST 2006")}
+	fmt.Fprintf(&l.b, "Execution log for request %s\n", c.reqID)
+	return l
+}
+
+func (l *execLog) line(format string, args ...any) {
+	l.b.WriteString(l.at)
+	l.b.WriteString(" : ")
+	fmt.Fprintf(&l.b, format, args...)
+	l.b.WriteByte('\n')
+}
+
 // executionLog is the run's log in the shape of API Gateway's execution
 // logs (the "log" member of TestInvokeMethod's answer).
 func (c *call) executionLog(in *apigateway.TestInvokeInput, r *http.Request, status int, out *apigateway.TestInvokeOutput) string {
-	var b strings.Builder
-	at := c.now.UTC().Format("Mon Jan 02 15:04:05 MST 2006")
-	line := func(format string, args ...any) {
-		b.WriteString(at)
-		b.WriteString(" : ")
-		fmt.Fprintf(&b, format, args...)
-		b.WriteByte('\n')
-	}
-	fmt.Fprintf(&b, "Execution log for request %s\n", c.reqID)
+	b := c.newExecLog()
+	line := b.line
 	line("Starting execution for request: %s", c.reqID)
 	line("HTTP Method: %s, Resource Path: %s", c.m.verb, c.t.rest)
 	line("Method request path: %s", logMap(pathMap(c.params)))
@@ -355,7 +361,7 @@ func (c *call) executionLog(in *apigateway.TestInvokeInput, r *http.Request, sta
 		line("Successfully completed execution")
 	}
 	line("Method completed with status: %d", status)
-	return b.String()
+	return b.b.String()
 }
 
 func pathMap(ps []pathParam) map[string]string {
