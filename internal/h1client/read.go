@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/stagecraft/stagecraft/internal/httptoken"
 	"io"
 	"net"
 	"net/http"
@@ -134,7 +135,7 @@ func readResponse(br *bufio.Reader, method string, limit int, hbuf *[]byte, offs
 				colon = j
 				break
 			}
-			if !isToken(c) {
+			if !httptoken.Byte(c) {
 				return fmt.Errorf("%w: header line %q", errMalformed, truncate(l))
 			}
 		}

@@ -2,6 +2,7 @@ package h1client
 
 import (
 	"fmt"
+	"github.com/stagecraft/stagecraft/internal/httptoken"
 	"io"
 	"net/http"
 	"strconv"
@@ -218,32 +219,4 @@ func validateHeader(h http.Header) error {
 	return nil
 }
 
-func validFieldName(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		if !isToken(k[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func isToken(b byte) bool {
-	return tokenTable[b]
-}
-
-var tokenTable = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-32] = true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return
-}()
+func validFieldName(k string) bool { return httptoken.Is(k) }

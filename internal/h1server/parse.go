@@ -2,6 +2,7 @@ package h1server
 
 import (
 	"bytes"
+	"github.com/stagecraft/stagecraft/internal/httptoken"
 	"net/http"
 	"net/url"
 	"strings"
@@ -90,7 +91,7 @@ func parseHead(b []byte, h *head) verdict {
 	default:
 		return parseHandoff // HTTP/2 preface, HTTP/0.9, 1.2, garbage: net/http decides
 	}
-	if !isToken(method) || target[0] != '/' {
+	if !httptoken.Is(method) || target[0] != '/' {
 		return parseHandoff // CONNECT authority, OPTIONS *, absolute-form, odd methods
 	}
 	switch string(method) {
@@ -138,7 +139,7 @@ func parseHead(b []byte, h *head) verdict {
 		}
 		key, ok := canonicalKey(l[:colon], kbuf[:0], s[off:off+colon])
 		if !ok {
-			if bytes.IndexByte(l[:colon], ' ') < 0 || bytes.ContainsFunc(l[:colon], func(r rune) bool { return r != ' ' && (r >= 0x80 || !tokenTable[r]) }) {
+			if bytes.IndexByte(l[:colon], ' ') < 0 || bytes.ContainsFunc(l[:colon], func(r rune) bool { return r != ' ' && (r >= 0x80 || !httptoken.Table[r]) }) {
 				return h.bad("") // textproto: "malformed MIME header line"
 			}
 			// textproto accepts spaces in a name; the server then
@@ -305,47 +306,6 @@ var plainPath = func() (t [256]bool) {
 	return
 }()
 
-// tokenTable: RFC 7230 tchar.
-var tokenTable = func() (t [256]bool) {
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-	}
-	for c := 'A'; c <= 'Z'; c++ {
-		t[c] = true
-	}
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return
-}()
-
-func isToken(b []byte) bool {
-	if len(b) == 0 {
-		return false
-	}
-	for _, c := range b {
-		if !tokenTable[c] {
-			return false
-		}
-	}
-	return true
-}
-
-func isTokenString(s string) bool {
-	if len(s) == 0 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !tokenTable[s[i]] {
-			return false
-		}
-	}
-	return true
-}
-
 // validHost accepts the usual host[:port] and [v6]:port spellings; anything
 // else is left to net/http.
 func validHost(s string) bool {
@@ -366,7 +326,7 @@ func canonicalKey(k, buf []byte, raw string) (string, bool) {
 	upper := true
 	canonical := true
 	for _, c := range k {
-		if !tokenTable[c] {
+		if !httptoken.Byte(c) {
 			return "", false
 		}
 		if upper && 'a' <= c && c <= 'z' {

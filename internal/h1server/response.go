@@ -3,6 +3,7 @@ package h1server
 import (
 	"bufio"
 	"fmt"
+	"github.com/stagecraft/stagecraft/internal/httptoken"
 	"net"
 	"net/http"
 	"runtime"
@@ -444,7 +445,7 @@ func (w *response) writeHeaderFields(bw *bufio.Writer, h http.Header, excl int) 
 		slices.Sort(keys)
 	}
 	for _, k := range keys {
-		if !isTokenString(k) {
+		if !httptoken.Is(k) {
 			continue
 		}
 		for _, v := range h[k] {

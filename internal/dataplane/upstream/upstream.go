@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/stagecraft/stagecraft/internal/httptoken"
 	"io"
 	"net/http"
 	"net/url"
@@ -160,18 +161,7 @@ func ReadResponseBody(resp *http.Response, limit int64) ([]byte, error) {
 }
 
 // validMethod is net/http's check of a request method (a token).
-func validMethod(m string) bool {
-	for i := 0; i < len(m); i++ {
-		if !isTokenByte(m[i]) {
-			return false
-		}
-	}
-	return m != ""
-}
-
-func isTokenByte(b byte) bool {
-	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0
-}
+func validMethod(m string) bool { return httptoken.Is(m) }
 
 // removeEmptyPort strips an empty port ("host:") as net/http does.
 func removeEmptyPort(host string) string {
