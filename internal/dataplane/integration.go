@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/stagecraft/stagecraft/internal/dataplane/upstream"
 	"github.com/stagecraft/stagecraft/internal/ids"
@@ -547,15 +546,8 @@ func (c *call) roundTrip(ir *integrationRequest) (be *backendResponse, failed bo
 		client = c.h.ins
 	}
 	rt := client.Transport
-	var ctx context.Context
-	if upstream.HonoursDeadline(rt) {
-		c.dctx = upstream.Deadline{Context: c.r.Context(), D: time.Now().Add(ci.timeout)}
-		ctx = &c.dctx
-	} else {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(c.r.Context(), ci.timeout)
-		defer cancel()
-	}
+	ctx, cancel := upstream.Timeout(&c.dctx, c.r.Context(), rt, ci.timeout)
+	defer cancel()
 	req, ok := upstream.NewRequest(ctx, ir.method, ir.url, ir.header, ir.body)
 	if !ok {
 		c.h.log.Warn("Execution failed due to configuration error: Invalid endpoint address", "uri", ir.url.String(), "error", "invalid method "+ir.method, "request_id", c.reqID)

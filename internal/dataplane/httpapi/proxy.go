@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/stagecraft/stagecraft/internal/dataplane/upstream"
 	"github.com/stagecraft/stagecraft/internal/dataplane/v2core"
@@ -94,15 +93,8 @@ func (c *call) httpProxy(in *integration) {
 	}
 
 	rt := c.h.client.Transport
-	var ctx context.Context
-	if upstream.HonoursDeadline(rt) {
-		c.dctx = upstream.Deadline{Context: c.r.Context(), D: time.Now().Add(in.timeout)}
-		ctx = &c.dctx
-	} else {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(c.r.Context(), in.timeout)
-		defer cancel()
-	}
+	ctx, cancel := upstream.Timeout(&c.dctx, c.r.Context(), rt, in.timeout)
+	defer cancel()
 	// The request as http.NewRequestWithContext would make it from the
 	// printed URL (with http.NoBody for no body), without printing and
 	// parsing it again.

@@ -33,6 +33,20 @@ func HonoursDeadline(rt http.RoundTripper) bool {
 	return ok && dt.HonoursContextDeadline()
 }
 
+// Timeout is the context an integration request to rt runs under: d (the
+// caller's per-request Deadline, so no allocation) set to parent with the
+// deadline now+timeout when rt honours context deadlines itself, else
+// context.WithTimeout. The caller calls cancel when the exchange is over.
+func Timeout(d *Deadline, parent context.Context, rt http.RoundTripper, timeout time.Duration) (ctx context.Context, cancel context.CancelFunc) {
+	if HonoursDeadline(rt) {
+		*d = Deadline{Context: parent, D: time.Now().Add(timeout)}
+		return d, noCancel
+	}
+	return context.WithTimeout(parent, timeout)
+}
+
+func noCancel() {}
+
 // Deadline is a context with a deadline but no timer: Done is the
 // parent's, and Err reports context.DeadlineExceeded once the deadline has
 // passed, so a timed-out exchange is still recognised as a timeout. Embed
