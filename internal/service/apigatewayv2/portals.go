@@ -360,12 +360,23 @@ func publishable(ctx context.Context, tx store.Tx, r *portalRecord) error {
 	return checkIncludedProducts(ctx, tx, r.Portal.IncludedPortalProductArns)
 }
 
-func (s *Service) PublishPortal(ctx context.Context, in *api.PublishPortalRequest) (*api.PublishPortalResponse, error) {
-	err := s.st.Update(ctx, func(tx store.Tx) error {
-		r, err := loadPortal(ctx, tx, in.PortalId)
+// changePortal loads portal id, lets change modify it and stores it, in one
+// transaction; change's error aborts.
+func (s *Service) changePortal(ctx context.Context, id string, change func(tx store.Tx, r *portalRecord) error) error {
+	return s.st.Update(ctx, func(tx store.Tx) error {
+		r, err := loadPortal(ctx, tx, id)
 		if err != nil {
 			return err
 		}
+		if err := change(tx, r); err != nil {
+			return err
+		}
+		return store.PutJSON(tx, tPortals, key(ctx, id), r)
+	})
+}
+
+func (s *Service) PublishPortal(ctx context.Context, in *api.PublishPortalRequest) (*api.PublishPortalResponse, error) {
+	err := s.changePortal(ctx, in.PortalId, func(tx store.Tx, r *portalRecord) error {
 		if err := publishable(ctx, tx, r); err != nil {
 			return err
 		}
@@ -374,7 +385,7 @@ func (s *Service) PublishPortal(ctx context.Context, in *api.PublishPortalReques
 		p.LastPublished = s.now()
 		p.LastPublishedDescription = in.Description
 		p.StatusException = nil
-		return store.PutJSON(tx, tPortals, key(ctx, in.PortalId), r)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -385,16 +396,12 @@ func (s *Service) PublishPortal(ctx context.Context, in *api.PublishPortalReques
 // DisablePortal takes a published portal off the web. A portal that is
 // not published answers 409 [?: wording, and whether AWS refuses it].
 func (s *Service) DisablePortal(ctx context.Context, in *api.DisablePortalRequest) error {
-	return s.st.Update(ctx, func(tx store.Tx) error {
-		r, err := loadPortal(ctx, tx, in.PortalId)
-		if err != nil {
-			return err
-		}
+	return s.changePortal(ctx, in.PortalId, func(_ store.Tx, r *portalRecord) error {
 		if str(r.Portal.PublishStatus) != statusPublished {
 			return conflict("Portal %s is not published: its publish status is %s", in.PortalId, str(r.Portal.PublishStatus))
 		}
 		r.Portal.PublishStatus = ptr(statusDisabled)
-		return store.PutJSON(tx, tPortals, key(ctx, in.PortalId), r)
+		return nil
 	})
 }
 
@@ -402,11 +409,7 @@ func (s *Service) DisablePortal(ctx context.Context, in *api.DisablePortalReques
 // portal's default domain, new for each preview (AWS's are short-lived)
 // [?: URL form].
 func (s *Service) PreviewPortal(ctx context.Context, in *api.PreviewPortalRequest) (*api.PreviewPortalResponse, error) {
-	err := s.st.Update(ctx, func(tx store.Tx) error {
-		r, err := loadPortal(ctx, tx, in.PortalId)
-		if err != nil {
-			return err
-		}
+	err := s.changePortal(ctx, in.PortalId, func(tx store.Tx, r *portalRecord) error {
 		if err := publishable(ctx, tx, r); err != nil {
 			return err
 		}
@@ -414,7 +417,7 @@ func (s *Service) PreviewPortal(ctx context.Context, in *api.PreviewPortalReques
 			PreviewStatus: ptr(previewReady),
 			PreviewUrl:    ptr("https://" + portalDefaultDomain(ctx, in.PortalId) + "/preview/" + ids.Lower(16)),
 		}
-		return store.PutJSON(tx, tPortals, key(ctx, in.PortalId), r)
+		return nil
 	})
 	if err != nil {
 		return nil, err
